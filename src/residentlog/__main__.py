@@ -1,0 +1,5 @@
+"""``python -m residentlog``."""
+
+from residentlog.cli import main
+
+main()

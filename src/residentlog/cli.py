@@ -1,0 +1,485 @@
+"""The command-line interface: parse arguments, call one core function, render the result.
+
+Commands import the core lazily, so each pays only for what it uses (``add`` never imports
+rich or sqlite-utils). Errors are mapped to messages and exit codes in one place, ``_run``.
+"""
+
+# No `from __future__ import annotations` here: Typer reads these annotations at runtime.
+
+import functools
+import inspect
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Optional, TypeVar
+
+import typer
+
+from .errors import InputError, ResidentlogError, VerificationFailed
+
+app = typer.Typer(
+    name="residentlog",
+    help="A tamper-evident evidence log for social-housing residents: record what happened, "
+    "when, and prove later that the record was never changed.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
+)
+
+KINDS_HELP = "lift, door, asb, cctv, repair, damp, contact, complaint, service-charge, note"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _State:
+    store: Optional[str] = None
+
+
+_state = _State()
+
+
+def _run(fn: F) -> F:
+    """Run a command, turning every ResidentlogError into one line on stderr and its exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ResidentlogError as exc:
+            from .console import error
+
+            error(exc.message)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            sys.stderr.write("Interrupted.\n")
+            raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:
+            if os.environ.get("RESIDENTLOG_DEBUG"):
+                raise
+            from .console import error
+
+            error(
+                f"unexpected internal error ({type(exc).__name__}: {exc}). Nothing more was written. "
+                "Please report this; set RESIDENTLOG_DEBUG=1 to see the details."
+            )
+            raise typer.Exit(3) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def _store_path() -> Path:
+    from .paths import resolve_store
+
+    return resolve_store(_state.store)
+
+
+def _open_store() -> Any:
+    from .store import Store
+
+    return Store.open(_store_path())
+
+
+@app.callback()
+def _main(
+    store: Annotated[
+        Optional[str],
+        typer.Option(
+            "--store",
+            metavar="PATH",
+            help="The store directory (default: $RESIDENTLOG_STORE, else your user data directory).",
+        ),
+    ] = None,
+) -> None:
+    _state.store = store
+
+
+# -- entry options shared by add and amend ----------------------------------------------------
+
+
+def _entry_option_template(
+    when: Annotated[
+        Optional[str],
+        typer.Option(
+            "--when",
+            help="When it happened: '3 March 2020 14:00', '03/03/2020' (day first), "
+            "'yesterday 6pm', '2 days ago'. Default: now.",
+        ),
+    ] = None,
+    details: Annotated[Optional[str], typer.Option(help="Free-text details.")] = None,
+    location: Annotated[Optional[str], typer.Option(help="Where (e.g. 'Lift 2, ground floor').")] = None,
+    case: Annotated[
+        Optional[str], typer.Option("--case", help="Short name grouping entries about one problem, e.g. lift-2.")
+    ] = None,
+    tag: Annotated[Optional[list[str]], typer.Option("--tag", help="A tag (repeatable).")] = None,
+    ref: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--ref",
+            help="Someone else's reference, e.g. landlord:REP-123, police:CAD-4567, ombudsman:202115731 "
+            "(repeatable).",
+        ),
+    ] = None,
+    link: Annotated[Optional[list[int]], typer.Option("--link", help="Number of a related earlier entry.")] = None,
+    attach: Annotated[
+        Optional[list[Path]], typer.Option("--attach", help="A file to attach: photo, email, letter (repeatable).")
+    ] = None,
+    event: Annotated[
+        Optional[str],
+        typer.Option(
+            help="What this entry records: observed (default), reported, acknowledged, attended, fixed, "
+            "not-fixed, recurred, requested, provided, refused, chased.",
+        ),
+    ] = None,
+    channel: Annotated[
+        Optional[str],
+        typer.Option(help="How: phone, email, letter, online, in-person, app, social-media, other."),
+    ] = None,
+    priority: Annotated[
+        Optional[str], typer.Option(help="The landlord's priority: emergency, urgent, routine.")
+    ] = None,
+    category: Annotated[Optional[str], typer.Option(help="A category, e.g. communal-door.")] = None,
+    lift: Annotated[Optional[str], typer.Option(help="lift: which lift.")] = None,
+    out_of_service: Annotated[
+        Optional[bool], typer.Option("--out-of-service/--in-service", help="lift: out of service?")
+    ] = None,
+    trapped: Annotated[Optional[int], typer.Option(help="lift: number of people trapped.")] = None,
+    trapped_minutes: Annotated[Optional[int], typer.Option(help="lift: how long they were trapped.")] = None,
+    door: Annotated[Optional[str], typer.Option(help="door: which door.")] = None,
+    witness: Annotated[Optional[str], typer.Option(help="asb: first-hand or reported.")] = None,
+    camera: Annotated[Optional[str], typer.Option(help="cctv: which camera.")] = None,
+    rooms: Annotated[Optional[str], typer.Option(help="damp: rooms affected.")] = None,
+    hazard: Annotated[Optional[str], typer.Option(help="damp: emergency or significant.")] = None,
+    amount: Annotated[Optional[str], typer.Option(help="service-charge: amount, e.g. 125.50.")] = None,
+    charge_year: Annotated[Optional[str], typer.Option(help="service-charge: year, e.g. 2020/21.")] = None,
+    service: Annotated[Optional[str], typer.Option(help="service-charge: which service.")] = None,
+    direction: Annotated[Optional[str], typer.Option(help="contact: in or out (default out).")] = None,
+    who: Annotated[Optional[str], typer.Option(help="contact: who you dealt with.")] = None,
+    stage: Annotated[Optional[int], typer.Option(help="complaint: stage 1 or 2.")] = None,
+    step: Annotated[
+        Optional[str],
+        typer.Option(help="complaint: raised, acknowledged, extended, responded, escalated, ombudsman."),
+    ] = None,
+) -> None:
+    """Never called: its parameters are the entry options, added to ``add`` and ``amend``."""
+
+
+_COMMON_ENTRY_OPTIONS = ("when", "details", "location", "case", "tag", "ref", "link", "attach")
+_KIND_FIELD_NAMES = [
+    name for name in inspect.signature(_entry_option_template).parameters if name not in _COMMON_ENTRY_OPTIONS
+]
+
+
+def _with_options(template: Callable[..., None]) -> Callable[[F], F]:
+    """Give a command every option of ``template``; it receives them in ``**options``."""
+    extra = list(inspect.signature(template, eval_str=True).parameters.values())
+
+    def decorate(fn: F) -> F:
+        sig = inspect.signature(fn, eval_str=True)
+        own = [p for p in sig.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+        fn.__signature__ = sig.replace(parameters=own + extra)  # type: ignore[attr-defined]
+        return fn
+
+    return decorate
+
+
+def _content_from_options(options: dict[str, Any]) -> tuple[dict[str, Any], Optional[str], list[Path]]:
+    """Split the options into entry content, the --when text and the attachment paths."""
+    from .models import parse_money, parse_ref
+
+    content: dict[str, Any] = {}
+    for name in ("details", "location", "case"):
+        if options.get(name) is not None:
+            content[name] = options[name]
+    if options.get("tag"):
+        content["tags"] = options["tag"]
+    if options.get("ref"):
+        content["refs"] = [parse_ref(r) for r in options["ref"]]
+    if options.get("link"):
+        content["links"] = options["link"]
+    fields = {name: options[name] for name in _KIND_FIELD_NAMES if options.get(name) is not None}
+    if "amount" in fields:
+        fields["amount_pence"] = parse_money(fields.pop("amount"))
+    if fields:
+        content["fields"] = fields
+    return content, options.get("when"), list(options.get("attach") or [])
+
+
+# -- commands ----------------------------------------------------------------------------------
+
+
+def _profile_option_template(
+    name: Annotated[Optional[str], typer.Option(help="Your name.")] = None,
+    address: Annotated[Optional[str], typer.Option(help="Your address.")] = None,
+    email: Annotated[Optional[str], typer.Option(help="Your email address.")] = None,
+    phone: Annotated[Optional[str], typer.Option(help="Your phone number.")] = None,
+    landlord: Annotated[Optional[str], typer.Option(help="Your landlord's name.")] = None,
+    landlord_address: Annotated[Optional[str], typer.Option(help="Your landlord's address.")] = None,
+    tenancy_ref: Annotated[Optional[str], typer.Option(help="Your tenancy or account reference.")] = None,
+    nation: Annotated[
+        Optional[str], typer.Option(help="england, wales, scotland or northern-ireland (for bank holidays).")
+    ] = None,
+) -> None:
+    """Never called: its parameters are the profile options of ``init`` and ``profile``."""
+
+
+@app.command()
+@_run
+@_with_options(_profile_option_template)
+def init(
+    path: Annotated[Optional[Path], typer.Argument(help="Where to create the store.")] = None,
+    **options: Any,
+) -> None:
+    """Create a new store (and fill in your profile, used by letters)."""
+    from .console import out
+    from .profile import check_profile, update_profile
+    from .store import Store
+
+    root = path if path is not None else _store_path()
+    given = {k: v for k, v in options.items() if v is not None}
+    if Store.exists(root):
+        raise InputError(f"a store already exists at {root}")
+    if not given and _interactive():
+        given = _prompt_profile()
+    check_profile(given)  # before anything is created
+    with Store.create(root) as store:
+        update_profile(root, given)
+        out(f"Created a residentlog store at {root}")
+        out(f"Ledger id: {store.ledger_id}")
+    if not given:
+        out("Your profile is empty; fill it in later with: residentlog profile --name ... --landlord ...")
+
+
+@app.command()
+@_run
+@_with_options(_profile_option_template)
+def profile(
+    json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    **options: Any,
+) -> None:
+    """Show your profile, or change parts of it."""
+    from .console import out, print_json
+    from .profile import load_profile, update_profile
+
+    changes = {k: v for k, v in options.items() if v is not None}
+    with _open_store() as store:
+        prof = update_profile(store.root, changes) if changes else load_profile(store.root)
+    if json_out:
+        print_json(prof.model_dump())
+        return
+    for key, value in prof.model_dump().items():
+        out(f"{key.replace('_', ' ') + ':':<18}{value or '—'}")
+
+
+@app.command()
+@_run
+@_with_options(_entry_option_template)
+def add(
+    kind: Annotated[str, typer.Argument(help=f"What kind of entry: {KINDS_HELP}.", show_default=False)],
+    summary: Annotated[Optional[str], typer.Argument(help="One line saying what happened.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the new entry as JSON.")] = False,
+    **options: Any,
+) -> None:
+    """Record something that happened. Prints the new entry's number and hash."""
+    from .ledger import add_entry, open_or_create
+    from .models import check_kind
+
+    check_kind(kind)
+    if summary is None:
+        if not _interactive():
+            raise InputError("give a SUMMARY: one line saying what happened")
+        summary, options = _prompt_entry(options)
+    content, when_text, attach = _content_from_options(options)
+    root = _store_path()
+    store, created = open_or_create(root)
+    with store:
+        added = add_entry(store, {"kind": kind, "summary": summary, **content}, when_text=when_text, attach=attach)
+    _report_added(added, created and root, json_out, "Recorded")
+
+
+@app.command()
+@_run
+@_with_options(_entry_option_template)
+def amend(
+    number: Annotated[int, typer.Argument(help="The entry to correct.", show_default=False)],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is being corrected.", show_default=False)],
+    summary: Annotated[Optional[str], typer.Option(help="Corrected summary.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the correction as JSON.")] = False,
+    **options: Any,
+) -> None:
+    """Correct an entry. The original stays in the ledger; the correction is added after it."""
+    from .ledger import amend_entry
+
+    content, when_text, attach = _content_from_options(options)
+    if summary is not None:
+        content["summary"] = summary
+    with _open_store() as store:
+        added = amend_entry(store, number, reason=reason, changes=content, when_text=when_text, attach=attach)
+    _report_added(added, None, json_out, f"Corrected entry {number}:")
+
+
+def _report_added(added: Any, created: Any, json_out: bool, verb: str) -> None:
+    from .console import err, out, print_json
+    from .when import format_local
+
+    if created:
+        err(f"Created a new store at {created}")
+    if json_out:
+        print_json({"number": added.num, "record": added.seq, "hash": added.leaf_hash.hex()})
+        return
+    happened = format_local(added.when.instant, added.when.precision)
+    if added.num == added.seq:
+        out(f"{verb} entry {added.seq}  (happened {happened})")
+    else:
+        out(f"{verb} ledger record {added.seq}  (happened {happened})")
+    out(f"hash {added.leaf_hash.hex()}")
+
+
+@app.command("list")
+@_run
+def list_(
+    kind: Annotated[Optional[str], typer.Option(help=f"Only this kind ({KINDS_HELP}).")] = None,
+    case: Annotated[Optional[str], typer.Option(help="Only this case.")] = None,
+    since: Annotated[Optional[str], typer.Option(help="Only things that happened on or after this date.")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Only things that happened on or before this date.")] = None,
+    tag: Annotated[Optional[list[str]], typer.Option("--tag", help="Only entries with this tag.")] = None,
+    search: Annotated[Optional[str], typer.Option(help="Only entries containing these words.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """List entries (corrected versions), oldest first, in UK local time."""
+    from .console import entries_table, print_json
+    from .ledger import utc_now
+    from .views import Filters, list_entries
+
+    filters = Filters(kind=kind, case=case, since=since, until=until, tags=tuple(tag or ()), search=search)
+    with _open_store() as store:
+        views = list_entries(store, filters, utc_now())
+    if json_out:
+        print_json([v.as_json() for v in views])
+    else:
+        entries_table(views)
+
+
+@app.command()
+@_run
+def show(
+    number: Annotated[int, typer.Argument(help="The entry number.", show_default=False)],
+    history: Annotated[bool, typer.Option("--history", help="Show every version, oldest first.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Show one entry (its corrected version; --history for every version)."""
+    from . import console, views
+
+    with _open_store() as store:
+        if history:
+            versions = views.history(store, number)
+            if json_out:
+                console.print_json([{"record": rec, "hash": digest} for rec, digest in versions])
+            else:
+                console.entry_history(number, versions)
+            return
+        view = views.get_entry(store, number)
+    if json_out:
+        console.print_json(view.as_json())
+    else:
+        console.entry_detail(view)
+
+
+@app.command()
+@_run
+def verify(
+    checkpoint: Annotated[
+        Optional[str],
+        typer.Option("--checkpoint", metavar="TEXT|FILE", help="Also check the ledger against this checkpoint."),
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Check that nothing in the ledger was altered, removed or reordered. Exit 1 if it was."""
+    from .checkpoint import read_checkpoint_arg
+    from .console import print_json, verify_report
+    from .verify import verify_store
+
+    against = read_checkpoint_arg(checkpoint) if checkpoint is not None else None
+    with _open_store() as store:
+        report = verify_store(store, against)
+    if json_out:
+        print_json(report.as_json())
+    else:
+        verify_report(report)
+    if not report.ok:
+        raise typer.Exit(VerificationFailed.exit_code)
+
+
+@app.command()
+@_run
+def checkpoint(
+    json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Print a checkpoint of the ledger as it stands (and keep a copy in the store)."""
+    from .console import out, print_json
+    from .ledger import issue_checkpoint
+
+    with _open_store() as store:
+        cp = issue_checkpoint(store)
+    if json_out:
+        print_json({"origin": cp.origin, "size": cp.size, "root": cp.root_b64, "text": cp.text()})
+    else:
+        sys.stdout.write(cp.text())
+
+
+@app.command()
+@_run
+def attachment(
+    number: Annotated[int, typer.Argument(help="The entry number.", show_default=False)],
+    out_dir: Annotated[Path, typer.Option("--out", help="Directory to write the files into.")] = Path("."),
+) -> None:
+    """Write an entry's attachments out under their original names."""
+    from .console import out
+    from .views import export_attachments
+
+    with _open_store() as store:
+        written = export_attachments(store, number, out_dir)
+    for path in written:
+        out(str(path))
+
+
+# -- prompting (only ever on a terminal) -------------------------------------------------------
+
+
+def _prompt_profile() -> dict[str, str]:
+    typer.echo("Your details are used in letters. Press Enter to skip any of them.")
+    answers = {
+        "name": typer.prompt("Your name", default="", show_default=False),
+        "address": typer.prompt("Your address", default="", show_default=False),
+        "landlord": typer.prompt("Your landlord", default="", show_default=False),
+        "landlord_address": typer.prompt("Landlord's address", default="", show_default=False),
+        "tenancy_ref": typer.prompt("Tenancy reference", default="", show_default=False),
+        "nation": typer.prompt("Nation (england, wales, scotland, northern-ireland)", default="england"),
+    }
+    return {k: v for k, v in answers.items() if v}
+
+
+def _prompt_entry(options: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    summary = typer.prompt("What happened (one line)")
+    options = dict(options)
+    for name, question in (
+        ("when", "When did it happen (e.g. 'yesterday 6pm'; Enter for now)"),
+        ("location", "Where"),
+        ("case", "Case name (e.g. lift-2; Enter for none)"),
+        ("details", "Details"),
+    ):
+        if options.get(name) is None:
+            answer = typer.prompt(question, default="", show_default=False)
+            options[name] = answer or None
+    return summary, options
+
+
+def main() -> None:
+    app(prog_name="residentlog")

@@ -1,0 +1,53 @@
+"""The one exception hierarchy of residentlog.
+
+Every error a user can cause or meet is a ``ResidentlogError`` carrying a one-line message and
+the process exit code. The CLI maps them to output in one place (``cli._run``); core code only
+raises them. Exit codes are part of the command-line contract:
+
+* 0 — success
+* 1 — verification failed (the ledger or a checkpoint does not check out)
+* 2 — usage or input error, or a store that cannot be used
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class ResidentlogError(Exception):
+    """Base of every error residentlog reports to the user."""
+
+    exit_code: ClassVar[int] = 2
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(ResidentlogError):
+    """Bad input from the user: unknown kind or field, bad date, empty summary, bad file."""
+
+
+class NotFound(InputError):
+    """A thing named by the user (entry number, checkpoint file, store) does not exist."""
+
+
+class StoreError(ResidentlogError):
+    """The store cannot be opened or written: missing, unwritable, corrupted or foreign."""
+
+
+class FormatTooNew(StoreError):
+    """The store was written by a newer version of residentlog than this one."""
+
+
+class PolicyError(InputError):
+    """A policy pack is malformed; the message names the file, rule and field."""
+
+
+class VerificationFailed(ResidentlogError):
+    """The ledger, an attachment or a checkpoint failed verification."""
+
+    exit_code: ClassVar[int] = 1

@@ -1,0 +1,178 @@
+"""Use-cases that write to the ledger: create or open a store, add and amend entries.
+
+Each function validates everything first (Pydantic models, dates, attachment files), stores
+any attachments, and only then appends one record. If anything is wrong, nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .checkpoint import Checkpoint, origin_for
+from .errors import InputError, NotFound, VerificationFailed
+from .models import validate_content
+from .objects import check_readable, store_object
+from .record import build_record, decode, encode
+from .store import Store, Tip
+from .verify import verify_store
+from .when import When, from_rfc3339, parse_when, to_rfc3339
+
+
+@dataclass(frozen=True)
+class Added:
+    """What ``add``/``amend`` report back: the new entry number, its hash and when it happened."""
+
+    seq: int
+    leaf_hash: bytes
+    num: int
+    when: When
+    created_store: Path | None = None
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def open_or_create(root: Path) -> tuple[Store, bool]:
+    """Open the store at ``root``, creating it if there is none yet (a first ``add``)."""
+    if Store.exists(root):
+        return Store.open(root), False
+    return Store.create(root), True
+
+
+def add_entry(
+    store: Store,
+    data: dict[str, Any],
+    *,
+    when_text: str | None,
+    attach: Sequence[Path] = (),
+    now: datetime | None = None,
+) -> Added:
+    """Validate and append a new entry. ``data`` holds EntryContent fields (kind, summary, ...)."""
+    now = now or utc_now()
+    content = validate_content(data)
+    when = _when(when_text, now)
+    _check_links(store, content.links)
+    return _append(store, content.model_dump(mode="json"), when, attach, now, amends=None, reason="")
+
+
+def amend_entry(
+    store: Store,
+    num: int,
+    *,
+    reason: str,
+    changes: dict[str, Any],
+    when_text: str | None,
+    attach: Sequence[Path] = (),
+    now: datetime | None = None,
+) -> Added:
+    """Append a correction of entry ``num``: a full new version, with the reason for it.
+
+    Given options replace the corresponding values (kind-specific fields are merged one by
+    one); attachments are added to the ones already there. The original stays in the ledger.
+    """
+    now = now or utc_now()
+    reason = " ".join(reason.split())
+    if not reason:
+        raise InputError("--reason: say why the entry is being corrected")
+    versions = store.versions(num)
+    if not versions:
+        raise NotFound(f"there is no entry {num}")
+    latest = decode(versions[-1][1])
+    if versions[0][0] != num:
+        raise InputError(f"entry {num} is a correction of entry {latest['amends']}; amend that entry")
+    base = {key: latest[key] for key in ("kind", "summary", "details", "location", "tags", "links", "refs")}
+    base["case"] = latest["case"] or None
+    base["fields"] = {**latest["fields"], **changes.pop("fields", {})}
+    content = validate_content({**base, **changes})
+    if content.model_dump(mode="json") == validate_content(base).model_dump(mode="json") and not (
+        when_text or attach
+    ):
+        raise InputError("nothing to correct: give at least one field to change")
+    _check_links(store, content.links)
+    if when_text:
+        when = _when(when_text, now)
+    else:
+        when = When(from_rfc3339(latest["occurred_at"]), latest["occurred_precision"], latest["occurred_text"])
+    return _append(
+        store,
+        content.model_dump(mode="json"),
+        when,
+        attach,
+        now,
+        amends=num,
+        reason=reason,
+        keep=list(latest["attachments"]),
+    )
+
+
+def _append(
+    store: Store,
+    content: dict[str, Any],
+    when: When,
+    attach: Sequence[Path],
+    now: datetime,
+    *,
+    amends: int | None,
+    reason: str,
+    keep: list[dict[str, Any]] | None = None,
+) -> Added:
+    for path in attach:
+        check_readable(path)
+    attachments = list(keep or [])
+    for path in attach:  # objects are durable on disk before the record that cites them
+        meta = store_object(store.objects_dir, path)
+        if meta not in attachments:
+            attachments.append(meta)
+
+    def build(tip: Tip) -> tuple[bytes, bytes]:
+        record = build_record(
+            ledger_id=store.ledger_id,
+            seq=tip.seq + 1,
+            prev=tip.leaf_hash,
+            recorded_at=now,
+            content=content,
+            occurred_at=when.instant,
+            occurred_precision=when.precision,
+            occurred_text=when.text,
+            attachments=attachments,
+            amends=amends,
+            reason=reason,
+        )
+        return encode(record)
+
+    seq, leaf = store.append(build)
+    return Added(seq=seq, leaf_hash=leaf, num=amends or seq, when=when)
+
+
+def _when(text: str | None, now: datetime) -> When:
+    if text is None or not text.strip():
+        return When(now.replace(second=0, microsecond=0), "minute", "")
+    return parse_when(text, now)
+
+
+def _check_links(store: Store, links: Sequence[int]) -> None:
+    size = store.size()
+    for link in links:
+        if link > size:
+            raise InputError(f"--link {link}: there is no entry {link} yet")
+
+
+def issue_checkpoint(store: Store, now: datetime | None = None) -> Checkpoint:
+    """Verify the ledger, then issue and keep a checkpoint of it as it stands.
+
+    A checkpoint is a commitment handed to others, so it is refused for a ledger that does not
+    verify: it would otherwise bless the damage.
+    """
+    report = verify_store(store)
+    if not report.ok:
+        first = report.findings[0]
+        where = f"entry {first.seq}: " if first.seq else ""
+        raise VerificationFailed(f"not issuing a checkpoint: the ledger does not verify ({where}{first.problem})")
+    cp = Checkpoint(origin_for(store.ledger_id), report.size, report.root)
+    store.add_checkpoint(cp.size, cp.root, to_rfc3339(now or utc_now()), cp.text())
+    return cp

@@ -1,0 +1,365 @@
+"""The store on disk: a directory holding ``ledger.sqlite``, ``objects/`` and ``profile.json``.
+
+This module owns the SQLite file. The ``ledger`` table is the source of truth: one row per
+record holding the exact canonical bytes that were hashed and their leaf hash. The ``entries``
+table is an index derived from those bytes by a trigger inside SQLite (so the append path is
+one INSERT); ``entries_fts`` is a full-text index over it. Triggers refuse any UPDATE or
+DELETE: they guard against accidents; ``verify`` and checkpoints guard against tampering.
+
+The append path uses the standard ``sqlite3`` module only; ``sqlite_utils`` (slower to import)
+is used where its features pay: creating the full-text index and running searches.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import FormatTooNew, StoreError
+from .fsutil import fsync_dir, fsync_path
+
+DB_NAME = "ledger.sqlite"
+OBJECTS = "objects"
+PROFILE = "profile.json"
+STORE_FORMAT = 1
+APPLICATION_ID = 0x52534C47  # "RSLG" in the SQLite header: marks the file as a residentlog store
+
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE ledger (
+    seq INTEGER PRIMARY KEY,
+    canonical BLOB NOT NULL,
+    leaf_hash BLOB NOT NULL
+);
+CREATE TABLE entries (
+    seq INTEGER PRIMARY KEY,
+    num INTEGER NOT NULL,
+    amends INTEGER,
+    kind TEXT NOT NULL,
+    event TEXT,
+    occurred_at TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    details TEXT NOT NULL,
+    location TEXT NOT NULL,
+    case_name TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    refs TEXT NOT NULL,
+    attachments INTEGER NOT NULL
+);
+CREATE INDEX entries_num ON entries(num, seq);
+CREATE INDEX entries_case ON entries(case_name);
+CREATE TABLE checkpoints (
+    id INTEGER PRIMARY KEY,
+    size INTEGER NOT NULL,
+    root BLOB NOT NULL,
+    issued_at TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE TRIGGER ledger_next_seq BEFORE INSERT ON ledger
+WHEN NEW.seq IS NOT (SELECT COALESCE(MAX(seq), 0) + 1 FROM ledger)
+BEGIN SELECT RAISE(ABORT, 'residentlog: records are appended in sequence'); END;
+CREATE TRIGGER ledger_index AFTER INSERT ON ledger BEGIN
+    INSERT INTO entries (seq, num, amends, kind, event, occurred_at, recorded_at, summary, details,
+                         location, case_name, tags, refs, attachments)
+    SELECT NEW.seq,
+           COALESCE(json_extract(j, '$.amends'), NEW.seq),
+           json_extract(j, '$.amends'),
+           json_extract(j, '$.kind'),
+           COALESCE(json_extract(j, '$.fields.event'), json_extract(j, '$.fields.step')),
+           json_extract(j, '$.occurred_at'),
+           json_extract(j, '$.recorded_at'),
+           json_extract(j, '$.summary'),
+           json_extract(j, '$.details'),
+           json_extract(j, '$.location'),
+           json_extract(j, '$.case'),
+           json_extract(j, '$.tags'),
+           json_extract(j, '$.refs'),
+           json_array_length(j, '$.attachments')
+    FROM (SELECT CAST(NEW.canonical AS TEXT) AS j);
+END;
+"""
+APPEND_ONLY = ("ledger", "entries", "checkpoints")
+
+#: Columns of ``entries`` with the SQL that derives each from a record (used by verify too).
+INDEX_COLUMNS: dict[str, str] = {
+    "num": "COALESCE(json_extract(j, '$.amends'), l.seq)",
+    "amends": "json_extract(j, '$.amends')",
+    "kind": "json_extract(j, '$.kind')",
+    "event": "COALESCE(json_extract(j, '$.fields.event'), json_extract(j, '$.fields.step'))",
+    "occurred_at": "json_extract(j, '$.occurred_at')",
+    "recorded_at": "json_extract(j, '$.recorded_at')",
+    "summary": "json_extract(j, '$.summary')",
+    "details": "json_extract(j, '$.details')",
+    "location": "json_extract(j, '$.location')",
+    "case_name": "json_extract(j, '$.case')",
+    "tags": "json_extract(j, '$.tags')",
+    "refs": "json_extract(j, '$.refs')",
+    "attachments": "json_array_length(j, '$.attachments')",
+}
+FTS_COLUMNS = ("summary", "details", "location", "case_name", "tags", "refs")
+
+
+@dataclass(frozen=True)
+class Tip:
+    """The last record of the ledger: its number and leaf hash (None for an empty ledger)."""
+
+    seq: int
+    leaf_hash: bytes | None
+
+
+class Store:
+    """An open store directory. Use as a context manager, or call ``close()``."""
+
+    def __init__(self, root: Path, conn: sqlite3.Connection, meta: dict[str, str]) -> None:
+        self.root = root
+        self.conn = conn
+        self.meta = meta
+
+    # -- opening and creating ----------------------------------------------------------------
+
+    @staticmethod
+    def exists(root: Path) -> bool:
+        return (root / DB_NAME).is_file()
+
+    @classmethod
+    def create(cls, root: Path) -> Store:
+        """Create a new, empty store at ``root`` (which must not already hold one)."""
+        if cls.exists(root):
+            raise StoreError(f"a store already exists at {root}")
+        if root.exists() and not root.is_dir():
+            raise StoreError(f"{root} exists and is not a directory")
+        try:
+            (root / OBJECTS).mkdir(parents=True, exist_ok=True)
+            tmp = root / (DB_NAME + ".new")
+            tmp.unlink(missing_ok=True)
+            conn = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.executescript("BEGIN;" + SCHEMA + _append_only_sql() + "COMMIT;")
+                _create_fts(conn)
+                meta = {
+                    "store_format": str(STORE_FORMAT),
+                    "ledger_id": secrets.token_hex(16),
+                    "created_by": "residentlog",
+                }
+                conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta.items())
+            finally:
+                conn.close()
+            fsync_path(tmp)
+            os.replace(tmp, root / DB_NAME)
+            fsync_dir(root)
+        except OSError as exc:
+            raise StoreError(f"cannot create a store at {root}: {exc.strerror or exc}") from None
+        return cls.open(root)
+
+    @classmethod
+    def open(cls, root: Path) -> Store:
+        """Open an existing store, refusing foreign, corrupted or newer-format files."""
+        path = root / DB_NAME
+        if not path.is_file():
+            raise StoreError(f"no residentlog store at {root} (create one with: residentlog init)")
+        try:
+            conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open {path}: {exc}") from None
+        try:
+            conn.execute("PRAGMA synchronous = FULL")
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            if app_id != APPLICATION_ID:
+                raise StoreError(f"{path} is not a residentlog store (a different SQLite database)")
+            meta = dict(conn.execute("SELECT key, value FROM meta"))
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise StoreError(f"{path} is not a usable residentlog store ({exc})") from None
+        except StoreError:
+            conn.close()
+            raise
+        version = int(meta.get("store_format", "0"))
+        if version > STORE_FORMAT:
+            conn.close()
+            raise FormatTooNew(
+                f"the store at {root} was written by a newer residentlog (store format {version}; "
+                f"this version reads up to {STORE_FORMAT}); upgrade residentlog to use it"
+            )
+        if version < 1 or not meta.get("ledger_id"):
+            conn.close()
+            raise StoreError(f"{path} is not a usable residentlog store (its metadata is missing)")
+        return cls(root, conn, meta)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def ledger_id(self) -> str:
+        return self.meta["ledger_id"]
+
+    @property
+    def objects_dir(self) -> Path:
+        return self.root / OBJECTS
+
+    # -- appending -----------------------------------------------------------------------------
+
+    def append(self, build: Callable[[Tip], tuple[bytes, bytes]]) -> tuple[int, bytes]:
+        """Append one record atomically.
+
+        ``build(tip)`` receives the current tip and returns (canonical bytes, leaf hash) for the
+        next record. It runs inside an IMMEDIATE transaction, so concurrent appenders queue and
+        each record names its true predecessor. Cost does not depend on the ledger's size.
+        """
+        conn = self.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                tip = self.tip()
+                data, leaf = build(tip)
+                conn.execute(
+                    "INSERT INTO ledger (seq, canonical, leaf_hash) VALUES (?, ?, ?)",
+                    (tip.seq + 1, data, leaf),
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"cannot write to the store at {self.root}: {exc}") from None
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"the store at {self.root} is damaged ({exc})") from None
+        return tip.seq + 1, leaf
+
+    def tip(self) -> Tip:
+        row = self.conn.execute("SELECT seq, leaf_hash FROM ledger ORDER BY seq DESC LIMIT 1").fetchone()
+        return Tip(0, None) if row is None else Tip(row[0], row[1])
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def size(self) -> int:
+        return self.tip().seq
+
+    def record_bytes(self, seq: int) -> bytes | None:
+        row = self.conn.execute("SELECT canonical FROM ledger WHERE seq = ?", (seq,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def iter_ledger(self) -> Iterator[tuple[int, bytes, bytes]]:
+        """Every stored (seq, canonical bytes, leaf hash), in seq order."""
+        yield from self.conn.execute("SELECT seq, canonical, leaf_hash FROM ledger ORDER BY seq")
+
+    def leaf_hashes(self, limit: int | None = None) -> Iterator[bytes]:
+        sql = "SELECT leaf_hash FROM ledger ORDER BY seq"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        for (leaf,) in self.conn.execute(sql):
+            yield leaf
+
+    def versions(self, num: int) -> list[tuple[int, bytes]]:
+        """Every stored version (seq, canonical bytes) of entry ``num``, oldest first."""
+        rows = self.conn.execute(
+            "SELECT l.seq, l.canonical FROM entries e JOIN ledger l ON l.seq = e.seq "
+            "WHERE e.num = ? ORDER BY e.seq",
+            (num,),
+        )
+        return [(seq, bytes(data)) for seq, data in rows]
+
+    def current(self, where: str = "", params: dict[str, Any] | None = None) -> list[tuple[int, int, bytes]]:
+        """(entry number, version count, canonical bytes of its latest version), filtered.
+
+        ``where`` is an SQL condition over the latest version's ``entries`` row, aliased ``e``.
+        """
+        sql = (
+            "WITH cur AS (SELECT num, MAX(seq) AS latest, COUNT(*) AS versions FROM entries GROUP BY num) "
+            "SELECT cur.num, cur.versions, l.canonical FROM cur "
+            "JOIN entries e ON e.seq = cur.latest JOIN ledger l ON l.seq = cur.latest "
+            f"WHERE {where or '1'} ORDER BY e.occurred_at, cur.num"
+        )
+        rows = self.conn.execute(sql, params or {})
+        return [(num, versions, bytes(data)) for num, versions, data in rows]
+
+    def search_nums(self, query: str) -> set[int]:
+        """Entry numbers any version of which matches a full-text query (SQLite FTS5)."""
+        import sqlite_utils
+
+        db = sqlite_utils.Database(self.conn)
+        try:
+            rows = db["entries"].search(query, columns=["num"], quote=True)
+            return {row["num"] for row in rows}
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"search failed: {exc}") from None
+
+    # -- checkpoints ---------------------------------------------------------------------------
+
+    def add_checkpoint(self, size: int, root: bytes, issued_at: str, text: str) -> None:
+        with self.conn:
+            self.conn.execute(
+                "INSERT INTO checkpoints (size, root, issued_at, text) VALUES (?, ?, ?, ?)",
+                (size, root, issued_at, text),
+            )
+
+    def checkpoints(self) -> list[tuple[int, bytes, str, str]]:
+        """Every checkpoint this store issued: (size, root, issued_at, text), oldest first."""
+        rows = self.conn.execute("SELECT size, root, issued_at, text FROM checkpoints ORDER BY id")
+        return [(size, bytes(root), issued_at, text) for size, root, issued_at, text in rows]
+
+    # -- verification helpers ------------------------------------------------------------------
+
+    def index_mismatches(self) -> list[tuple[int, str]]:
+        """Rows of the derived index that disagree with the hashed records, as (seq, problem)."""
+        checks = " OR ".join(f"e.{col} IS NOT ({expr})" for col, expr in INDEX_COLUMNS.items())
+        found: list[tuple[int, str]] = []
+        found += [
+            (seq, "its listed details differ from the hashed record")
+            for (seq,) in self.conn.execute(
+                f"SELECT l.seq FROM (SELECT seq, CAST(canonical AS TEXT) AS j FROM ledger) AS l "
+                f"JOIN entries e ON e.seq = l.seq WHERE {checks} ORDER BY l.seq"
+            )
+        ]
+        found += [
+            (seq, "it is missing from the list index")
+            for (seq,) in self.conn.execute(
+                "SELECT seq FROM ledger WHERE seq NOT IN (SELECT seq FROM entries) ORDER BY seq"
+            )
+        ]
+        found += [
+            (seq, "the list index shows an entry the ledger does not hold")
+            for (seq,) in self.conn.execute(
+                "SELECT seq FROM entries WHERE seq NOT IN (SELECT seq FROM ledger) ORDER BY seq"
+            )
+        ]
+        return sorted(found)
+
+    def search_index_ok(self) -> bool:
+        """FTS5's own integrity check of the search index against the entries table."""
+        try:
+            self.conn.execute("INSERT INTO entries_fts (entries_fts, rank) VALUES ('integrity-check', 1)")
+        except sqlite3.DatabaseError:
+            return False
+        return True
+
+
+def _append_only_sql() -> str:
+    return "".join(
+        f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, 'residentlog: the ledger is append-only'); END;"
+        for table in APPEND_ONLY
+        for op in ("UPDATE", "DELETE")
+    )
+
+
+def _create_fts(conn: sqlite3.Connection) -> None:
+    import sqlite_utils
+
+    db = sqlite_utils.Database(conn)
+    db["entries"].enable_fts(list(FTS_COLUMNS), create_triggers=True, tokenize="porter")

@@ -1,0 +1,172 @@
+"""Verification: recompute everything and report what does not check out, as data.
+
+``verify_store`` re-hashes every stored record and attachment, checks each record's sequence
+number, ledger id and link to its predecessor, checks that the list index shows exactly what
+the records hold, and recomputes the Merkle root at the size of every checkpoint the store
+has issued (and of one given by the user). Findings are returned, not raised; the caller
+decides the exit code. An empty list of findings means the ledger verifies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import merkle
+from .checkpoint import Checkpoint, origin_for
+from .objects import hash_object
+from .record import FORMAT_VERSION, RECORD_KEYS, decode, is_canonical
+from .store import Store
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: which entry (0 for the ledger as a whole), and what is wrong."""
+
+    seq: int
+    problem: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"entry": self.seq or None, "problem": self.problem}
+
+
+@dataclass
+class Report:
+    size: int = 0
+    root: bytes = merkle.EMPTY_ROOT
+    first_occurred: str | None = None
+    last_occurred: str | None = None
+    checkpoints_checked: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    def as_json(self) -> dict[str, Any]:
+        import base64
+
+        return {
+            "ok": self.ok,
+            "size": self.size,
+            "root": base64.b64encode(self.root).decode("ascii"),
+            "root_hex": self.root.hex(),
+            "first_occurred": self.first_occurred,
+            "last_occurred": self.last_occurred,
+            "checkpoints_checked": self.checkpoints_checked,
+            "findings": [f.as_json() for f in self.findings],
+        }
+
+
+def verify_store(store: Store, against: Checkpoint | None = None) -> Report:
+    report = Report()
+    findings = report.findings
+    leaves = _check_records(store, report)
+    report.size = len(leaves)
+    report.root = merkle.root(leaves)
+
+    for seq, problem in store.index_mismatches():
+        findings.append(Finding(seq, problem))
+    if not store.search_index_ok():
+        findings.append(Finding(0, "the search index does not match the entries"))
+
+    origin = origin_for(store.ledger_id)
+    for size, root, issued_at, _text in store.checkpoints():
+        report.checkpoints_checked += 1
+        problem = _against(leaves, size, root, f"the checkpoint issued {issued_at}")
+        if problem:
+            findings.append(Finding(0, problem))
+    if against is not None:
+        report.checkpoints_checked += 1
+        if against.origin != origin:
+            findings.append(
+                Finding(0, f"the checkpoint is for another ledger ({against.origin}, this is {origin})")
+            )
+        else:
+            problem = _against(leaves, against.size, against.root, "the given checkpoint")
+            if problem:
+                findings.append(Finding(0, problem))
+    findings.sort(key=lambda f: (f.seq == 0, f.seq))
+    return report
+
+
+def _check_records(store: Store, report: Report) -> list[bytes]:
+    """Walk the ledger in order; returns the recomputed leaf hashes (missing ones skipped)."""
+    findings = report.findings
+    ledger_id = store.ledger_id
+    objects_dir = store.objects_dir
+    sha256 = hashlib.sha256
+    leaves: list[bytes] = []
+    expected = 1
+    prev: tuple[str, str] = ("", "")  # previous record's (recomputed, stored) leaf hash, hex
+    first: str | None = None
+    last: str | None = None
+    for seq, data, stored_leaf in store.iter_ledger():
+        data = bytes(data)
+        contiguous = seq == expected
+        if not contiguous:
+            gap = f"entry {expected}" if seq == expected + 1 else f"entries {expected}–{seq - 1}"
+            findings.append(Finding(expected, f"{gap} missing: the ledger skips from {expected - 1} to {seq}"))
+        expected = seq + 1
+        leaf = sha256(b"\x00" + data).digest()
+        leaves.append(leaf)
+        if leaf != stored_leaf:
+            findings.append(Finding(seq, "content changed: its bytes no longer match its stored hash"))
+        previous, prev = prev, (leaf.hex(), bytes(stored_leaf).hex())
+        try:
+            rec = decode(data)
+        except Exception as exc:
+            findings.append(Finding(seq, f"not a readable record ({exc})"))
+            continue
+        if rec.keys() != RECORD_KEYS or rec.get("v") != FORMAT_VERSION:
+            findings.append(Finding(seq, "not a version-1 record (unexpected or missing fields)"))
+        elif not is_canonical(data, rec):
+            findings.append(Finding(seq, "not in canonical form (RFC 8785): it was not written by residentlog"))
+        if rec.get("ledger") != ledger_id:
+            findings.append(Finding(seq, "belongs to another ledger: it was copied in from elsewhere"))
+        if rec.get("seq") != seq:
+            findings.append(Finding(seq, f"order changed: this record says it is entry {rec.get('seq')}"))
+        if seq == 1:
+            if rec.get("prev") != "":
+                findings.append(Finding(seq, "the first entry must not name a predecessor"))
+        elif contiguous and rec.get("prev") not in previous:
+            findings.append(
+                Finding(
+                    seq - 1,
+                    f"content changed or replaced: entry {seq} records a different hash for entry {seq - 1}",
+                )
+            )
+        when = rec.get("occurred_at")
+        if isinstance(when, str) and rec.get("amends") is None:
+            first = when if first is None or when < first else first
+            last = when if last is None or when > last else last
+        for att in rec.get("attachments") or ():
+            problem = _check_attachment(objects_dir, att)
+            if problem:
+                findings.append(Finding(seq, problem))
+    report.first_occurred, report.last_occurred = first, last
+    return leaves
+
+
+def _check_attachment(objects_dir: Any, att: Any) -> str | None:
+    try:
+        digest, size, name = att["sha256"], att["size"], att["name"]
+    except (TypeError, KeyError):
+        return "an attachment entry is malformed"
+    found = hash_object(objects_dir, digest)
+    if found is None:
+        return f"attachment {name!r} is missing from objects/"
+    if found != (digest, size):
+        return f"attachment {name!r} was altered: its bytes no longer match its hash"
+    return None
+
+
+def _against(leaves: list[bytes], size: int, root: bytes, what: str) -> str | None:
+    if size > len(leaves):
+        return (
+            f"ledger truncated: {what} covers {size} entries but the ledger now holds {len(leaves)}"
+        )
+    if merkle.root(leaves[:size]) != root:
+        return f"ledger rewritten: its first {size} entries no longer produce the root of {what}"
+    return None
