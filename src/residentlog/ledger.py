@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from .checkpoint import Checkpoint, origin_for
-from .errors import InputError, NotFound, VerificationFailed
+from .errors import InputError, VerificationFailed
 from .models import validate_content
 from .objects import check_readable, store_object
 from .record import build_record, decode, encode
 from .store import Store, Tip
 from .verify import verify_store
+from .views import entry_versions
 from .when import When, from_rfc3339, parse_when, to_rfc3339
 
 
@@ -79,12 +80,7 @@ def amend_entry(
     reason = " ".join(reason.split())
     if not reason:
         raise InputError("--reason: say why the entry is being corrected")
-    versions = store.versions(num)
-    if not versions:
-        raise NotFound(f"there is no entry {num}")
-    latest = decode(versions[-1][1])
-    if versions[0][0] != num:
-        raise InputError(f"entry {num} is a correction of entry {latest['amends']}; amend that entry")
+    latest = decode(entry_versions(store, num)[-1][1])
     base = {key: latest[key] for key in ("kind", "summary", "details", "location", "tags", "links", "refs")}
     base["case"] = latest["case"] or None
     base["fields"] = {**latest["fields"], **changes.pop("fields", {})}

@@ -298,4 +298,6 @@ def describe(exc: ValidationError) -> str:
         msg = "must be one of " + msg.removeprefix("Input should be ").replace("'", "")
     elif err["type"] == "extra_forbidden":
         msg = "is not a known field"
+    elif err["type"] == "string_unicode":
+        msg = "is not valid UTF-8 text"
     return f"{name}: {msg}"

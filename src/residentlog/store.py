@@ -323,7 +323,8 @@ class Store:
             (seq, "its listed details differ from the hashed record")
             for (seq,) in self.conn.execute(
                 f"SELECT l.seq FROM (SELECT seq, CAST(canonical AS TEXT) AS j FROM ledger) AS l "
-                f"JOIN entries e ON e.seq = l.seq WHERE {checks} ORDER BY l.seq"
+                f"JOIN entries e ON e.seq = l.seq "
+                f"WHERE CASE WHEN json_valid(l.j) THEN ({checks}) ELSE 0 END ORDER BY l.seq"
             )
         ]
         found += [

@@ -111,7 +111,8 @@ def _check_records(store: Store, report: Report) -> list[bytes]:
         expected = seq + 1
         leaf = sha256(b"\x00" + data).digest()
         leaves.append(leaf)
-        if leaf != stored_leaf:
+        intact = leaf == stored_leaf
+        if not intact:
             findings.append(Finding(seq, "content changed: its bytes no longer match its stored hash"))
         previous, prev = prev, (leaf.hex(), bytes(stored_leaf).hex())
         try:
@@ -127,10 +128,10 @@ def _check_records(store: Store, report: Report) -> list[bytes]:
             findings.append(Finding(seq, "belongs to another ledger: it was copied in from elsewhere"))
         if rec.get("seq") != seq:
             findings.append(Finding(seq, f"order changed: this record says it is entry {rec.get('seq')}"))
-        if seq == 1:
+        elif seq == 1:
             if rec.get("prev") != "":
                 findings.append(Finding(seq, "the first entry must not name a predecessor"))
-        elif contiguous and rec.get("prev") not in previous:
+        elif intact and contiguous and rec.get("prev") not in previous:
             findings.append(
                 Finding(
                     seq - 1,

@@ -99,20 +99,26 @@ def list_entries(store: Store, filters: Filters, now: datetime) -> list[EntryVie
     return [_view(num, versions, data) for num, versions, data in rows]
 
 
-def get_entry(store: Store, num: int) -> EntryView:
+def entry_versions(store: Store, num: int) -> list[tuple[int, bytes]]:
+    """Every version (ledger seq, canonical bytes) of entry ``num``; NotFound if it isn't one."""
     versions = store.versions(num)
-    if not versions:
-        raise NotFound(f"there is no entry {num}")
-    if versions[0][0] != num:
-        owner = decode(versions[-1][1])["amends"]
-        raise NotFound(f"entry {num} is a correction of entry {owner}; see: residentlog show {owner}")
+    if versions:
+        return versions
+    data = store.record_bytes(num)
+    if data is not None:
+        owner = decode(data)["amends"]
+        raise NotFound(f"entry {num} is a correction of entry {owner}; use entry {owner}")
+    raise NotFound(f"there is no entry {num}")
+
+
+def get_entry(store: Store, num: int) -> EntryView:
+    versions = entry_versions(store, num)
     return _view(num, len(versions), versions[-1][1])
 
 
 def history(store: Store, num: int) -> list[tuple[dict[str, Any], str]]:
     """Every version of entry ``num`` with its hash, oldest first."""
-    get_entry(store, num)
-    return [(decode(data), leaf_hash(data).hex()) for _, data in store.versions(num)]
+    return [(decode(data), leaf_hash(data).hex()) for _, data in entry_versions(store, num)]
 
 
 def export_attachments(store: Store, num: int, out_dir: Path) -> list[Path]:
