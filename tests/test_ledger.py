@@ -18,7 +18,9 @@ from residentlog.views import Filters, export_attachments, get_entry, history, l
 from .conftest import NOW
 
 
-def add(store: Store, kind: str = "lift", summary: str = "Lift 2 out of order", when: str | None = None, **kw):
+def add(
+    store: Store, kind: str = "lift", summary: str = "Lift 2 out of order", when: str | None = None, **kw
+):
     return add_entry(store, {"kind": kind, "summary": summary, **kw}, when_text=when, now=NOW)
 
 
@@ -78,8 +80,12 @@ def test_amend_appends_a_full_corrected_version(store: Store) -> None:
     add(store, when="3 March 2020 14:00", case="lift-2", fields={"trapped": 3})
     add(store, kind="note", summary="unrelated")
     c = amend_entry(
-        store, 1, reason="It was 15:00, not 14:00", changes={"fields": {"trapped_minutes": 110}},
-        when_text="3 March 2020 15:00", now=NOW,
+        store,
+        1,
+        reason="It was 15:00, not 14:00",
+        changes={"fields": {"trapped_minutes": 110}},
+        when_text="3 March 2020 15:00",
+        now=NOW,
     )
     assert (c.seq, c.num) == (3, 1)
     view = get_entry(store, 1)
@@ -113,7 +119,13 @@ def test_amend_errors(store: Store) -> None:
 def test_list_filters(store: Store) -> None:
     add(store, when="1/1/2020", case="lift-2", tags=["entrapment"])
     add(store, kind="door", summary="Door magnet weak, pushed open", when="2/2/2020", case="front-door")
-    add(store, kind="asb", summary="Youths in the stairwell", when="3/3/2020", details="They came in via the door")
+    add(
+        store,
+        kind="asb",
+        summary="Youths in the stairwell",
+        when="3/3/2020",
+        details="They came in via the door",
+    )
     add(store, kind="note", summary="Spoke to neighbour", when="4/4/2021")
 
     def nums(**kw: object) -> list[int]:
@@ -136,8 +148,14 @@ def test_list_filters(store: Store) -> None:
 
 def test_search_finds_corrected_text(store: Store) -> None:
     add(store, summary="Lift broken")
-    amend_entry(store, 1, reason="more detail", changes={"details": "Engineer said motor burnt out"},
-                when_text=None, now=NOW)
+    amend_entry(
+        store,
+        1,
+        reason="more detail",
+        changes={"details": "Engineer said motor burnt out"},
+        when_text=None,
+        now=NOW,
+    )
     assert [v.num for v in list_entries(store, Filters(search="motor"), NOW)] == [1]
 
 
@@ -149,7 +167,12 @@ def test_attachments_are_content_addressed_and_exported(store: Store, tmp_path: 
     a = add_entry(store, {"kind": "lift", "summary": "Lift"}, when_text=None, attach=[photo, copy], now=NOW)
     rec = decode(store.record_bytes(a.seq))
     digest = rec["attachments"][0]["sha256"]
-    assert rec["attachments"][0] == {"sha256": digest, "size": 11, "name": "lift.jpg", "media_type": "image/jpeg"}
+    assert rec["attachments"][0] == {
+        "sha256": digest,
+        "size": 11,
+        "name": "lift.jpg",
+        "media_type": "image/jpeg",
+    }
     assert (store.objects_dir / digest[:2] / digest[2:]).read_bytes() == b"\xff\xd8fake jpeg"
     assert len(list(store.objects_dir.glob("??/*"))) == 1  # stored once
     out = tmp_path / "out"
@@ -162,7 +185,9 @@ def test_attachments_are_content_addressed_and_exported(store: Store, tmp_path: 
 
 def test_bad_attachments_write_nothing(store: Store, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="does not exist"):
-        add_entry(store, {"kind": "lift", "summary": "x"}, when_text=None, attach=[tmp_path / "nope.jpg"], now=NOW)
+        add_entry(
+            store, {"kind": "lift", "summary": "x"}, when_text=None, attach=[tmp_path / "nope.jpg"], now=NOW
+        )
     with pytest.raises(InputError, match="is a directory"):
         add_entry(store, {"kind": "lift", "summary": "x"}, when_text=None, attach=[tmp_path], now=NOW)
     assert store.size() == 0

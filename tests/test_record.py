@@ -162,9 +162,9 @@ def test_is_canonical_rejects_reordered_or_spaced_json() -> None:
     assert not is_canonical(json.dumps(rec, separators=(",", ":")).encode(), rec)  # key order
 
 
-texts = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40
-).filter(lambda s: s.strip())
+texts = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40).filter(
+    lambda s: s.strip()
+)
 
 
 @given(summary=texts, details=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80))

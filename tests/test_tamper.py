@@ -20,8 +20,13 @@ def build(root: Path, n: int = 5, attach: Path | None = None) -> Store:
     store = Store.create(root)
     for i in range(1, n + 1):
         files = [attach] if attach is not None and i == 2 else []
-        add_entry(store, {"kind": "lift", "summary": f"Lift fault {i}"}, when_text=f"{i}/3/2020", attach=files,
-                  now=NOW)
+        add_entry(
+            store,
+            {"kind": "lift", "summary": f"Lift fault {i}"},
+            when_text=f"{i}/3/2020",
+            attach=files,
+            now=NOW,
+        )
     return store
 
 
@@ -56,9 +61,13 @@ def built(isolated_store: Path, photo: Path) -> Store:
 
 def test_triggers_refuse_update_and_delete(built: Store) -> None:
     issue_checkpoint(built, NOW)
-    for sql in ("UPDATE ledger SET canonical = x'00' WHERE seq = 1", "DELETE FROM ledger WHERE seq = 5",
-                "UPDATE entries SET summary = 'x'", "DELETE FROM checkpoints",
-                "INSERT INTO ledger (seq, canonical, leaf_hash) VALUES (9, x'00', x'00')"):
+    for sql in (
+        "UPDATE ledger SET canonical = x'00' WHERE seq = 1",
+        "DELETE FROM ledger WHERE seq = 5",
+        "UPDATE entries SET summary = 'x'",
+        "DELETE FROM checkpoints",
+        "INSERT INTO ledger (seq, canonical, leaf_hash) VALUES (9, x'00', x'00')",
+    ):
         with pytest.raises(sqlite3.IntegrityError):
             built.conn.execute(sql)
 
@@ -75,8 +84,10 @@ def test_changed_record_with_recomputed_hash(built: Store) -> None:
 
     conn = raw(built)
     data = built.record_bytes(3).replace(b"Lift fault 3", b"Lift fault 8")
-    conn.execute("UPDATE ledger SET canonical = ?, leaf_hash = ? WHERE seq = 3",
-                 (data, hashlib.sha256(b"\x00" + data).digest()))
+    conn.execute(
+        "UPDATE ledger SET canonical = ?, leaf_hash = ? WHERE seq = 3",
+        (data, hashlib.sha256(b"\x00" + data).digest()),
+    )
     seq, problem = first(verify_store(built))
     assert (seq, problem) == (3, "content changed or replaced: entry 4 records a different hash for entry 3")
 
@@ -87,12 +98,16 @@ def test_last_entry_rewritten_caught_by_checkpoint(built: Store) -> None:
     issue_checkpoint(built, NOW)
     conn = raw(built)
     data = built.record_bytes(5).replace(b"Lift fault 5", b"Lift fault 9")
-    conn.execute("UPDATE ledger SET canonical = ?, leaf_hash = ? WHERE seq = 5",
-                 (data, hashlib.sha256(b"\x00" + data).digest()))
+    conn.execute(
+        "UPDATE ledger SET canonical = ?, leaf_hash = ? WHERE seq = 5",
+        (data, hashlib.sha256(b"\x00" + data).digest()),
+    )
     conn.execute("UPDATE entries SET summary = 'Lift fault 9' WHERE seq = 5")
     seq, problem = first(verify_store(built))
     assert seq == 0
-    assert problem.startswith("ledger rewritten: its first 5 entries no longer produce the root of the checkpoint")
+    assert problem.startswith(
+        "ledger rewritten: its first 5 entries no longer produce the root of the checkpoint"
+    )
 
 
 def test_entry_deleted_from_the_middle(built: Store) -> None:
@@ -134,7 +149,10 @@ def test_attachment_altered(built: Store, photo: Path) -> None:
     obj = next(built.objects_dir.glob("??/*"))
     obj.chmod(0o644)
     obj.write_bytes(b"\xff\xd8 a photo of a working lift")
-    assert first(verify_store(built)) == (2, "attachment 'photo.jpg' was altered: its bytes no longer match its hash")
+    assert first(verify_store(built)) == (
+        2,
+        "attachment 'photo.jpg' was altered: its bytes no longer match its hash",
+    )
 
 
 def test_attachment_missing(built: Store) -> None:
@@ -145,8 +163,10 @@ def test_attachment_missing(built: Store) -> None:
 def test_record_from_another_ledger(built: Store, tmp_path: Path) -> None:
     other = build(tmp_path / "other", n=3)
     conn = raw(built)
-    conn.execute("UPDATE ledger SET canonical = ?, leaf_hash = ? WHERE seq = 3",
-                 other.conn.execute("SELECT canonical, leaf_hash FROM ledger WHERE seq = 3").fetchone())
+    conn.execute(
+        "UPDATE ledger SET canonical = ?, leaf_hash = ? WHERE seq = 3",
+        other.conn.execute("SELECT canonical, leaf_hash FROM ledger WHERE seq = 3").fetchone(),
+    )
     assert (3, "belongs to another ledger: it was copied in from elsewhere") in [
         (f.seq, f.problem) for f in verify_store(built).findings
     ]
@@ -162,7 +182,7 @@ def test_restored_old_copy_fails_against_later_checkpoint(built: Store, tmp_path
     cp = issue_checkpoint(built, NOW)
     with Store.open(backup) as old:
         assert verify_store(old).ok
-        seq, problem = first(verify_store(old, against=cp))
+        _, problem = first(verify_store(old, against=cp))
     assert problem == "ledger truncated: the given checkpoint covers 6 entries but the ledger now holds 5"
 
 
@@ -170,8 +190,11 @@ def test_restored_old_copy_fails_against_later_checkpoint(built: Store, tmp_path
 
 ops = st.lists(
     st.one_of(
-        st.tuples(st.just("add"), st.sampled_from(["lift", "door", "asb", "note"]),
-                  st.text(alphabet="abcdé xyz", min_size=1, max_size=12).filter(str.strip)),
+        st.tuples(
+            st.just("add"),
+            st.sampled_from(["lift", "door", "asb", "note"]),
+            st.text(alphabet="abcdé xyz", min_size=1, max_size=12).filter(str.strip),
+        ),
         st.tuples(st.just("amend"), st.integers(1, 30), st.text(alphabet="fghij", min_size=1, max_size=8)),
     ),
     min_size=1,
@@ -186,8 +209,14 @@ def _apply(store: Store, operations: list[tuple[str, object, str]]) -> None:
             nums.append(add_entry(store, {"kind": arg, "summary": text}, when_text=None, now=NOW).seq)
         elif nums:
             target = nums[int(arg) % len(nums)]
-            amend_entry(store, target, reason="correction", changes={"details": f"{text} {i}"}, when_text=None,
-                         now=NOW)
+            amend_entry(
+                store,
+                target,
+                reason="correction",
+                changes={"details": f"{text} {i}"},
+                when_text=None,
+                now=NOW,
+            )
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -204,7 +233,9 @@ def test_any_adds_and_amends_verify(tmp_path: Path, operations: list) -> None:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seq_pick=st.integers(0, 10_000), offset_pick=st.integers(0, 100_000), bit=st.integers(0, 7))
-def test_any_flipped_byte_in_a_record_is_detected(tmp_path: Path, seq_pick: int, offset_pick: int, bit: int) -> None:
+def test_any_flipped_byte_in_a_record_is_detected(
+    tmp_path: Path, seq_pick: int, offset_pick: int, bit: int
+) -> None:
     import uuid
 
     with build(tmp_path / uuid.uuid4().hex, n=4) as store:
@@ -232,5 +263,6 @@ def test_any_flipped_byte_in_an_attachment_is_detected(tmp_path: Path, offset_pi
         obj.chmod(0o644)
         obj.write_bytes(bytes(data))
         assert first(verify_store(store)) == (
-            2, "attachment 'photo.jpg' was altered: its bytes no longer match its hash"
+            2,
+            "attachment 'photo.jpg' was altered: its bytes no longer match its hash",
         )

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Optional, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -34,7 +34,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _State:
-    store: Optional[str] = None
+    store: str | None = None
 
 
 _state = _State()
@@ -55,6 +55,9 @@ def _run(fn: F) -> F:
         except KeyboardInterrupt:
             sys.stderr.write("Interrupted.\n")
             raise typer.Exit(130) from None
+        except BrokenPipeError:  # e.g. `residentlog list | head`: the reader stopped; stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(141) from None
         except (typer.Exit, typer.Abort):
             raise
         except Exception as exc:
@@ -90,7 +93,7 @@ def _open_store() -> Any:
 @app.callback()
 def _main(
     store: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "--store",
             metavar="PATH",
@@ -106,65 +109,68 @@ def _main(
 
 def _entry_option_template(
     when: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "--when",
             help="When it happened: '3 March 2020 14:00', '03/03/2020' (day first), "
             "'yesterday 6pm', '2 days ago'. Default: now.",
         ),
     ] = None,
-    details: Annotated[Optional[str], typer.Option(help="Free-text details.")] = None,
-    location: Annotated[Optional[str], typer.Option(help="Where (e.g. 'Lift 2, ground floor').")] = None,
+    details: Annotated[str | None, typer.Option(help="Free-text details.")] = None,
+    location: Annotated[str | None, typer.Option(help="Where (e.g. 'Lift 2, ground floor').")] = None,
     case: Annotated[
-        Optional[str], typer.Option("--case", help="Short name grouping entries about one problem, e.g. lift-2.")
+        str | None, typer.Option("--case", help="Short name grouping entries about one problem, e.g. lift-2.")
     ] = None,
-    tag: Annotated[Optional[list[str]], typer.Option("--tag", help="A tag (repeatable).")] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeatable).")] = None,
     ref: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option(
             "--ref",
             help="Someone else's reference, e.g. landlord:REP-123, police:CAD-4567, ombudsman:202115731 "
             "(repeatable).",
         ),
     ] = None,
-    link: Annotated[Optional[list[int]], typer.Option("--link", help="Number of a related earlier entry.")] = None,
+    link: Annotated[
+        list[int] | None, typer.Option("--link", help="Number of a related earlier entry.")
+    ] = None,
     attach: Annotated[
-        Optional[list[Path]], typer.Option("--attach", help="A file to attach: photo, email, letter (repeatable).")
+        list[Path] | None,
+        typer.Option("--attach", help="A file to attach: photo, email, letter (repeatable)."),
     ] = None,
     event: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             help="What this entry records: observed (default), reported, acknowledged, attended, fixed, "
             "not-fixed, recurred, requested, provided, refused, chased.",
         ),
     ] = None,
     channel: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(help="How: phone, email, letter, online, in-person, app, social-media, other."),
     ] = None,
     priority: Annotated[
-        Optional[str], typer.Option(help="The landlord's priority: emergency, urgent, routine.")
+        str | None, typer.Option(help="The landlord's priority: emergency, urgent, routine.")
     ] = None,
-    category: Annotated[Optional[str], typer.Option(help="A category, e.g. communal-door.")] = None,
-    lift: Annotated[Optional[str], typer.Option(help="lift: which lift.")] = None,
+    category: Annotated[str | None, typer.Option(help="A category, e.g. communal-door.")] = None,
+    lift: Annotated[str | None, typer.Option(help="lift: which lift.")] = None,
     out_of_service: Annotated[
-        Optional[bool], typer.Option("--out-of-service/--in-service", help="lift: out of service?")
+        bool | None, typer.Option("--out-of-service/--in-service", help="lift: out of service?")
     ] = None,
-    trapped: Annotated[Optional[int], typer.Option(help="lift: number of people trapped.")] = None,
-    trapped_minutes: Annotated[Optional[int], typer.Option(help="lift: how long they were trapped.")] = None,
-    door: Annotated[Optional[str], typer.Option(help="door: which door.")] = None,
-    witness: Annotated[Optional[str], typer.Option(help="asb: first-hand or reported.")] = None,
-    camera: Annotated[Optional[str], typer.Option(help="cctv: which camera.")] = None,
-    rooms: Annotated[Optional[str], typer.Option(help="damp: rooms affected.")] = None,
-    hazard: Annotated[Optional[str], typer.Option(help="damp: emergency or significant.")] = None,
-    amount: Annotated[Optional[str], typer.Option(help="service-charge: amount, e.g. 125.50.")] = None,
-    charge_year: Annotated[Optional[str], typer.Option(help="service-charge: year, e.g. 2020/21.")] = None,
-    service: Annotated[Optional[str], typer.Option(help="service-charge: which service.")] = None,
-    direction: Annotated[Optional[str], typer.Option(help="contact: in or out (default out).")] = None,
-    who: Annotated[Optional[str], typer.Option(help="contact: who you dealt with.")] = None,
-    stage: Annotated[Optional[int], typer.Option(help="complaint: stage 1 or 2.")] = None,
+    trapped: Annotated[int | None, typer.Option(help="lift: number of people trapped.")] = None,
+    trapped_minutes: Annotated[int | None, typer.Option(help="lift: how long they were trapped.")] = None,
+    door: Annotated[str | None, typer.Option(help="door: which door.")] = None,
+    witness: Annotated[str | None, typer.Option(help="asb: first-hand or reported.")] = None,
+    camera: Annotated[str | None, typer.Option(help="cctv: which camera.")] = None,
+    rooms: Annotated[str | None, typer.Option(help="damp: rooms affected.")] = None,
+    hazard: Annotated[str | None, typer.Option(help="damp: emergency or significant.")] = None,
+    amount: Annotated[str | None, typer.Option(help="service-charge: amount, e.g. 125.50.")] = None,
+    charge_year: Annotated[str | None, typer.Option(help="service-charge: year, e.g. 2020/21.")] = None,
+    service: Annotated[str | None, typer.Option(help="service-charge: which service.")] = None,
+    direction: Annotated[str | None, typer.Option(help="contact: in or out (default out).")] = None,
+    who: Annotated[str | None, typer.Option(help="contact: who you dealt with.")] = None,
+    stage: Annotated[int | None, typer.Option(help="complaint: stage 1 or 2.")] = None,
     step: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(help="complaint: raised, acknowledged, extended, responded, escalated, ombudsman."),
     ] = None,
 ) -> None:
@@ -190,7 +196,7 @@ def _with_options(template: Callable[..., None]) -> Callable[[F], F]:
     return decorate
 
 
-def _content_from_options(options: dict[str, Any]) -> tuple[dict[str, Any], Optional[str], list[Path]]:
+def _content_from_options(options: dict[str, Any]) -> tuple[dict[str, Any], str | None, list[Path]]:
     """Split the options into entry content, the --when text and the attachment paths."""
     from .models import parse_money, parse_ref
 
@@ -216,15 +222,15 @@ def _content_from_options(options: dict[str, Any]) -> tuple[dict[str, Any], Opti
 
 
 def _profile_option_template(
-    name: Annotated[Optional[str], typer.Option(help="Your name.")] = None,
-    address: Annotated[Optional[str], typer.Option(help="Your address.")] = None,
-    email: Annotated[Optional[str], typer.Option(help="Your email address.")] = None,
-    phone: Annotated[Optional[str], typer.Option(help="Your phone number.")] = None,
-    landlord: Annotated[Optional[str], typer.Option(help="Your landlord's name.")] = None,
-    landlord_address: Annotated[Optional[str], typer.Option(help="Your landlord's address.")] = None,
-    tenancy_ref: Annotated[Optional[str], typer.Option(help="Your tenancy or account reference.")] = None,
+    name: Annotated[str | None, typer.Option(help="Your name.")] = None,
+    address: Annotated[str | None, typer.Option(help="Your address.")] = None,
+    email: Annotated[str | None, typer.Option(help="Your email address.")] = None,
+    phone: Annotated[str | None, typer.Option(help="Your phone number.")] = None,
+    landlord: Annotated[str | None, typer.Option(help="Your landlord's name.")] = None,
+    landlord_address: Annotated[str | None, typer.Option(help="Your landlord's address.")] = None,
+    tenancy_ref: Annotated[str | None, typer.Option(help="Your tenancy or account reference.")] = None,
     nation: Annotated[
-        Optional[str], typer.Option(help="england, wales, scotland or northern-ireland (for bank holidays).")
+        str | None, typer.Option(help="england, wales, scotland or northern-ireland (for bank holidays).")
     ] = None,
 ) -> None:
     """Never called: its parameters are the profile options of ``init`` and ``profile``."""
@@ -234,7 +240,7 @@ def _profile_option_template(
 @_run
 @_with_options(_profile_option_template)
 def init(
-    path: Annotated[Optional[Path], typer.Argument(help="Where to create the store.")] = None,
+    path: Annotated[Path | None, typer.Argument(help="Where to create the store.")] = None,
     **options: Any,
 ) -> None:
     """Create a new store (and fill in your profile, used by letters)."""
@@ -283,7 +289,7 @@ def profile(
 @_with_options(_entry_option_template)
 def add(
     kind: Annotated[str, typer.Argument(help=f"What kind of entry: {KINDS_HELP}.", show_default=False)],
-    summary: Annotated[Optional[str], typer.Argument(help="One line saying what happened.")] = None,
+    summary: Annotated[str | None, typer.Argument(help="One line saying what happened.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the new entry as JSON.")] = False,
     **options: Any,
 ) -> None:
@@ -300,7 +306,9 @@ def add(
     root = _store_path()
     store, created = open_or_create(root)
     with store:
-        added = add_entry(store, {"kind": kind, "summary": summary, **content}, when_text=when_text, attach=attach)
+        added = add_entry(
+            store, {"kind": kind, "summary": summary, **content}, when_text=when_text, attach=attach
+        )
     _report_added(added, created and root, json_out, "Recorded")
 
 
@@ -310,7 +318,7 @@ def add(
 def amend(
     number: Annotated[int, typer.Argument(help="The entry to correct.", show_default=False)],
     reason: Annotated[str, typer.Option("--reason", help="Why it is being corrected.", show_default=False)],
-    summary: Annotated[Optional[str], typer.Option(help="Corrected summary.")] = None,
+    summary: Annotated[str | None, typer.Option(help="Corrected summary.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the correction as JSON.")] = False,
     **options: Any,
 ) -> None:
@@ -345,12 +353,16 @@ def _report_added(added: Any, created: Any, json_out: bool, verb: str) -> None:
 @app.command("list")
 @_run
 def list_(
-    kind: Annotated[Optional[str], typer.Option(help=f"Only this kind ({KINDS_HELP}).")] = None,
-    case: Annotated[Optional[str], typer.Option(help="Only this case.")] = None,
-    since: Annotated[Optional[str], typer.Option(help="Only things that happened on or after this date.")] = None,
-    until: Annotated[Optional[str], typer.Option(help="Only things that happened on or before this date.")] = None,
-    tag: Annotated[Optional[list[str]], typer.Option("--tag", help="Only entries with this tag.")] = None,
-    search: Annotated[Optional[str], typer.Option(help="Only entries containing these words.")] = None,
+    kind: Annotated[str | None, typer.Option(help=f"Only this kind ({KINDS_HELP}).")] = None,
+    case: Annotated[str | None, typer.Option(help="Only this case.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only things that happened on or after this date.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Only things that happened on or before this date.")
+    ] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="Only entries with this tag.")] = None,
+    search: Annotated[str | None, typer.Option(help="Only entries containing these words.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """List entries (corrected versions), oldest first, in UK local time."""
@@ -396,8 +408,10 @@ def show(
 @_run
 def verify(
     checkpoint: Annotated[
-        Optional[str],
-        typer.Option("--checkpoint", metavar="TEXT|FILE", help="Also check the ledger against this checkpoint."),
+        str | None,
+        typer.Option(
+            "--checkpoint", metavar="TEXT|FILE", help="Also check the ledger against this checkpoint."
+        ),
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
@@ -423,7 +437,7 @@ def checkpoint(
     json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """Print a checkpoint of the ledger as it stands (and keep a copy in the store)."""
-    from .console import out, print_json
+    from .console import print_json
     from .ledger import issue_checkpoint
 
     with _open_store() as store:

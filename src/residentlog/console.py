@@ -40,9 +40,14 @@ def when_text(record: dict[str, Any], short: bool = False) -> str:
 
 
 def _console(stderr: bool = False) -> Any:
+    import os
+
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    stream = sys.stderr if stderr else sys.stdout
+    # Piped output is not wrapped to a guessed 80 columns: files and other tools get whole lines.
+    width = None if stream.isatty() or os.environ.get("COLUMNS") else 200
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, width=width)
 
 
 def entries_table(views: list[EntryView]) -> None:
@@ -105,7 +110,10 @@ def entry_history(num: int, versions: list[tuple[dict[str, Any], str]]) -> None:
 def _record_lines(rec: dict[str, Any]) -> None:
     recorded = format_local(from_rfc3339(rec["recorded_at"]))
     out(f"  kind:        {rec['kind']}")
-    out(f"  happened:    {when_text(rec)}" + (f"  (entered as {rec['occurred_text']!r})" if rec["occurred_text"] else ""))
+    out(
+        f"  happened:    {when_text(rec)}"
+        + (f"  (entered as {rec['occurred_text']!r})" if rec["occurred_text"] else "")
+    )
     out(f"  recorded:    {recorded}")
     out(f"  summary:     {rec['summary']}")
     if rec["case"]:

@@ -93,7 +93,9 @@ def amend_entry(
     if when_text:
         when = _when(when_text, now)
     else:
-        when = When(from_rfc3339(latest["occurred_at"]), latest["occurred_precision"], latest["occurred_text"])
+        when = When(
+            from_rfc3339(latest["occurred_at"]), latest["occurred_precision"], latest["occurred_text"]
+        )
     return _append(
         store,
         content.model_dump(mode="json"),
@@ -168,7 +170,9 @@ def issue_checkpoint(store: Store, now: datetime | None = None) -> Checkpoint:
     if not report.ok:
         first = report.findings[0]
         where = f"entry {first.seq}: " if first.seq else ""
-        raise VerificationFailed(f"not issuing a checkpoint: the ledger does not verify ({where}{first.problem})")
+        raise VerificationFailed(
+            f"not issuing a checkpoint: the ledger does not verify ({where}{first.problem})"
+        )
     cp = Checkpoint(origin_for(store.ledger_id), report.size, report.root)
     store.add_checkpoint(cp.size, cp.root, to_rfc3339(now or utc_now()), cp.text())
     return cp

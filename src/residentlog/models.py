@@ -180,6 +180,7 @@ class ServiceChargeFields(_Incident):
 
 
 class ContactFields(_Strict):
+    event: Event | None = None
     direction: Literal["in", "out"] = "out"
     channel: Channel | None = None
     who: Line | None = Field(default=None, max_length=120)

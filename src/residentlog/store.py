@@ -12,7 +12,6 @@ is used where its features pay: creating the full-text index and running searche
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import sqlite3

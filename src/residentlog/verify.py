@@ -100,14 +100,15 @@ def _check_records(store: Store, report: Report) -> list[bytes]:
     leaves: list[bytes] = []
     expected = 1
     prev: tuple[str, str] = ("", "")  # previous record's (recomputed, stored) leaf hash, hex
-    first: str | None = None
-    last: str | None = None
+    occurred: dict[int, str] = {}  # entry number -> when it happened, as corrected
     for seq, data, stored_leaf in store.iter_ledger():
         data = bytes(data)
         contiguous = seq == expected
         if not contiguous:
             gap = f"entry {expected}" if seq == expected + 1 else f"entries {expected}–{seq - 1}"
-            findings.append(Finding(expected, f"{gap} missing: the ledger skips from {expected - 1} to {seq}"))
+            findings.append(
+                Finding(expected, f"{gap} missing: the ledger skips from {expected - 1} to {seq}")
+            )
         expected = seq + 1
         leaf = sha256(b"\x00" + data).digest()
         leaves.append(leaf)
@@ -123,7 +124,9 @@ def _check_records(store: Store, report: Report) -> list[bytes]:
         if rec.keys() != RECORD_KEYS or rec.get("v") != FORMAT_VERSION:
             findings.append(Finding(seq, "not a version-1 record (unexpected or missing fields)"))
         elif not is_canonical(data, rec):
-            findings.append(Finding(seq, "not in canonical form (RFC 8785): it was not written by residentlog"))
+            findings.append(
+                Finding(seq, "not in canonical form (RFC 8785): it was not written by residentlog")
+            )
         if rec.get("ledger") != ledger_id:
             findings.append(Finding(seq, "belongs to another ledger: it was copied in from elsewhere"))
         if rec.get("seq") != seq:
@@ -139,14 +142,14 @@ def _check_records(store: Store, report: Report) -> list[bytes]:
                 )
             )
         when = rec.get("occurred_at")
-        if isinstance(when, str) and rec.get("amends") is None:
-            first = when if first is None or when < first else first
-            last = when if last is None or when > last else last
+        if isinstance(when, str):  # a correction replaces its entry's time
+            occurred[rec.get("amends") or seq] = when
         for att in rec.get("attachments") or ():
             problem = _check_attachment(objects_dir, att)
             if problem:
                 findings.append(Finding(seq, problem))
-    report.first_occurred, report.last_occurred = first, last
+    if occurred:
+        report.first_occurred, report.last_occurred = min(occurred.values()), max(occurred.values())
     return leaves
 
 
@@ -165,9 +168,7 @@ def _check_attachment(objects_dir: Any, att: Any) -> str | None:
 
 def _against(leaves: list[bytes], size: int, root: bytes, what: str) -> str | None:
     if size > len(leaves):
-        return (
-            f"ledger truncated: {what} covers {size} entries but the ledger now holds {len(leaves)}"
-        )
+        return f"ledger truncated: {what} covers {size} entries but the ledger now holds {len(leaves)}"
     if merkle.root(leaves[:size]) != root:
         return f"ledger rewritten: its first {size} entries no longer produce the root of {what}"
     return None
