@@ -29,8 +29,9 @@ def test_kill_minus_nine_during_add_leaves_a_verifying_store(tmp_path: Path) -> 
     # Kill at a spread of moments: during start-up, while the attachment is copied, while appending.
     delays = [0.05 * i for i in range(2, 14)] * 2
     for i, delay in enumerate(delays):
-        proc = subprocess.Popen(_add_cmd(store, f"attempt {i}", photo), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            _add_cmd(store, f"attempt {i}", photo), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         if proc.wait() == 0:
@@ -49,9 +50,11 @@ def test_kill_minus_nine_during_add_leaves_a_verifying_store(tmp_path: Path) -> 
 def test_parallel_adds_all_land_in_one_chain(tmp_path: Path) -> None:
     store = tmp_path / "store"
     subprocess.run(_add_cmd(store, "first"), check=True, capture_output=True)
-    procs = [subprocess.Popen(_add_cmd(store, f"parallel {i}"), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-             for i in range(8)]
-    results = [p.communicate() + (p.returncode,) for p in procs]
+    procs = [
+        subprocess.Popen(_add_cmd(store, f"parallel {i}"), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for i in range(8)
+    ]
+    results = [(*p.communicate(), p.returncode) for p in procs]
     assert all(rc == 0 for _, _, rc in results), results
     numbers = sorted(int(out.split()[2]) for out, _, _ in results)
     assert numbers == list(range(2, 10))

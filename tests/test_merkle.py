@@ -463,6 +463,9 @@ def test_inclusion_property(n: int, seed: int, data: st.DataObject) -> None:
     extra = leaf_hash(b"extra")
     for bad in _proof_mutations(proof, extra):
         assert verify_inclusion(leaf, index, n, bad, top) is False
+    # An appended hash folded into a forged root: the §2.1.3.2 in-loop `sn == 0` check rejects it.
+    assert verify_inclusion(leaf, index, n, [*proof, extra], node_hash(extra, top)) is False
+    assert verify_inclusion(leaf, index, n, [*proof, extra], node_hash(top, extra)) is False
     for bit in range(256):
         assert verify_inclusion(flip(leaf, bit), index, n, proof, top) is False
         assert verify_inclusion(leaf, index, n, proof, flip(top, bit)) is False
@@ -510,6 +513,8 @@ def test_consistency_property(n: int, seed: int, data: st.DataObject) -> None:
     for bad in _proof_mutations(proof, extra):
         assert verify_consistency(m, n, root1, root2, bad) is False
     assert verify_consistency(m, n, root1, root2, []) is False
+    assert verify_consistency(m, n, root1, node_hash(extra, root2), [*proof, extra]) is False
+    assert verify_consistency(m, n, root1, node_hash(root2, extra), [*proof, extra]) is False
     for bit in range(256):
         assert verify_consistency(m, n, flip(root1, bit), root2, proof) is False
         assert verify_consistency(m, n, root1, flip(root2, bit), proof) is False

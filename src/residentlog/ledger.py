@@ -10,17 +10,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .checkpoint import Checkpoint, origin_for
 from .errors import InputError, VerificationFailed
 from .models import validate_content
 from .objects import check_readable, store_object
 from .record import build_record, decode, encode
 from .store import Store, Tip
-from .verify import verify_store
-from .views import entry_versions
 from .when import When, from_rfc3339, parse_when, to_rfc3339
+
+if TYPE_CHECKING:
+    from .checkpoint import Checkpoint
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,8 @@ def amend_entry(
     reason = " ".join(reason.split())
     if not reason:
         raise InputError("--reason: say why the entry is being corrected")
+    from .views import entry_versions
+
     latest = decode(entry_versions(store, num)[-1][1])
     base = {key: latest[key] for key in ("kind", "summary", "details", "location", "tags", "links", "refs")}
     base["case"] = latest["case"] or None
@@ -166,6 +168,9 @@ def issue_checkpoint(store: Store, now: datetime | None = None) -> Checkpoint:
     A checkpoint is a commitment handed to others, so it is refused for a ledger that does not
     verify: it would otherwise bless the damage.
     """
+    from .checkpoint import Checkpoint, origin_for
+    from .verify import verify_store
+
     report = verify_store(store)
     if not report.ok:
         first = report.findings[0]

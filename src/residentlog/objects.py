@@ -8,7 +8,6 @@ no object or a complete one. Identical files are stored once.
 from __future__ import annotations
 
 import hashlib
-import mimetypes
 import os
 import tempfile
 import unicodedata
@@ -84,6 +83,8 @@ def store_object(objects_dir: Path, source: Path) -> dict[str, Any]:
         raise StoreError(f"cannot write to {objects_dir}: permission denied") from None
     except OSError as exc:
         raise StoreError(f"cannot store attachment {str(source)!r}: {exc.strerror or exc}") from None
+    import mimetypes  # reads the system's MIME tables: only when there is a file to describe
+
     media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     return {"sha256": hexdigest, "size": size, "name": name, "media_type": media_type}
 

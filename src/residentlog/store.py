@@ -13,7 +13,6 @@ is used where its features pay: creating the full-text index and running searche
 from __future__ import annotations
 
 import os
-import secrets
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -146,7 +145,7 @@ class Store:
                 _create_fts(conn)
                 meta = {
                     "store_format": str(STORE_FORMAT),
-                    "ledger_id": secrets.token_hex(16),
+                    "ledger_id": os.urandom(16).hex(),
                     "created_by": "residentlog",
                 }
                 conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta.items())
