@@ -65,6 +65,14 @@ def ref_path(m: int, leaves: Sequence[bytes]) -> list[bytes]:
     return [*ref_path(m - k, leaves[k:]), ref_mth(leaves[:k])]
 
 
+def ref_depth(m: int, n: int) -> int:
+    """Length of PATH(m, D[n]): the depth of leaf m in a tree of n leaves (no hashing)."""
+    if n == 1:
+        return 0
+    k = _k(n)
+    return 1 + (ref_depth(m, k) if m < k else ref_depth(m - k, n - k))
+
+
 def ref_subproof(m: int, leaves: Sequence[bytes], b: bool) -> list[bytes]:
     """SUBPROOF(m, D[n], b) of §2.1.4.1, recursive."""
     n = len(leaves)
@@ -325,7 +333,7 @@ def test_root_streams_from_an_iterator() -> None:
 def test_root_rejects_wrong_length_leaf_hashes(bad: bytes) -> None:
     leaves = leaves_for(1, 2000)
     for pos in (0, 1500, 1999):
-        with pytest.raises(ValueError, match="bytes"):
+        with pytest.raises(ValueError, match=rf"^leaf hash {pos} is {len(bad)} bytes long, not 32$"):
             root([*leaves[:pos], bad, *leaves[pos + 1 :]])
 
 
@@ -336,6 +344,26 @@ def test_proofs_match_reference_for_small_trees() -> None:
             assert inclusion_proof(leaves, index) == ref_path(index, leaves)
         for m in range(1, n + 1):
             assert consistency_proof(leaves, m) == ref_subproof(m, leaves, True)
+
+
+def test_proofs_never_verify_against_other_sizes_real_roots() -> None:
+    # Exhaustive over small trees: a proof made for one tree size never verifies against the root
+    # that a different prefix of the same log really has (sizes both smaller and larger).
+    big = 40
+    leaves = leaves_for(11, big)
+    roots = [root(leaves[:size]) for size in range(big + 1)]
+    for n in range(1, big + 1):
+        for index in range(n):
+            proof = inclusion_proof(leaves[:n], index)
+            for size in range(index + 1, big + 1):
+                got = verify_inclusion(leaves[index], index, size, proof, roots[size])
+                assert got is (size == n), (index, n, size)
+        for m in range(1, n):
+            proof = consistency_proof(leaves[:n], m)
+            for size1 in range(1, n + 1):
+                assert verify_consistency(size1, n, roots[size1], roots[n], proof) is (size1 == m), (m, n)
+            for size2 in range(m + 1, big + 1):
+                assert verify_consistency(m, size2, roots[m], roots[size2], proof) is (size2 == n), (m, n)
 
 
 def test_proof_generators_reject_bad_arguments() -> None:
@@ -457,7 +485,7 @@ def test_inclusion_property(n: int, seed: int, data: st.DataObject) -> None:
     leaf = leaves[index]
     proof = inclusion_proof(leaves, index)
     assert proof == ref_path(index, leaves)
-    assert len(proof) <= math.ceil(math.log2(n)) if n > 1 else proof == []
+    assert len(proof) == ref_depth(index, n) <= math.ceil(math.log2(n))
     assert verify_inclusion(leaf, index, n, proof, top) is True
 
     extra = leaf_hash(b"extra")
@@ -482,10 +510,12 @@ def test_inclusion_property(n: int, seed: int, data: st.DataObject) -> None:
         # A wrong size is rejected unless the path has the very same shape in both trees.
         got = verify_inclusion(leaf, index, size, proof, top)
         assert got is ref_verify_inclusion(leaf, index, size, proof, top), size
-        if 0 < size and index < size and len(ref_path(index, leaves_for(0, size))) != len(proof):
-            assert got is False
-        if index < size <= n:
-            assert verify_inclusion(leaf, index, size, proof, root(leaves[:size])) is False
+        if index >= size or ref_depth(index, size) != len(proof):
+            assert got is False, size
+    # ... and against the root a smaller tree really has, it is always rejected.
+    for size in {index + 1, (index + 1 + n) // 2, n - 1} - {n}:
+        if index < size:
+            assert verify_inclusion(leaf, index, size, proof, root(leaves[:size])) is False, size
 
 
 @settings(max_examples=40, deadline=None)
@@ -529,15 +559,16 @@ def test_consistency_property(n: int, seed: int, data: st.DataObject) -> None:
             continue
         got = verify_consistency(size1, n, root1, root2, proof)
         assert got is ref_verify_consistency(size1, n, root1, root2, proof), size1
-        if 0 < size1 < n:
-            assert verify_consistency(size1, n, root(leaves[:size1]), root2, proof) is False
+    for size1 in {1, m // 2, m - 1, m + 1, (m + n) // 2, n - 1} - {0, m, n}:
+        assert verify_consistency(size1, n, root(leaves[:size1]), root2, proof) is False, size1
     for size2 in range(0, 2 * n + 3):
         if size2 == n:
             continue
         got = verify_consistency(m, size2, root1, root2, proof)
         assert got is ref_verify_consistency(m, size2, root1, root2, proof), size2
+    for size2 in {m + 1, (m + n) // 2, n - 1}:
         if m < size2 < n:
-            assert verify_consistency(m, size2, root1, root(leaves[:size2]), proof) is False
+            assert verify_consistency(m, size2, root1, root(leaves[:size2]), proof) is False, size2
 
 
 @settings(max_examples=60, deadline=None)

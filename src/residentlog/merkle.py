@@ -12,8 +12,8 @@ entry with :func:`leaf_hash` (``SHA-256(0x00 || data)``) first; interior nodes a
 
 Indexes are 0-based. Proof generation hashes every leaf at most once overall (each sibling subtree
 hashed is disjoint from the others), so it is O(n) for a tree of n leaves, and it raises
-``ValueError`` on bad arguments (index outside ``[0, n)``, ``size1`` outside ``[0, n]``, leaf
-hashes that are not 32 bytes). ``consistency_proof`` returns ``[]`` for ``size1 == 0`` and
+``ValueError`` on bad arguments (index outside ``[0, n)``, ``size1`` outside ``[0, n]``, a leaf
+hash it has to combine that is not 32 bytes). ``consistency_proof`` returns ``[]`` for ``size1 == 0`` and
 ``size1 == n`` (nothing to prove), as transparency-dev/merkle does.
 
 Verifiers never raise: any malformed input returns ``False``. Malformed means a size or index that
@@ -41,7 +41,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from itertools import islice
+from itertools import islice, repeat
+from operator import add
 
 __all__ = [
     "EMPTY_ROOT",
@@ -64,8 +65,8 @@ EMPTY_ROOT: bytes = hashlib.sha256(b"").digest()
 _LEAF_PREFIX = b"\x00"
 _NODE_PREFIX = b"\x01"
 
-# Leaves are folded into perfect subtrees of this many leaves (a power of two) level by level with
-# list comprehensions, which is much cheaper in CPython than pushing each leaf through the stack.
+# root() folds blocks of this many leaves (a power of two) into perfect subtrees a whole level at a
+# time (see _parents), which is much cheaper in CPython than pushing each leaf through the stack.
 _CHUNK_HEIGHT = 10
 _CHUNK = 1 << _CHUNK_HEIGHT
 
@@ -80,11 +81,25 @@ def node_hash(left: bytes, right: bytes) -> bytes:
     return hashlib.sha256(_NODE_PREFIX + left + right).digest()
 
 
-def _check_leaf_hashes(chunk: list[bytes]) -> None:
-    """Raise ``ValueError`` unless every item of ``chunk`` is a 32-byte leaf hash."""
+def _check_leaf_hashes(chunk: list[bytes], offset: int) -> None:
+    """Raise ``ValueError`` unless every item of ``chunk`` (leaves ``offset``...) is 32 bytes long."""
     if set(map(len, chunk)) != {HASH_SIZE}:
         bad = next(i for i, h in enumerate(chunk) if len(h) != HASH_SIZE)
-        raise ValueError(f"leaf hash {bad} of this batch is {len(chunk[bad])} bytes, not {HASH_SIZE}")
+        raise ValueError(f"leaf hash {offset + bad} is {len(chunk[bad])} bytes long, not {HASH_SIZE}")
+
+
+_digest = type(hashlib.sha256()).digest  # unbound, so map() can call it without Python frames
+
+
+def _parents(level: list[bytes]) -> list[bytes]:
+    """Return the parent level of an even-length level: node_hash of each adjacent pair.
+
+    Written as nested ``map`` calls so the whole level is hashed without running Python bytecode per
+    node; in CPython this leaves SHA-256 itself as the dominant cost.
+    """
+    return list(
+        map(_digest, map(hashlib.sha256, map(add, map(add, repeat(_NODE_PREFIX), level[::2]), level[1::2])))
+    )
 
 
 def root(leaf_hashes: Iterable[bytes]) -> bytes:
@@ -102,16 +117,17 @@ def root(leaf_hashes: Iterable[bytes]) -> bytes:
     # subtree of height _CHUNK_HEIGHT rather than leaf by leaf; the resulting merges are the same.
     hashes: list[bytes] = []
     heights: list[int] = []
+    count = 0
     while True:
         level = list(islice(it, _CHUNK))
         if not level:
             break
-        _check_leaf_hashes(level)
+        _check_leaf_hashes(level, count)
+        count += len(level)
         if len(level) == _CHUNK:
             # A full, aligned block: fold it into one perfect subtree of height _CHUNK_HEIGHT.
             while len(level) > 1:
-                pairs = zip(level[::2], level[1::2], strict=True)
-                level = [sha256(prefix + a + b).digest() for a, b in pairs]
+                level = _parents(level)
             top, height = level[0], _CHUNK_HEIGHT
             while heights and heights[-1] == height:
                 heights.pop()
@@ -127,8 +143,7 @@ def root(leaf_hashes: Iterable[bytes]) -> bytes:
         while level:
             if len(level) & 1:
                 tail.append(level.pop())
-            pairs = zip(level[::2], level[1::2], strict=True)
-            level = [sha256(prefix + a + b).digest() for a, b in pairs]
+            level = _parents(level)
         hashes.extend(reversed(tail))
         break
     if not hashes:
