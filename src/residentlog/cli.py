@@ -469,6 +469,41 @@ def attachment(
         out(str(path))
 
 
+@app.command()
+@_run
+def chronology(
+    case: Annotated[list[str] | None, typer.Option("--case", help="Only this case (repeatable).")] = None,
+    kind: Annotated[list[str] | None, typer.Option("--kind", help="Only this kind (repeatable).")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only things that happened on or after this date.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Only things that happened on or before this date.")
+    ] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file.")] = None,
+) -> None:
+    """A dated chronology in Markdown, ending with a checkpoint of the ledger."""
+    from .chronology import render_chronology
+    from .console import out
+    from .ledger import utc_now
+    from .models import check_kind
+
+    for k in kind or ():
+        check_kind(k)
+    with _open_store() as store:
+        text = render_chronology(
+            store, utc_now(), cases=case or (), kinds=kind or (), since=since, until=until
+        )
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
+    out(f"Wrote {output}")
+
+
 # -- prompting (only ever on a terminal) -------------------------------------------------------
 
 
@@ -498,6 +533,18 @@ def _prompt_entry(options: dict[str, Any]) -> tuple[str, dict[str, Any]]:
             answer = typer.prompt(question, default="", show_default=False)
             options[name] = answer or None
     return summary, options
+
+
+def _register_subcommands() -> None:
+    """Commands about policy packs, clocks and cases live in cli_clocks (issue 3)."""
+    try:
+        from .cli_clocks import register
+    except ImportError:  # pragma: no cover - only while that module is being written
+        return
+    register(app, _run, _open_store)
+
+
+_register_subcommands()
 
 
 def main() -> None:

@@ -104,6 +104,11 @@ INDEX_COLUMNS: dict[str, str] = {
 FTS_COLUMNS = ("summary", "details", "location", "case_name", "tags", "refs")
 
 
+def new_ledger_id() -> str:
+    """16 random bytes, hex: names the ledger and is bound into every record."""
+    return os.urandom(16).hex()
+
+
 @dataclass(frozen=True)
 class Tip:
     """The last record of the ledger: its number and leaf hash (None for an empty ledger)."""
@@ -145,7 +150,7 @@ class Store:
                 _create_fts(conn)
                 meta = {
                     "store_format": str(STORE_FORMAT),
-                    "ledger_id": os.urandom(16).hex(),
+                    "ledger_id": new_ledger_id(),
                     "created_by": "residentlog",
                 }
                 conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta.items())
