@@ -135,7 +135,8 @@ def test_wheel_carries_templates_and_packs(tmp_path: Path) -> None:
     )
     code = (
         "import residentlog.render as r, residentlog.policy as p; "
-        "print(r.shipped_templates_dir()); print(','.join(r.template_names())); print(len(p.list_shipped_packs()))"
+        "print(r.shipped_templates_dir()); print(','.join(r.template_names())); "
+        "print(len(p.list_shipped_packs()))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code],
