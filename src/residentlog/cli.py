@@ -35,6 +35,8 @@ app = typer.Typer(
 )
 
 KINDS_HELP = "lift, door, asb, cctv, repair, damp, contact, complaint, service-charge, note"
+SinceOption = Annotated[str | None, typer.Option(help="Only things that happened on or after this date.")]
+UntilOption = Annotated[str | None, typer.Option(help="Only things that happened on or before this date.")]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -360,12 +362,8 @@ def _report_added(added: Any, created: Any, json_out: bool, verb: str) -> None:
 def list_(
     kind: Annotated[str | None, typer.Option(help=f"Only this kind ({KINDS_HELP}).")] = None,
     case: Annotated[str | None, typer.Option(help="Only this case.")] = None,
-    since: Annotated[
-        str | None, typer.Option(help="Only things that happened on or after this date.")
-    ] = None,
-    until: Annotated[
-        str | None, typer.Option(help="Only things that happened on or before this date.")
-    ] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     tag: Annotated[list[str] | None, typer.Option("--tag", help="Only entries with this tag.")] = None,
     search: Annotated[str | None, typer.Option(help="Only entries containing these words.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
@@ -474,12 +472,8 @@ def attachment(
 def chronology(
     case: Annotated[list[str] | None, typer.Option("--case", help="Only this case (repeatable).")] = None,
     kind: Annotated[list[str] | None, typer.Option("--kind", help="Only this kind (repeatable).")] = None,
-    since: Annotated[
-        str | None, typer.Option(help="Only things that happened on or after this date.")
-    ] = None,
-    until: Annotated[
-        str | None, typer.Option(help="Only things that happened on or before this date.")
-    ] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file.")] = None,
 ) -> None:
     """A dated chronology in Markdown, ending with a checkpoint of the ledger."""
