@@ -406,6 +406,9 @@ def test_verify_inclusion_malformed_inputs_are_false() -> None:
     assert verify_inclusion(leaves[0], 0, 1, [leaves[1]], leaves[0]) is False
     assert verify_inclusion(leaves[0], 1, 1, [], leaves[0]) is False
     assert verify_inclusion(EMPTY_ROOT, 0, 0, [], EMPTY_ROOT) is False
+    # bool is an int subclass; it is still not a size or an index.
+    assert verify_inclusion(leaves[0], False, 1, [], leaves[0]) is False
+    assert verify_inclusion(leaves[0], 0, True, [], leaves[0]) is False
 
 
 def test_verify_consistency_malformed_inputs_are_false() -> None:
@@ -441,6 +444,8 @@ def test_verify_consistency_edge_policy() -> None:
     # 12-byte "roots" here and expects success); hashing paths still demand 32-byte hashes.
     assert verify_consistency(1, 1, b"don't care 2", b"don't care 2", []) is True
     assert verify_consistency(1, 1, None, None, []) is False  # type: ignore[arg-type]
+    assert verify_consistency(True, True, r1, r1, []) is False
+    assert verify_consistency(1, 1, r1, r1, None) is False  # type: ignore[arg-type]
 
 
 def test_wrong_size_can_verify_and_is_bound_by_the_root() -> None:
