@@ -21,6 +21,7 @@ os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
 
 import typer
 
+from .cli_clocks import register as register_clock_commands
 from .errors import InputError, ResidentlogError, VerificationFailed
 
 app = typer.Typer(
@@ -529,16 +530,8 @@ def _prompt_entry(options: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return summary, options
 
 
-def _register_subcommands() -> None:
-    """Commands about policy packs, clocks and cases live in cli_clocks (issue 3)."""
-    try:
-        from .cli_clocks import register
-    except ImportError:  # pragma: no cover - only while that module is being written
-        return
-    register(app, _run, _open_store)
-
-
-_register_subcommands()
+# Commands about policy packs, clocks and cases (status, deadlines, policy, case).
+register_clock_commands(app, _run, _open_store)
 
 
 def main() -> None:
