@@ -1,0 +1,203 @@
+"""`residentlog verify` throughput on the 1M-entry ledger, against sha256sum over the same bytes.
+
+    .venv/bin/python bench/verify_throughput.py [--rounds 5] [--n 1000000] [--no-phases]
+
+The canonical bytes of every record are dumped once, concatenated, to
+bench/.env/ledger-N.canonical (reused while its size matches). Then, interleaved in one run:
+
+  residentlog verify              `residentlog --store S verify`, the whole command
+  sha256sum                       `sha256sum` over the dumped bytes (several runs per round)
+  openssl sha256                  `openssl dgst -sha256` over the same file (coreutils'
+                                  sha256sum does not use the CPU's SHA extensions; OpenSSL,
+                                  which Python's hashlib uses, does), when openssl is present
+  floor: sqlite read + sha256     a Python process that reads every row of ``ledger`` in seq
+                                  order and hashes 0x00 || bytes with hashlib, nothing else:
+                                  what any Python verify must at least spend
+  floor: + json.loads             the same plus json.loads of every record
+
+Throughput is entries per second of wall time (median and p90 runs). With --phases (default)
+one extra in-process run times the stages of verify_store separately (records walk, Merkle
+root, index cross-check, FTS integrity check), to show where verify's time goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import benchlib as bl
+
+FLOOR_HASH = """
+import hashlib, sqlite3, sys
+conn = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+sha256 = hashlib.sha256
+n = 0
+for seq, data, leaf in conn.execute("SELECT seq, canonical, leaf_hash FROM ledger ORDER BY seq"):
+    if sha256(b"\\x00" + data).digest() != leaf:
+        sys.exit(f"mismatch at {seq}")
+    n += 1
+print(n)
+"""
+
+FLOOR_JSON = """
+import hashlib, json, sqlite3, sys
+conn = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+sha256, loads = hashlib.sha256, json.loads
+n = 0
+for seq, data, leaf in conn.execute("SELECT seq, canonical, leaf_hash FROM ledger ORDER BY seq"):
+    if sha256(b"\\x00" + data).digest() != leaf:
+        sys.exit(f"mismatch at {seq}")
+    loads(data)
+    n += 1
+print(n)
+"""
+
+PHASES = """
+import json, sys, time
+from pathlib import Path
+from residentlog import merkle, verify
+from residentlog.store import Store
+
+out = {}
+t = time.perf_counter()
+store = Store.open(Path(sys.argv[1]))
+out["open"] = time.perf_counter() - t
+report = verify.Report()
+t = time.perf_counter()
+leaves = verify._check_records(store, report)
+out["walk records (_check_records)"] = time.perf_counter() - t
+t = time.perf_counter()
+merkle.root(leaves)
+out["merkle root"] = time.perf_counter() - t
+t = time.perf_counter()
+store.index_mismatches()
+out["index cross-check (index_mismatches)"] = time.perf_counter() - t
+t = time.perf_counter()
+store.search_index_ok()
+out["FTS integrity check (search_index_ok)"] = time.perf_counter() - t
+t = time.perf_counter()
+store.checkpoints()
+out["checkpoints"] = time.perf_counter() - t
+out["findings"] = len(report.findings)
+print(json.dumps(out))
+"""
+
+
+def dump_canonical(store: Path, n: int) -> tuple[Path, int]:
+    """Concatenated canonical bytes of every record, cached next to the store."""
+    db = store / "ledger.sqlite"
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        total = conn.execute("SELECT SUM(length(canonical)) FROM ledger").fetchone()[0]
+        path = bl.ENV / f"ledger-{n}.canonical"
+        if path.is_file() and path.stat().st_size == total:
+            return path, total
+        print(f"dumping {total / 1e6:,.0f} MB of canonical bytes to {path} (once)...", flush=True)
+        tmp = path.with_suffix(".tmp")
+        with tmp.open("wb") as f:
+            for (data,) in conn.execute("SELECT canonical FROM ledger ORDER BY seq"):
+                f.write(data)
+        tmp.rename(path)
+        return path, total
+    finally:
+        conn.close()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=5, help="timed runs of verify (each ~tens of seconds)")
+    ap.add_argument("--sha-per-round", type=int, default=4, help="sha256sum/openssl runs per round")
+    ap.add_argument("--warmup", type=int, default=1)
+    ap.add_argument("--n", type=int, default=1_000_000)
+    ap.add_argument("--no-phases", action="store_true")
+    args = ap.parse_args()
+
+    store = bl.ensure_ledger(args.n)
+    entries = bl.ledger_size(store)
+    dump, nbytes = dump_canonical(store, args.n)
+    db = store / "ledger.sqlite"
+    py = str(bl.RL_PY)
+    cases = [
+        bl.Case("residentlog verify", [str(bl.RL), "--store", str(store), "verify"]),
+        bl.Case("sha256sum", ["sha256sum", str(dump)], per_round=args.sha_per_round),
+        *(
+            [
+                bl.Case(
+                    "openssl sha256", ["openssl", "dgst", "-sha256", str(dump)], per_round=args.sha_per_round
+                )
+            ]
+            if shutil.which("openssl")
+            else []
+        ),
+        bl.Case("floor: sqlite read + sha256", [py, "-c", FLOOR_HASH, str(db)]),
+        bl.Case("floor: + json.loads", [py, "-c", FLOOR_JSON, str(db)]),
+    ]
+    env = bl.environment()
+    print("environment:")
+    bl.print_environment(env)
+    print(
+        f"\nledger: {entries:,} entries, {nbytes:,} canonical bytes ({nbytes / entries:.0f} B/entry), "
+        f"ledger.sqlite {db.stat().st_size / 1e6:,.0f} MB"
+    )
+    print(f"{args.rounds} interleaved rounds (+{args.warmup} warm-up), wall time per process:")
+    bl.run_interleaved(cases, args.rounds, args.warmup)
+    print(bl.table(cases))
+
+    rates = {}
+    print("\nthroughput (from the median run; from the p90 run):")
+    for c in cases:
+        s = bl.summary(c.times)
+        rates[c.name] = {
+            "entries_per_s_median": entries / s["median"],
+            "entries_per_s_p90": entries / s["p90"],
+            "MB_per_s_median": nbytes / s["median"] / 1e6,
+        }
+        r = rates[c.name]
+        print(
+            f"  {c.name:<28} {r['entries_per_s_median']:>12,.0f} entries/s  "
+            f"{r['entries_per_s_p90']:>12,.0f} entries/s (p90)  {r['MB_per_s_median']:>8,.1f} MB/s"
+        )
+    v, s = bl.summary(cases[0].times)["median"], bl.summary(cases[1].times)["median"]
+    print(f"  verify / sha256sum wall time: {v / s:,.1f}×")
+    print(f"load average at the end: {bl.loadavg()}")
+    print("target: verify ≥ 300,000 entries/s")
+
+    phases = None
+    if not args.no_phases:
+        print("\nwhere verify's time goes (one in-process run of verify_store's stages):")
+        proc = subprocess.run(
+            [py, "-c", PHASES, str(store)], capture_output=True, text=True, env=bl.base_env()
+        )
+        if proc.returncode == 0:
+            phases = json.loads(proc.stdout)
+            for key, value in phases.items():
+                if key != "findings":
+                    print(f"  {key:<40} {value:8.2f} s")
+        else:
+            print("  (could not time the stages: the internals have changed)\n" + proc.stderr[-2000:])
+
+    path = bl.write_json(
+        "verify_throughput",
+        {
+            "environment": env,
+            "entries": entries,
+            "canonical_bytes": nbytes,
+            "rounds": args.rounds,
+            "cases": bl.case_results(cases),
+            "throughput": rates,
+            "phases_s": phases,
+        },
+    )
+    print(f"results: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
