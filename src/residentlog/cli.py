@@ -22,6 +22,8 @@ os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
 import typer
 
 from .cli_clocks import register as register_clock_commands
+from .cli_documents import register as register_document_commands
+from .cli_options import KINDS_HELP, SinceOption, UntilOption
 from .errors import InputError, ResidentlogError, VerificationFailed
 
 app = typer.Typer(
@@ -35,9 +37,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-KINDS_HELP = "lift, door, asb, cctv, repair, damp, contact, complaint, service-charge, note"
-SinceOption = Annotated[str | None, typer.Option(help="Only things that happened on or after this date.")]
-UntilOption = Annotated[str | None, typer.Option(help="Only things that happened on or before this date.")]
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -468,37 +468,6 @@ def attachment(
         out(str(path))
 
 
-@app.command()
-@_run
-def chronology(
-    case: Annotated[list[str] | None, typer.Option("--case", help="Only this case (repeatable).")] = None,
-    kind: Annotated[list[str] | None, typer.Option("--kind", help="Only this kind (repeatable).")] = None,
-    since: SinceOption = None,
-    until: UntilOption = None,
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file.")] = None,
-) -> None:
-    """A dated chronology in Markdown, ending with a checkpoint of the ledger."""
-    from .chronology import render_chronology
-    from .console import out
-    from .ledger import utc_now
-    from .models import check_kind
-
-    for k in kind or ():
-        check_kind(k)
-    with _open_store() as store:
-        text = render_chronology(
-            store, utc_now(), cases=case or (), kinds=kind or (), since=since, until=until
-        )
-    if output is None:
-        sys.stdout.write(text)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
-    out(f"Wrote {output}")
-
-
 # -- prompting (only ever on a terminal) -------------------------------------------------------
 
 
@@ -530,8 +499,9 @@ def _prompt_entry(options: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return summary, options
 
 
-# Commands about policy packs, clocks and cases (status, deadlines, policy, case).
+# Commands in their own modules: clocks (status, deadlines, policy, case) and documents.
 register_clock_commands(app, _run, _open_store)
+register_document_commands(app, _run, _open_store)
 
 
 def main() -> None:
