@@ -113,10 +113,16 @@ def _no_floats(text: str) -> Any:
     raise ValueError(f"number {text} is not an integer; records hold no floats")
 
 
+# Made once: verify decodes and re-encodes every record, and building these per call costs more
+# than the parsing itself for a typical record.
+_DECODER = json.JSONDecoder(parse_float=_no_floats)
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def decode(data: bytes) -> dict[str, Any]:
     """Parse stored canonical bytes back into a record (for display and verification)."""
     try:
-        record = json.loads(data.decode("utf-8"), parse_float=_no_floats)
+        record = _DECODER.decode(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise VerificationFailed(f"stored record is not valid JSON ({exc})") from None
     if not isinstance(record, dict):
@@ -132,7 +138,7 @@ def is_canonical(data: bytes, record: Mapping[str, Any]) -> bool:
     ``json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)``, which runs in C;
     that fast path is tried first and the ``rfc8785`` package decides when they differ.
     """
-    fast = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    fast = _ENCODER.encode(record)
     try:
         if fast.encode("utf-8") == data:
             return True
