@@ -1,4 +1,7 @@
-"""Rendered documents: golden chronology, escaping of user text, templates found in a wheel."""
+"""Rendered documents: golden chronologies (Markdown and HTML), templates found in a wheel.
+
+The fixed ledger here is shared with test_chronology_html.py and test_bundle.py.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ import pytest
 from residentlog import record
 from residentlog import store as store_module
 from residentlog.chronology import render_chronology
+from residentlog.errors import NotFound
 from residentlog.ledger import add_entry, amend_entry
 from residentlog.profile import update_profile
 from residentlog.render import shipped_templates_dir, template_names
@@ -24,9 +28,17 @@ GOLDEN = Path(__file__).parent / "golden"
 NOW = datetime(2026, 11, 23, 18, 40, tzinfo=UTC)
 
 
-@pytest.fixture
-def fixed_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
-    """A small ledger whose every random part is fixed, so its rendering is byte-stable."""
+def make_fixed_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
+    """A small ledger whose every random part is fixed, so its rendering is byte-stable.
+
+    Eight entries and one correction (nine records: record 4 corrects entry 3, so there is no
+    entry 4): a door case (a report, then a photo of the door still open), a lift case (an
+    entrapment whose time was corrected; the fault back in January and reported half an hour
+    later, one incident), and a CCTV subject access request answered late with a refusal
+    letter, the same letter later attached to a note.
+    Incidents per month: door 2 in Sep 2019, lift 1 in Dec 2019 and 1 in Jan 2020 (3 bars).
+    The uk-gdpr pack's one-month clock on the CCTV request is breached.
+    """
     counter = itertools.count()
     monkeypatch.setattr(record, "new_salt", lambda: f"salt-{next(counter):04d}")
     monkeypatch.setattr(store_module, "new_ledger_id", lambda: "0123456789abcdef0123456789abcdef")
@@ -42,6 +54,8 @@ def fixed_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
     )
     photo = tmp_path / "door.png"
     photo.write_bytes(b"\x89PNG fake")
+    letter = tmp_path / "refusal letter.txt"
+    letter.write_bytes(b"Footage deleted after 30 days.\n")
 
     def add(kind: str, summary: str, when: str, now: datetime = NOW, **kw: object) -> None:
         add_entry(s, {"kind": kind, "summary": summary, **kw}, when_text=when, now=now)
@@ -70,15 +84,92 @@ def fixed_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
         details="Neighbour and two small children.\nFire brigade.",
     )
     amend_entry(s, 3, reason="Time was 16:25", changes={}, when_text="14 December 2019 16:25", now=NOW)
+    add(
+        "cctv",
+        "Asked for the lift CCTV footage of 14 December",
+        "16/12/2019 10:00",
+        now=datetime(2019, 12, 16, 10, 30, tzinfo=UTC),
+        case="cctv",
+        links=[3],
+        fields={"event": "requested", "category": "subject-access", "channel": "email"},
+    )
+    add(
+        "lift",
+        "Lift 2 out of service again",
+        "5/1/2020 08:00",
+        now=datetime(2020, 1, 5, 9, 0, tzinfo=UTC),
+        case="lift-2",
+        links=[3],
+        fields={"event": "recurred"},
+    )
+    add(
+        "lift",
+        "Reported Lift 2 out of service",
+        "5/1/2020 08:30",
+        now=datetime(2020, 1, 5, 9, 0, tzinfo=UTC),
+        case="lift-2",
+        links=[6],
+        fields={"event": "reported", "channel": "phone"},
+        refs=[{"by": "landlord", "ref": "LFT-2"}],
+    )
+    add_entry(
+        s,
+        {
+            "kind": "cctv",
+            "summary": "Told the footage was deleted after 30 days",
+            "case": "cctv",
+            "links": [5],
+            "fields": {"event": "refused", "category": "subject-access"},
+        },
+        when_text="20/1/2020 09:00",
+        attach=[letter],
+        now=datetime(2020, 1, 20, 12, 0, tzinfo=UTC),
+    )
+    add_entry(
+        s,
+        {"kind": "note", "summary": "Sent the refusal letter to my councillor", "links": [8]},
+        when_text="21/1/2020",
+        attach=[letter],
+        now=datetime(2020, 1, 21, 20, 0, tzinfo=UTC),
+    )
     return s
 
 
-def test_chronology_markdown_golden(fixed_store: Store) -> None:
-    text = render_chronology(fixed_store, NOW)
-    golden = GOLDEN / "chronology.md"
+@pytest.fixture
+def fixed_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
+    return make_fixed_store(tmp_path, monkeypatch)
+
+
+def _golden(name: str, text: str) -> None:
+    golden = GOLDEN / name
     if not golden.exists():  # pragma: no cover - to regenerate, delete the file and run once
-        golden.write_text(text, encoding="utf-8")
-    assert text == golden.read_text(encoding="utf-8")
+        golden.write_bytes(text.encode("utf-8"))
+    assert text == golden.read_bytes().decode("utf-8")
+
+
+def test_chronology_markdown_golden(fixed_store: Store) -> None:
+    _golden("chronology.md", render_chronology(fixed_store, NOW))
+
+
+def test_chronology_html_golden(fixed_store: Store) -> None:
+    _golden("chronology.html", render_chronology(fixed_store, NOW, fmt="html"))
+
+
+def test_chronology_by_case_golden(fixed_store: Store) -> None:
+    """Grouped by case (in order of each case's first entry, no case last), numbered throughout."""
+    text = render_chronology(fixed_store, NOW, by_case=True)
+    _golden("chronology-by-case.md", text)
+    headings = [
+        line for line in text.splitlines() if line.startswith("### Case") or line.startswith("### Entries")
+    ]
+    assert headings == [
+        "### Case front-door",
+        "### Case lift-2",
+        "### Case cctv",
+        "### Entries not in a case",
+    ]
+    paragraphs = [int(line.split()[1].rstrip(".")) for line in text.splitlines() if line.startswith("#### ")]
+    assert paragraphs == list(range(1, 9))
 
 
 def test_chronology_filters_and_checkpoint(fixed_store: Store) -> None:
@@ -86,12 +177,18 @@ def test_chronology_filters_and_checkpoint(fixed_store: Store) -> None:
     assert "Lift 2 <stuck> & [bold]trapped[/bold]" in text
     assert "Front door" not in text
     assert "Corrected on Mon 23 Nov 2026 18:40 GMT because: Time was 16:25" in text
-    assert "residentlog/0123456789abcdef0123456789abcdef\n4\n" in text
-    assert [c[0] for c in fixed_store.checkpoints()] == [4]
+    assert "  - when it happened was: Sat 14 Dec 2019 16:20 GMT" in text
+    assert "residentlog/0123456789abcdef0123456789abcdef\n9\n" in text
+    assert [c[0] for c in fixed_store.checkpoints()] == [9]
+
+
+def test_chronology_unknown_case_is_an_error(fixed_store: Store) -> None:
+    with pytest.raises(NotFound, match="no entries in case 'lift-9'; cases: cctv, front-door, lift-2"):
+        render_chronology(fixed_store, NOW, cases=["lift-9"])
 
 
 def test_templates_are_found() -> None:
-    assert "chronology.md.j2" in template_names()
+    assert {"chronology.md.j2", "chronology.html.j2"} <= set(template_names())
     assert (
         shipped_templates_dir() == ROOT / "templates" or shipped_templates_dir().parent.name == "residentlog"
     )
@@ -100,7 +197,7 @@ def test_templates_are_found() -> None:
 def test_user_template_overrides_the_shipped_one(fixed_store: Store) -> None:
     (fixed_store.root / "templates").mkdir()
     (fixed_store.root / "templates" / "chronology.md.j2").write_text("Mine: {{ entries | length }}\n")
-    assert render_chronology(fixed_store, NOW) == "Mine: 3\n"
+    assert render_chronology(fixed_store, NOW) == "Mine: 8\n"
 
 
 def test_wheel_carries_templates_and_packs(tmp_path: Path) -> None:
