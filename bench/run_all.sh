@@ -36,6 +36,7 @@ fi
 run add_vs_jrnl "$py" "$here/add_vs_jrnl.py" --runs "$runs" --n "$n"
 run verify_throughput "$py" "$here/verify_throughput.py" --rounds "$verify_rounds" --n "$n"
 run startup "$py" "$here/startup.py" --runs "$runs"
+run proofs "$py" "$here/proofs.py" --n "$n"
 
 echo
 echo "results in $BENCH_RESULTS"

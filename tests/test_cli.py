@@ -136,7 +136,8 @@ def test_verify_and_checkpoint(runner: CliRunner, tmp_path: Path, isolated_store
     r = run(runner, "checkpoint")
     assert r.exit_code == 0
     lines = r.stdout.splitlines()
-    assert lines[0].startswith("residentlog/") and lines[1] == "3" and len(lines) == 3
+    assert lines[0].startswith("residentlog/") and lines[1] == "3" and len(lines) == 5
+    assert lines[3] == "" and lines[4].startswith("— " + lines[0] + " ")
     cp_file = tmp_path / "cp.txt"
     cp_file.write_text(r.stdout)
     run(runner, "add", "note", "later")

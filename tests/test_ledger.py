@@ -100,6 +100,32 @@ def test_amend_appends_a_full_corrected_version(store: Store) -> None:
     assert [v.num for v in list_entries(store, Filters(), NOW)] == [1, 2]
 
 
+def test_amend_only_a_kind_field(store: Store) -> None:
+    add(store, fields={"trapped": 3})
+    c = amend_entry(
+        store,
+        1,
+        reason="longer than I wrote",
+        changes={"fields": {"trapped_minutes": 120}},
+        when_text=None,
+        now=NOW,
+    )
+    assert get_entry(store, c.num).record["fields"] == {
+        "event": "observed",
+        "trapped": 3,
+        "trapped_minutes": 120,
+    }
+    with pytest.raises(InputError, match="nothing to correct"):
+        amend_entry(
+            store,
+            1,
+            reason="same again",
+            changes={"fields": {"trapped_minutes": 120}},
+            when_text=None,
+            now=NOW,
+        )
+
+
 def test_amend_errors(store: Store) -> None:
     add(store)
     with pytest.raises(NotFound, match="there is no entry 9"):

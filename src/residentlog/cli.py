@@ -23,7 +23,10 @@ import typer
 
 from .cli_clocks import register as register_clock_commands
 from .cli_documents import register as register_document_commands
+from .cli_letters import register as register_letter_commands
 from .cli_options import KINDS_HELP, SinceOption, UntilOption
+from .cli_proofs import register as register_proof_commands
+from .cli_transfer import register as register_transfer_commands
 from .errors import InputError, ResidentlogError, VerificationFailed
 
 app = typer.Typer(
@@ -251,9 +254,10 @@ def init(
     path: Annotated[Path | None, typer.Argument(help="Where to create the store.")] = None,
     **options: Any,
 ) -> None:
-    """Create a new store (and fill in your profile, used by letters)."""
+    """Create a new store (and fill in your profile, used by letters) and its signing key."""
     from .console import out
     from .profile import check_profile, update_profile
+    from .signing import load_or_create_signer
     from .store import Store
 
     root = path if path is not None else _store_path()
@@ -265,8 +269,10 @@ def init(
     check_profile(given)  # before anything is created
     with Store.create(root) as store:
         update_profile(root, given)
+        signer, _ = load_or_create_signer(root, f"residentlog/{store.ledger_id}")
         out(f"Created a residentlog store at {root}")
         out(f"Ledger id: {store.ledger_id}")
+        out(f"Checkpoint signing key: {signer.verifier.vkey}")
     if not given:
         out("Your profile is empty; fill it in later with: residentlog profile --name ... --landlord ...")
 
@@ -438,18 +444,42 @@ def verify(
 @app.command()
 @_run
 def checkpoint(
+    to: Annotated[
+        str | None,
+        typer.Option("--to", metavar="RECIPIENT", help="Who it is given to (kept with it in the store)."),
+    ] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write it to this file.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
-    """Print a checkpoint of the ledger as it stands (and keep a copy in the store)."""
-    from .console import print_json
+    """Print a signed checkpoint of the ledger as it stands (the store keeps a copy)."""
+    from .console import err, print_json
     from .ledger import issue_checkpoint
 
     with _open_store() as store:
-        cp = issue_checkpoint(store)
+        cp = issue_checkpoint(store, recipient=to or "")
+        kept = store.root / "checkpoints" / cp.file_name
+    note = cp.signed_text()
+    if output is not None:
+        from .checkpoint import write_output
+
+        write_output(output, note)
     if json_out:
-        print_json({"origin": cp.origin, "size": cp.size, "root": cp.root_b64, "text": cp.text()})
-    else:
-        sys.stdout.write(cp.text())
+        print_json(
+            {
+                "origin": cp.origin,
+                "size": cp.size,
+                "root": cp.root_b64,
+                "root_hex": cp.root.hex(),
+                "text": note,
+                "key": cp.vkey,
+                "recipient": to or None,
+                "file": str(kept),
+            }
+        )
+    elif output is None:
+        sys.stdout.write(note)
+    if output is not None and not json_out:
+        err(f"Wrote {output} (checkpoint of {cp.size} records, signed by {cp.vkey})")
 
 
 @app.command()
@@ -499,9 +529,13 @@ def _prompt_entry(options: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return summary, options
 
 
-# Commands in their own modules: clocks (status, deadlines, policy, case) and documents.
+# Commands in their own modules: clocks (status, deadlines, policy, case), documents, proofs,
+# letters, export/import and timestamps.
 register_clock_commands(app, _run, _open_store)
 register_document_commands(app, _run, _open_store)
+register_proof_commands(app, _run, _open_store)
+register_letter_commands(app, _run, _open_store)
+register_transfer_commands(app, _run, _open_store)
 
 
 def main() -> None:

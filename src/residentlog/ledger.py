@@ -85,11 +85,11 @@ def amend_entry(
     latest = decode(entry_versions(store, num)[-1][1])
     base = {key: latest[key] for key in ("kind", "summary", "details", "location", "tags", "links", "refs")}
     base["case"] = latest["case"] or None
-    base["fields"] = {**latest["fields"], **changes.pop("fields", {})}
-    content = validate_content({**base, **changes})
-    if content.model_dump(mode="json") == validate_content(base).model_dump(mode="json") and not (
-        when_text or attach
-    ):
+    base["fields"] = latest["fields"]
+    fields = {**latest["fields"], **changes.pop("fields", {})}
+    content = validate_content({**base, **changes, "fields": fields})
+    unchanged = content.model_dump(mode="json") == validate_content(base).model_dump(mode="json")
+    if unchanged and not (when_text or attach):
         raise InputError("nothing to correct: give at least one field to change")
     _check_links(store, content.links)
     if when_text:
@@ -162,15 +162,24 @@ def _check_links(store: Store, links: Sequence[int]) -> None:
             raise InputError(f"--link {link}: there is no entry {link} yet")
 
 
-def issue_checkpoint(store: Store, now: datetime | None = None) -> Checkpoint:
-    """Verify the ledger, then issue and keep a checkpoint of it as it stands.
+def issue_checkpoint(store: Store, now: datetime | None = None, recipient: str = "") -> Checkpoint:
+    """Verify the ledger, then issue, sign and keep a checkpoint of it as it stands.
 
     A checkpoint is a commitment handed to others, so it is refused for a ledger that does not
-    verify: it would otherwise bless the damage.
+    verify: it would otherwise bless the damage (and C2SP forbids signing a checkpoint that is
+    inconsistent with one signed before; verify checks every one issued). The checkpoint is
+    signed with the store's Ed25519 key (made now if the store has none yet) and kept twice:
+    a row of ``checkpoints`` (when, to whom, the signed note) and the file
+    ``<store>/checkpoints/<size>-<root prefix>.txt`` outside the database. The returned
+    Checkpoint carries the signed note in ``note`` and the key in ``vkey``.
     """
-    from .checkpoint import Checkpoint, origin_for
+    from dataclasses import replace
+
+    from .checkpoint import Checkpoint, origin_for, write_checkpoint_file
+    from .signing import load_or_create_signer, sign_note
     from .verify import verify_store
 
+    recipient = " ".join(recipient.split())
     report = verify_store(store)
     if not report.ok:
         first = report.findings[0]
@@ -179,5 +188,10 @@ def issue_checkpoint(store: Store, now: datetime | None = None) -> Checkpoint:
             f"not issuing a checkpoint: the ledger does not verify ({where}{first.problem})"
         )
     cp = Checkpoint(origin_for(store.ledger_id), report.size, report.root)
-    store.add_checkpoint(cp.size, cp.root, to_rfc3339(now or utc_now()), cp.text())
-    return cp
+    signer, _ = load_or_create_signer(store.root, cp.origin)
+    note = sign_note(cp.text(), [signer])
+    store.add_checkpoint(
+        cp.size, cp.root, to_rfc3339(now or utc_now()), cp.text(), recipient=recipient, note=note
+    )
+    write_checkpoint_file(store.root, cp, note)
+    return replace(cp, note=note, vkey=signer.verifier.vkey)

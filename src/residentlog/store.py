@@ -8,24 +8,35 @@ DELETE: they guard against accidents; ``verify`` and checkpoints guard against t
 
 The append path uses the standard ``sqlite3`` module only; ``sqlite_utils`` (slower to import)
 is used where its features pay: creating the full-text index and running searches.
+
+Every append first runs the restored-backup guard (:meth:`Store.check_issued_checkpoints`): a
+ledger shorter than, or no longer matching, a checkpoint this store has issued is refused
+before anything is written.
+
+Store formats: 1 (the first release); 2 adds ``recipient``, ``note`` (the signed note) and
+``last_leaf`` (the leaf hash of the checkpoint's last entry) to ``checkpoints``. A format-1
+store is upgraded in place when it is opened (``ALTER TABLE``, in one transaction); a store of
+a newer format than this code knows is refused.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import FormatTooNew, StoreError
+from .errors import FormatTooNew, StoreError, VerificationFailed
 from .fsutil import fsync_dir, fsync_path
 
 DB_NAME = "ledger.sqlite"
 OBJECTS = "objects"
 PROFILE = "profile.json"
-STORE_FORMAT = 1
+STORE_FORMAT = 2
+CHECKPOINTS_DIR = "checkpoints"  # <store>/checkpoints/<size>-<first 8 hex of root>.txt: issued notes
 APPLICATION_ID = 0x52534C47  # "RSLG" in the SQLite header: marks the file as a residentlog store
 
 SCHEMA = """
@@ -58,7 +69,10 @@ CREATE TABLE checkpoints (
     size INTEGER NOT NULL,
     root BLOB NOT NULL,
     issued_at TEXT NOT NULL,
-    text TEXT NOT NULL
+    text TEXT NOT NULL,
+    recipient TEXT NOT NULL DEFAULT '',
+    note TEXT NOT NULL DEFAULT '',
+    last_leaf BLOB
 );
 CREATE TRIGGER ledger_next_seq BEFORE INSERT ON ledger
 WHEN NEW.seq IS NOT (SELECT COALESCE(MAX(seq), 0) + 1 FROM ledger)
@@ -109,6 +123,29 @@ def new_ledger_id() -> str:
     return os.urandom(16).hex()
 
 
+#: Upgrades from each older store format to the next, run in order by ``Store.open``.
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        "ALTER TABLE checkpoints ADD COLUMN recipient TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE checkpoints ADD COLUMN note TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE checkpoints ADD COLUMN last_leaf BLOB",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class IssuedCheckpoint:
+    """A row of ``checkpoints``: one checkpoint this store issued, and to whom."""
+
+    size: int
+    root: bytes
+    issued_at: str
+    text: str
+    recipient: str
+    note: str  # the signed note as handed out; "" for checkpoints issued before signing
+    last_leaf: bytes | None  # leaf hash of entry ``size`` when issued; None before format 2
+
+
 @dataclass(frozen=True)
 class Tip:
     """The last record of the ledger: its number and leaf hash (None for an empty ledger)."""
@@ -132,8 +169,14 @@ class Store:
         return (root / DB_NAME).is_file()
 
     @classmethod
-    def create(cls, root: Path) -> Store:
-        """Create a new, empty store at ``root`` (which must not already hold one)."""
+    def create(cls, root: Path, *, ledger_id: str | None = None) -> Store:
+        """Create a new, empty store at ``root`` (which must not already hold one).
+
+        ``ledger_id`` is given only when rebuilding an exported ledger (import); otherwise a
+        new random id is chosen.
+        """
+        if ledger_id is not None and not re.fullmatch(r"[0-9a-f]{32}", ledger_id):
+            raise StoreError(f"{ledger_id!r} is not a ledger id (32 lowercase hex digits)")
         if cls.exists(root):
             raise StoreError(f"a store already exists at {root}")
         if root.exists() and not root.is_dir():
@@ -150,7 +193,7 @@ class Store:
                 _create_fts(conn)
                 meta = {
                     "store_format": str(STORE_FORMAT),
-                    "ledger_id": new_ledger_id(),
+                    "ledger_id": ledger_id or new_ledger_id(),
                     "created_by": "residentlog",
                 }
                 conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta.items())
@@ -195,6 +238,12 @@ class Store:
         if version < 1 or not meta.get("ledger_id"):
             conn.close()
             raise StoreError(f"{path} is not a usable residentlog store (its metadata is missing)")
+        if version < STORE_FORMAT:
+            try:
+                meta = _migrate(conn, root)
+            except BaseException:
+                conn.close()
+                raise
         return cls(root, conn, meta)
 
     def close(self) -> None:
@@ -228,6 +277,7 @@ class Store:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 tip = self.tip()
+                self.check_issued_checkpoints(tip)
                 data, leaf = build(tip)
                 conn.execute(
                     "INSERT INTO ledger (seq, canonical, leaf_hash) VALUES (?, ?, ?)",
@@ -304,12 +354,122 @@ class Store:
 
     # -- checkpoints ---------------------------------------------------------------------------
 
-    def add_checkpoint(self, size: int, root: bytes, issued_at: str, text: str) -> None:
+    def add_checkpoint(
+        self, size: int, root: bytes, issued_at: str, text: str, *, recipient: str = "", note: str = ""
+    ) -> None:
+        """Record an issued checkpoint, with the leaf hash of its last entry (for the guard)."""
         with self.conn:
             self.conn.execute(
-                "INSERT INTO checkpoints (size, root, issued_at, text) VALUES (?, ?, ?, ?)",
-                (size, root, issued_at, text),
+                "INSERT INTO checkpoints (size, root, issued_at, text, recipient, note, last_leaf) "
+                "VALUES (?, ?, ?, ?, ?, ?, (SELECT leaf_hash FROM ledger WHERE seq = ?))",
+                (size, root, issued_at, text, recipient, note, size),
             )
+
+    def issued_checkpoints(self) -> list[IssuedCheckpoint]:
+        """Every row of ``checkpoints``, oldest first."""
+        rows = self.conn.execute(
+            "SELECT size, root, issued_at, text, recipient, note, last_leaf FROM checkpoints ORDER BY id"
+        )
+        return [
+            IssuedCheckpoint(size, bytes(root), when, text, who, note, None if last is None else bytes(last))
+            for size, root, when, text, who, note, last in rows
+        ]
+
+    def checkpoint_files(self) -> list[tuple[int, str, str]]:
+        """(size, first 8 hex of root, file name) of every file in ``<store>/checkpoints/``."""
+        found = []
+        try:
+            with os.scandir(self.root / CHECKPOINTS_DIR) as it:
+                for item in it:
+                    parsed = _checkpoint_file_name(item.name)
+                    if parsed is not None:
+                        found.append((*parsed, item.name))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        except OSError as exc:
+            raise StoreError(f"cannot read {self.root / CHECKPOINTS_DIR}: {exc.strerror or exc}") from None
+        return found
+
+    def check_issued_checkpoints(self, tip: Tip) -> None:
+        """The restored-backup guard, run before every append: raise VerificationFailed if the
+        ledger is shorter than, or no longer matches, a checkpoint this store issued.
+
+        Cost is independent of the ledger's length: one query over ``checkpoints`` (each row
+        compares its size with the tip and its recorded ``last_leaf`` with the stored leaf hash
+        of that entry, an indexed lookup) and one directory listing of ``checkpoints/``, whose
+        file names carry size and root prefix. A file with no matching row (the database is
+        older than the file) is checked once in full (its Merkle root recomputed) and, when it
+        matches, recorded in the table so the next append is quick again.
+
+        Caught: a database restored from a copy older than an issued checkpoint (while
+        ``checkpoints/`` is kept); a ledger replaced by another one; a different last entry. Not
+        caught here (``verify`` catches them): edits to records that leave the stored leaf hash
+        column alone, or rewrites that also rewrite the table; a whole store folder restored from
+        an old copy, files and all — only the recipients' copies of checkpoints catch that.
+        """
+        row = self.conn.execute(
+            "SELECT c.size, c.issued_at, c.size > ? FROM checkpoints c LEFT JOIN ledger l ON l.seq = c.size "
+            "WHERE c.size > ? OR (c.size > 0 AND c.last_leaf IS NOT NULL AND l.leaf_hash IS NOT c.last_leaf) "
+            "ORDER BY c.size DESC LIMIT 1",
+            (tip.seq, tip.seq),
+        ).fetchone()
+        if row is not None:
+            size, issued_at, shorter = row
+            if shorter:
+                raise VerificationFailed(_shorter(size, f"was issued on {issued_at}", tip.seq))
+            raise VerificationFailed(
+                f"refusing to append: entry {size} is no longer the one in the checkpoint issued on "
+                f"{issued_at}; the ledger was rewritten or replaced by another copy "
+                "(run: residentlog verify)"
+            )
+        files = self.checkpoint_files()
+        if not files:
+            return
+        rows = self.conn.execute("SELECT size, root FROM checkpoints")
+        known = {(size, bytes(root).hex()[:8]) for size, root in rows}
+        for size, _prefix, name in sorted(files, reverse=True):
+            if size > tip.seq:
+                raise VerificationFailed(_shorter(size, f"was issued ({CHECKPOINTS_DIR}/{name})", tip.seq))
+        for size, prefix, name in sorted(files):
+            if (size, prefix) not in known:
+                self._adopt_checkpoint_file(name, size)
+                known.add((size, prefix))
+
+    def _adopt_checkpoint_file(self, name: str, size: int) -> None:
+        """A checkpoint file the table does not list: check it in full, then record it."""
+        from datetime import UTC, datetime
+
+        from . import merkle
+        from .checkpoint import ORIGIN_PREFIX, parse_checkpoint
+        from .errors import InputError
+
+        path = self.root / CHECKPOINTS_DIR / name
+        try:
+            text = path.read_text(encoding="utf-8")
+            cp = parse_checkpoint(text)
+            mtime = path.stat().st_mtime
+        except (OSError, UnicodeDecodeError, InputError) as exc:
+            raise VerificationFailed(
+                f"refusing to append: {CHECKPOINTS_DIR}/{name} is not a readable checkpoint ({exc}); "
+                "run: residentlog verify"
+            ) from None
+        if cp.origin != ORIGIN_PREFIX + self.ledger_id or cp.size != size:
+            raise VerificationFailed(
+                f"refusing to append: {CHECKPOINTS_DIR}/{name} is a checkpoint of another ledger or size"
+            )
+        if merkle.root(self.leaf_hashes(limit=size)) != cp.root:
+            raise VerificationFailed(
+                f"refusing to append: the first {size} entries no longer produce the root of the "
+                f"checkpoint in {CHECKPOINTS_DIR}/{name}; the ledger was rewritten or replaced by another "
+                "copy (run: residentlog verify)"
+            )
+        issued_at = datetime.fromtimestamp(mtime, UTC).replace(microsecond=0).isoformat()
+        note = text if "\n\n" in text else ""
+        self.conn.execute(
+            "INSERT INTO checkpoints (size, root, issued_at, text, recipient, note, last_leaf) "
+            "VALUES (?, ?, ?, ?, '', ?, (SELECT leaf_hash FROM ledger WHERE seq = ?))",
+            (size, cp.root, issued_at, cp.text(), note, size),
+        )
 
     def checkpoints(self) -> list[tuple[int, bytes, str, str]]:
         """Every checkpoint this store issued: (size, root, issued_at, text), oldest first."""
@@ -351,6 +511,46 @@ class Store:
         except sqlite3.DatabaseError:
             return False
         return True
+
+
+def _shorter(size: int, how: str, now: int) -> str:
+    return (
+        f"refusing to append: a checkpoint of {size} entries {how}, but the ledger holds only {now}; "
+        "this store looks like an older copy (a restored backup?). Put the newest copy back "
+        "(run: residentlog verify)"
+    )
+
+
+def _checkpoint_file_name(name: str) -> tuple[int, str] | None:
+    """(size, root prefix) from ``<size>-<8 hex>.txt``; None for any other name."""
+    stem, _, ext = name.partition(".")
+    size, dash, prefix = stem.partition("-")
+    if ext != "txt" or not dash or len(prefix) != 8 or any(c not in "0123456789abcdef" for c in prefix):
+        return None
+    if not size.isascii() or not size.isdigit() or (size != "0" and size.startswith("0")) or len(size) > 19:
+        return None
+    return int(size), prefix
+
+
+def _migrate(conn: sqlite3.Connection, root: Path) -> dict[str, str]:
+    """Upgrade an older store format to STORE_FORMAT in one transaction; returns the new meta."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = int(conn.execute("SELECT value FROM meta WHERE key = 'store_format'").fetchone()[0])
+            while version < STORE_FORMAT:  # re-read inside the lock: another process may have done it
+                for sql in MIGRATIONS[version]:
+                    conn.execute(sql)
+                version += 1
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'store_format'", (str(version),))
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return dict(conn.execute("SELECT key, value FROM meta"))
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot upgrade the store at {root} to format {STORE_FORMAT}: {exc}") from None
 
 
 def _append_only_sql() -> str:

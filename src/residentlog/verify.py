@@ -3,8 +3,11 @@
 ``verify_store`` re-hashes every stored record and attachment, checks each record's sequence
 number, ledger id and link to its predecessor, checks that the list index shows exactly what
 the records hold, and recomputes the Merkle root at the size of every checkpoint the store
-has issued (and of one given by the user). Findings are returned, not raised; the caller
-decides the exit code. An empty list of findings means the ledger verifies.
+has issued (and of one given by the user). Issued checkpoints are read both from the
+``checkpoints`` table and from the files in ``<store>/checkpoints/`` (so a database restored
+from an older copy is caught by the files it no longer matches), and every kept signed note
+made with the store's key must carry a valid signature. Findings are returned, not raised; the
+caller decides the exit code. An empty list of findings means the ledger verifies.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import merkle
-from .checkpoint import Checkpoint, origin_for
+from .checkpoint import CHECKPOINTS_DIR, Checkpoint, origin_for, parse_checkpoint, read_checkpoint_files
+from .errors import InputError
 from .objects import hash_object
 from .record import FORMAT_VERSION, RECORD_KEYS, decode, is_canonical
 from .store import Store
@@ -72,11 +76,7 @@ def verify_store(store: Store, against: Checkpoint | None = None) -> Report:
         findings.append(Finding(0, "the search index does not match the entries"))
 
     origin = origin_for(store.ledger_id)
-    for size, root, issued_at, _text in store.checkpoints():
-        report.checkpoints_checked += 1
-        problem = _against(leaves, size, root, f"the checkpoint issued {issued_at}")
-        if problem:
-            findings.append(Finding(0, problem))
+    _check_issued(store, leaves, origin, report)
     if against is not None:
         report.checkpoints_checked += 1
         if against.origin != origin:
@@ -87,6 +87,9 @@ def verify_store(store: Store, against: Checkpoint | None = None) -> Report:
             problem = _against(leaves, against.size, against.root, "the given checkpoint")
             if problem:
                 findings.append(Finding(0, problem))
+    from .timestamps import verify_timestamps  # imports rfc3161_client only if tokens exist
+
+    findings.extend(Finding(0, problem) for problem in verify_timestamps(store))
     findings.sort(key=lambda f: (f.seq == 0, f.seq))
     return report
 
@@ -166,9 +169,97 @@ def _check_attachment(objects_dir: Any, att: Any) -> str | None:
     return None
 
 
-def _against(leaves: list[bytes], size: int, root: bytes, what: str) -> str | None:
+def _check_issued(store: Store, leaves: list[bytes], origin: str, report: Report) -> None:
+    """Every checkpoint the store issued, from the table and from ``checkpoints/``: its root
+    re-derived from the ledger, and its kept signed note checked against the store's key.
+    A file that repeats a table row is checked but not counted again."""
+    findings = report.findings
+    roots: dict[int, bytes] = {}
+    keys = _StoreKey(store)
+    seen: set[tuple[int, str]] = set()
+    for row in store.issued_checkpoints():
+        report.checkpoints_checked += 1
+        what = f"the checkpoint issued {row.issued_at}"
+        problem = _against(leaves, row.size, row.root, what, roots)
+        if problem:
+            findings.append(Finding(0, problem))
+        if row.note:
+            problem = _check_note(row.note, row.text, keys, f"the signed note of {what}")
+            if problem:
+                findings.append(Finding(0, problem))
+        seen.add((row.size, row.root.hex()[:8]))
+    for name, size, prefix, text in read_checkpoint_files(store.root):
+        where = f"{CHECKPOINTS_DIR}/{name}"
+        if text is None:
+            findings.append(Finding(0, f"{where} cannot be read"))
+            continue
+        try:
+            cp = parse_checkpoint(text)
+        except InputError as exc:
+            findings.append(Finding(0, f"{where} is not a readable checkpoint ({exc})"))
+            continue
+        if (cp.size, cp.root.hex()[:8]) != (size, prefix):
+            findings.append(Finding(0, f"{where} does not hold the checkpoint its name says"))
+            continue
+        if cp.origin != origin:
+            findings.append(Finding(0, f"{where} is a checkpoint of another ledger ({cp.origin})"))
+            continue
+        if (size, prefix) not in seen:
+            report.checkpoints_checked += 1
+            problem = _against(leaves, size, cp.root, f"the checkpoint in {where}", roots)
+            if problem:
+                findings.append(Finding(0, problem))
+        if "\n\n" in text:
+            problem = _check_note(text, cp.text(), keys, f"the signed note in {where}")
+            if problem:
+                findings.append(Finding(0, problem))
+
+
+class _StoreKey:
+    """The store's public note key, read once and only if a signed note needs checking."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._loaded = False
+        self._key: Any = None
+
+    def get(self) -> Any:
+        if not self._loaded:
+            from .signing import public_key
+
+            self._loaded = True
+            self._key = public_key(self.store.root)
+        return self._key
+
+
+def _check_note(note_text: str, body: str, keys: _StoreKey, what: str) -> str | None:
+    from .signing import NoteError, parse_note
+
+    try:
+        note = parse_note(note_text)
+    except NoteError as exc:
+        return f"{what} is not a well-formed signed note ({exc})"
+    if note.text != body:
+        return f"{what} does not sign the checkpoint it is kept with"
+    key = keys.get()
+    if key is None:
+        return None
+    try:
+        note.verified_by([key])
+    except NoteError:
+        return f"{what} carries a signature by this store's key that does not verify"
+    return None
+
+
+def _against(
+    leaves: list[bytes], size: int, root: bytes, what: str, roots: dict[int, bytes] | None = None
+) -> str | None:
     if size > len(leaves):
         return f"ledger truncated: {what} covers {size} entries but the ledger now holds {len(leaves)}"
-    if merkle.root(leaves[:size]) != root:
+    if roots is None:
+        roots = {}
+    if size not in roots:
+        roots[size] = merkle.root(leaves[:size])
+    if roots[size] != root:
         return f"ledger rewritten: its first {size} entries no longer produce the root of {what}"
     return None
