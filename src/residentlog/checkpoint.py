@@ -74,25 +74,14 @@ def origin_for(ledger_id: str) -> str:
 
 
 def parse_checkpoint(text: str) -> Checkpoint:
-    """Parse the body of a checkpoint note; InputError says what is malformed."""
+    """Parse the body of a checkpoint note leniently (CRLF, stray spaces); InputError if malformed."""
     body = text.replace("\r\n", "\n").split("\n\n", 1)[0]
     lines = body.split("\n")
     if lines and lines[-1] == "":
         lines = lines[:-1]
     if len(lines) < 3:
         raise InputError("not a checkpoint: expected three lines (origin, size, root)")
-    origin, size_text, root_text = lines[0].strip(), lines[1].strip(), lines[2].strip()
-    if not origin or " " in origin or "+" in origin:
-        raise InputError(f"not a checkpoint: bad origin line {origin!r}")
-    if not _SIZE.match(size_text):
-        raise InputError(f"not a checkpoint: bad size line {size_text!r}")
-    try:
-        root = base64.b64decode(root_text, validate=True)
-    except (binascii.Error, ValueError):
-        root = b""
-    if len(root) != 32:
-        raise InputError(f"not a checkpoint: bad root line {root_text!r} (want base64 of 32 bytes)")
-    return Checkpoint(origin, int(size_text), root)
+    return _checkpoint(lines[0].strip(), lines[1].strip(), lines[2].strip(), exact_root=False)
 
 
 def parse_checkpoint_strict(text: str) -> Checkpoint:
@@ -101,8 +90,13 @@ def parse_checkpoint_strict(text: str) -> Checkpoint:
     lines = text.split("\n")
     if len(lines) < 4 or lines[-1] != "" or any(not line for line in lines[:-1]):
         raise InputError("not a checkpoint: expected origin, size and root lines")
-    origin, size_text, root_text = lines[0], lines[1], lines[2]
-    if " " in origin or "+" in origin or origin != origin.strip():
+    if lines[0] != lines[0].strip():
+        raise InputError(f"not a checkpoint: bad origin line {lines[0]!r}")
+    return _checkpoint(lines[0], lines[1], lines[2], exact_root=True)
+
+
+def _checkpoint(origin: str, size_text: str, root_text: str, *, exact_root: bool) -> Checkpoint:
+    if not origin or " " in origin or "+" in origin:
         raise InputError(f"not a checkpoint: bad origin line {origin!r}")
     if not _SIZE.match(size_text):
         raise InputError(f"not a checkpoint: bad size line {size_text!r}")
@@ -110,7 +104,7 @@ def parse_checkpoint_strict(text: str) -> Checkpoint:
         root = base64.b64decode(root_text, validate=True)
     except (binascii.Error, ValueError):
         root = b""
-    if len(root) != 32 or base64.b64encode(root).decode("ascii") != root_text:
+    if len(root) != 32 or (exact_root and base64.b64encode(root).decode("ascii") != root_text):
         raise InputError(f"not a checkpoint: bad root line {root_text!r} (want base64 of 32 bytes)")
     return Checkpoint(origin, int(size_text), root)
 
@@ -179,20 +173,3 @@ def read_checkpoint_files(store_root: Path) -> list[tuple[str, int, str, str | N
         found.append((name, parsed[0], parsed[1], text))
     found.sort(key=lambda item: (item[1], item[0]))
     return found
-
-
-def write_output(path: Path, text: str) -> None:
-    """Write a file the user asked for (``-o FILE``): whole or not at all; InputError if not."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -460,7 +460,7 @@ def checkpoint(
         kept = store.root / "checkpoints" / cp.file_name
     note = cp.signed_text()
     if output is not None:
-        from .checkpoint import write_output
+        from .fsutil import write_output
 
         write_output(output, note)
     if json_out:

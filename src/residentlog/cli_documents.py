@@ -6,9 +6,7 @@ it runs, so other commands' start-up does not pay for rendering.
 
 # No `from __future__ import annotations` here: Typer reads these annotations at runtime.
 
-import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,6 +15,7 @@ import typer
 
 from .cli_options import SinceOption, UntilOption
 from .errors import InputError
+from .fsutil import write_output
 
 CaseOption = Annotated[list[str] | None, typer.Option("--case", help="Only this case (repeatable).")]
 KindOption = Annotated[list[str] | None, typer.Option("--kind", help="Only this kind (repeatable).")]
@@ -46,30 +45,6 @@ def choose_format(fmt: str | None, output: Path | None) -> str:
     if output is not None:
         return _SUFFIXES.get(output.suffix.lower(), "md")
     return "md"
-
-
-def write_output(output: Path, data: bytes) -> None:
-    """Write a document atomically: a temporary file beside it, renamed over it when complete."""
-    parent = output.parent
-    if output.is_dir():
-        raise InputError(f"-o {output}: is a directory; give a file name")
-    try:
-        fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{output.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, output)
-    except BaseException as exc:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
-        raise
 
 
 def register(app: typer.Typer, run: Callable[..., Any], open_store: Callable[[], Any]) -> None:

@@ -52,8 +52,8 @@ def register(app: typer.Typer, run: Callable[..., Any], open_store: Callable[[],
         signed checkpoint; the other entries appear only as hashes. Anyone can check the file
         with `residentlog check FILE` (no store needed) or by hand (docs/verify-by-hand.md).
         """
-        from .checkpoint import write_output
         from .console import err, out
+        from .fsutil import write_output
         from .proofs import make_disclosure
 
         held = _read(checkpoint) if checkpoint is not None else None
@@ -80,8 +80,8 @@ def register(app: typer.Typer, run: Callable[..., Any], open_store: Callable[[],
         to: RecipientOption = None,
     ) -> None:
         """Prove that the ledger today extends an older checkpoint: nothing in it was changed."""
-        from .checkpoint import write_output
         from .console import out
+        from .fsutil import write_output
         from .proofs import make_consistency
 
         old_text = _read(old_checkpoint)
