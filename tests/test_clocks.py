@@ -418,3 +418,33 @@ def test_running_clocks_due_within_seven_days(store: Store) -> None:
         ("stage-1-acknowledgement", date(2026, 11, 27), "running, due in 4 working days"),
     ]
     assert due_soon(sc.clocks, NOW, within=timedelta(days=1)) == []
+
+
+def test_a_sent_letter_starts_the_landlords_clock(store: Store) -> None:
+    """The contact entry `residentlog letter` records starts the Code or SAR response clock."""
+    sent = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+    for letter, extra in (("complaint-stage1", {}), ("subject-access", {"category": "subject-access"})):
+        add_entry(
+            store,
+            {
+                "kind": "contact",
+                "summary": f"Sent letter: {letter}",
+                "case": letter,
+                "fields": {
+                    "direction": "out",
+                    "channel": "letter",
+                    "letter": letter,
+                    "event": "requested",
+                    **extra,
+                },
+            },
+            when_text=None,
+            now=sent,
+        )
+    clocks = compute_for_store(store, NOW).clocks
+    started = sorted((c.case, c.rule_id, c.start_entry) for c in clocks)
+    assert ("complaint-stage1", "stage-1-acknowledgement", 1) in started
+    assert ("subject-access", "sar-response", 2) in started
+    ack = next(c for c in clocks if c.rule_id == "stage-1-acknowledgement")
+    assert ack.due_date == date(2026, 11, 9)  # 5 working days after Mon 2 Nov 2026
+    assert ack.status is ClockStatus.OVERDUE

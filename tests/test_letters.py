@@ -548,7 +548,12 @@ def test_recording_appends_an_outgoing_contact_with_the_letter_attached(letters_
     assert rec["kind"] == "contact"
     assert rec["case"] == "front-door"
     assert rec["summary"] == "Sent letter: repair-chaser (Repair chaser) about front-door"
-    assert rec["fields"] == {"direction": "out", "channel": "email", "event": "chased"}
+    assert rec["fields"] == {
+        "direction": "out",
+        "channel": "email",
+        "event": "chased",
+        "letter": "repair-chaser",
+    }
     (attachment,) = rec["attachments"]
     assert attachment["name"] == "repair-chaser-2026-11-23.md"
     assert attachment["sha256"] == hashlib.sha256(made.data).hexdigest()
@@ -581,11 +586,12 @@ def test_cli_letter_to_stdout_records_it(
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("Sam Resident  \nFlat 14  \n")
     assert "Recorded as sent: entry 23" in result.stderr
-    assert "--stage 1 --step raised --case front-door" in result.stderr
+    assert "This entry starts the landlord's response clock: see residentlog deadlines." in result.stderr
     assert "Warning: this letter quotes the example pack" in result.stderr
     (entry,) = [v for v in list_entries(letters_store, Filters(), NOW) if v.num == before + 1]
     assert entry.record["attachments"][0]["sha256"] == hashlib.sha256(result.stdout.encode()).hexdigest()
-    assert "fields" in entry.record and entry.record["fields"]["channel"] == "letter"
+    assert entry.record["fields"]["channel"] == "letter"
+    assert entry.record["fields"]["letter"] == "complaint-stage1"
 
     draft = _cli(runner, root, "letter", "subject-access", "--no-record", "-f", "txt")
     assert draft.exit_code == 0 and "Not recorded in your log (--no-record)." in draft.stderr

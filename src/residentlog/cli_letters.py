@@ -27,10 +27,6 @@ LETTER_TYPE_NAMES: tuple[str, ...] = (
     "hazard-report",
     "timeframes-request",
 )
-_COMPLAINT_HINT = {
-    "complaint-stage1": ("1", "raised"),
-    "complaint-stage2": ("2", "escalated"),
-}
 
 
 def register(app: typer.Typer, run: Callable[..., Any], open_store: Callable[[], Any]) -> None:
@@ -136,13 +132,10 @@ def register(app: typer.Typer, run: Callable[..., Any], open_store: Callable[[],
             err("Not recorded in your log (--no-record).")
             return
         err(f"Recorded as sent: entry {added.num}, with the letter attached (use --no-record for drafts).")
-        if made.type in _COMPLAINT_HINT:
-            stage, step = _COMPLAINT_HINT[made.type]
-            err(
-                "When you send it, also record the complaint to start its clocks: residentlog add complaint "
-                f'"..." --stage {stage} --step {step}'
-                + (f" --case {case[0]}" if case and len(case) == 1 else "")
-            )
+        from .clocks import COMPLAINT_LETTERS
+
+        if made.type in COMPLAINT_LETTERS or made.type in ("subject-access", "cctv-request"):
+            err("This entry starts the landlord's response clock: see residentlog deadlines.")
 
     def _write_new(path: Path, data: bytes) -> None:
         from .errors import InputError

@@ -60,20 +60,33 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # Entries -> engine input
 
 
+#: Complaint letters, as the complaint step sending one is (see ``entry_facts``).
+COMPLAINT_LETTERS: dict[str, dict[str, Any]] = {
+    "complaint-stage1": {"stage": 1, "step": "raised"},
+    "complaint-stage2": {"stage": 2, "step": "escalated"},
+}
+
+
 def entry_facts(views: Iterable[EntryView]) -> list[EntryFacts]:
     """The deadline engine's view of each (corrected) ledger entry.
 
     ``event`` is the entry's ``fields.event`` or, for a complaint, its ``step`` (with ``stage`` among
     the attributes); an entry with neither (a note, a contact without an event) has event ``""``
-    and starts or stops no clock, but still belongs to its case. Every other scalar field
-    (priority, category, hazard, channel, direction, stage, lift, door, ...) becomes an attribute, as
-    text. ``case`` is the entry's case, or ``None``.
+    and starts or stops no clock, but still belongs to its case. A complaint letter recorded by
+    ``residentlog letter`` counts as the complaint step it is (``COMPLAINT_LETTERS``); a
+    subject-access or CCTV request letter carries ``category = subject-access`` itself. Every
+    other scalar field (priority, category, hazard, channel, direction, stage, lift, door, ...)
+    becomes an attribute, as text. ``case`` is the entry's case, or ``None``.
     """
     out: list[EntryFacts] = []
     for view in views:
         rec = view.record
         fields: Mapping[str, Any] = rec.get("fields") or {}
-        if rec["kind"] == "complaint":
+        kind = rec["kind"]
+        if kind == "contact" and fields.get("letter") in COMPLAINT_LETTERS:
+            # A complaint letter sent is the complaint raised (stage 1) or escalated (stage 2).
+            kind, fields = "complaint", {**fields, **COMPLAINT_LETTERS[fields["letter"]]}
+        if kind == "complaint":
             event = fields.get("step") or "raised"
         else:
             event = fields.get("event") or ""
@@ -85,7 +98,7 @@ def entry_facts(views: Iterable[EntryView]) -> list[EntryFacts]:
         out.append(
             EntryFacts(
                 number=view.num,
-                kind=rec["kind"],
+                kind=kind,
                 event=str(event),
                 occurred_at=from_rfc3339(rec["occurred_at"]),
                 case=rec.get("case") or None,

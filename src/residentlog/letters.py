@@ -1688,9 +1688,11 @@ def record_letter(
         ]
     )
     links = list(ctx["_entries"]) if len(ctx["_entries"]) <= 100 else []
-    fields: dict[str, Any] = {"direction": "out", "channel": channel}
+    fields: dict[str, Any] = {"direction": "out", "channel": channel, "letter": lt.name}
     if lt.event:
         fields["event"] = lt.event
+    if lt.name in ("subject-access", "cctv-request"):
+        fields["category"] = "subject-access"  # starts the one-calendar-month response clock
     content: dict[str, Any] = {"kind": "contact", "summary": summary, "details": details, "fields": fields}
     if len(cases) == 1:
         content["case"] = cases[0]

@@ -184,6 +184,8 @@ class ContactFields(_Strict):
     direction: Literal["in", "out"] = "out"
     channel: Channel | None = None
     who: Line | None = Field(default=None, max_length=120)
+    category: Slug | None = None
+    letter: Slug | None = None  # the type of letter sent (set by `residentlog letter`)
 
 
 class ComplaintFields(_Strict):
