@@ -421,9 +421,27 @@ def test_running_clocks_due_within_seven_days(store: Store) -> None:
 
 
 def test_a_sent_letter_starts_the_landlords_clock(store: Store) -> None:
-    """The contact entry `residentlog letter` records starts the Code or SAR response clock."""
+    """The contact entry `residentlog letter` records starts the Code, SAR or repair clock."""
+    from importlib.resources import files
+
+    adopt_pack(store, Path(str(files("residentlog.packs") / "example-landlord.toml")), NOW)  # entry 1
     sent = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
-    for letter, extra in (("complaint-stage1", {}), ("subject-access", {"category": "subject-access"})):
+    add_entry(
+        store,
+        {
+            "kind": "repair",
+            "summary": "Boiler out",
+            "case": "repair-report",
+            "fields": {"priority": "emergency"},
+        },
+        when_text="1/11/2026",
+        now=sent,
+    )  # entry 2
+    for letter, extra in (  # entries 3, 4, 5
+        ("complaint-stage1", {}),
+        ("subject-access", {"category": "subject-access"}),
+        ("repair-report", {}),
+    ):
         add_entry(
             store,
             {
@@ -442,9 +460,10 @@ def test_a_sent_letter_starts_the_landlords_clock(store: Store) -> None:
             now=sent,
         )
     clocks = compute_for_store(store, NOW).clocks
-    started = sorted((c.case, c.rule_id, c.start_entry) for c in clocks)
-    assert ("complaint-stage1", "stage-1-acknowledgement", 1) in started
-    assert ("subject-access", "sar-response", 2) in started
+    started = {(c.case, c.rule_id, c.start_entry) for c in clocks}
+    assert ("complaint-stage1", "stage-1-acknowledgement", 3) in started
+    assert ("subject-access", "sar-response", 4) in started
+    assert ("repair-report", "emergency-repair", 5) in started  # priority from the case's entry 2
     ack = next(c for c in clocks if c.rule_id == "stage-1-acknowledgement")
     assert ack.due_date == date(2026, 11, 9)  # 5 working days after Mon 2 Nov 2026
     assert ack.status is ClockStatus.OVERDUE

@@ -223,6 +223,10 @@ def test_wheel_carries_templates_and_packs(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     for template in template_names():
         assert f"residentlog/templates/{template}" in names
+    letters = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "templates" / "letters").glob("*.j2"))
+    assert len(letters) >= 11
+    for template in letters:
+        assert f"residentlog/{template}" in names
     assert any(n.startswith("residentlog/packs/") and n.endswith(".toml") for n in names)
     target = tmp_path / "site"
     subprocess.run(

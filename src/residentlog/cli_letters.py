@@ -132,9 +132,9 @@ def register(app: typer.Typer, run: Callable[..., Any], open_store: Callable[[],
             err("Not recorded in your log (--no-record).")
             return
         err(f"Recorded as sent: entry {added.num}, with the letter attached (use --no-record for drafts).")
-        from .clocks import COMPLAINT_LETTERS
+        from .clocks import LETTER_FACTS
 
-        if made.type in COMPLAINT_LETTERS or made.type in ("subject-access", "cctv-request"):
+        if made.type in LETTER_FACTS or made.type in ("subject-access", "cctv-request"):
             err("This entry starts the landlord's response clock: see residentlog deadlines.")
 
     def _write_new(path: Path, data: bytes) -> None:

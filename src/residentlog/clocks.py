@@ -60,10 +60,14 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # Entries -> engine input
 
 
-#: Complaint letters, as the complaint step sending one is (see ``entry_facts``).
-COMPLAINT_LETTERS: dict[str, dict[str, Any]] = {
-    "complaint-stage1": {"stage": 1, "step": "raised"},
-    "complaint-stage2": {"stage": 2, "step": "escalated"},
+#: Letters that are themselves a step a clock starts from: sending one counts as that entry
+#: (kind, fields) for the deadline engine (see ``entry_facts``). A repair or hazard report
+#: takes its priority, category or hazard from the rest of its case.
+LETTER_FACTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "complaint-stage1": ("complaint", {"stage": 1, "step": "raised"}),
+    "complaint-stage2": ("complaint", {"stage": 2, "step": "escalated"}),
+    "repair-report": ("repair", {"event": "reported"}),
+    "hazard-report": ("damp", {"event": "reported"}),
 }
 
 
@@ -72,8 +76,8 @@ def entry_facts(views: Iterable[EntryView]) -> list[EntryFacts]:
 
     ``event`` is the entry's ``fields.event`` or, for a complaint, its ``step`` (with ``stage`` among
     the attributes); an entry with neither (a note, a contact without an event) has event ``""``
-    and starts or stops no clock, but still belongs to its case. A complaint letter recorded by
-    ``residentlog letter`` counts as the complaint step it is (``COMPLAINT_LETTERS``); a
+    and starts or stops no clock, but still belongs to its case. A complaint, repair or hazard letter
+    recorded by ``residentlog letter`` counts as the step it is (``LETTER_FACTS``); a
     subject-access or CCTV request letter carries ``category = subject-access`` itself. Every
     other scalar field (priority, category, hazard, channel, direction, stage, lift, door, ...)
     becomes an attribute, as text. ``case`` is the entry's case, or ``None``.
@@ -83,9 +87,9 @@ def entry_facts(views: Iterable[EntryView]) -> list[EntryFacts]:
         rec = view.record
         fields: Mapping[str, Any] = rec.get("fields") or {}
         kind = rec["kind"]
-        if kind == "contact" and fields.get("letter") in COMPLAINT_LETTERS:
-            # A complaint letter sent is the complaint raised (stage 1) or escalated (stage 2).
-            kind, fields = "complaint", {**fields, **COMPLAINT_LETTERS[fields["letter"]]}
+        if kind == "contact" and fields.get("letter") in LETTER_FACTS:
+            kind, as_fields = LETTER_FACTS[fields["letter"]]
+            fields = {**fields, **as_fields}
         if kind == "complaint":
             event = fields.get("step") or "raised"
         else:
