@@ -33,3 +33,40 @@ def store(isolated_store: Path) -> Iterator[Store]:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+EXAMPLE_SCRIPT = Path(__file__).resolve().parent.parent / "examples" / "build-example-ledger.sh"
+
+
+@pytest.fixture(scope="session")
+def example_ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example ledger, built once per test session through the CLI; copy it before changing it."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    if os.name != "posix" or shutil.which("sh") is None or " " in sys.executable:
+        pytest.skip("the example script needs a POSIX shell and an interpreter path without spaces")
+    base = tmp_path_factory.mktemp("example-ledger")
+    env = dict(os.environ)
+    env.pop("RESIDENTLOG_DEBUG", None)
+    env.update(
+        RESIDENTLOG=f"{sys.executable} -m residentlog",
+        RESIDENTLOG_STORE=str(base / "default-store-must-stay-unused"),
+        XDG_DATA_HOME=str(base / "xdg"),
+        TMPDIR=str(base),
+    )
+    built = subprocess.run(
+        [str(EXAMPLE_SCRIPT), str(base / "store")], env=env, capture_output=True, text=True, timeout=900
+    )
+    assert built.returncode == 0, f"stdout:\n{built.stdout}\nstderr:\n{built.stderr}"
+    return base / "store"
+
+
+def copy_example(example_ledger: Path, dest: Path) -> Path:
+    """A private copy of the example ledger's store at ``dest``."""
+    import shutil
+
+    shutil.copytree(example_ledger, dest)
+    return dest

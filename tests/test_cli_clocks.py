@@ -7,10 +7,6 @@ after adopting the example landlord pack with ``policy add``, at a fixed "now".
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.resources import files
@@ -23,10 +19,9 @@ from typer.testing import CliRunner
 from residentlog.cli import app
 from residentlog.policy import template_text
 
-from .conftest import NOW
+from .conftest import NOW, copy_example
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "examples" / "build-example-ledger.sh"
 EXAMPLE_PACK = files("residentlog.packs") / "example-landlord.toml"
 EXAMPLE_RECORDS = 72  # 71 entries and one correction (see tests/test_examples.py)
 ADOPTION = EXAMPLE_RECORDS + 1  # the note recording the adopted pack
@@ -52,23 +47,8 @@ def fixed_now(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="module")
-def example(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Example]:
-    if os.name != "posix" or shutil.which("sh") is None or " " in sys.executable:
-        pytest.skip("the example script needs a POSIX shell and an interpreter path without spaces")
-    base = tmp_path_factory.mktemp("example")
-    store = base / "store"
-    env = dict(os.environ)
-    env.pop("RESIDENTLOG_DEBUG", None)
-    env.update(
-        RESIDENTLOG=f"{sys.executable} -m residentlog",
-        RESIDENTLOG_STORE=str(base / "default-store-must-stay-unused"),
-        XDG_DATA_HOME=str(base / "xdg"),
-        TMPDIR=str(base),
-    )
-    result = subprocess.run(
-        [str(SCRIPT), str(store)], env=env, capture_output=True, text=True, timeout=600, check=False
-    )
-    assert result.returncode == 0, f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+def example(tmp_path_factory: pytest.TempPathFactory, example_ledger: Path) -> Iterator[Example]:
+    store = copy_example(example_ledger, tmp_path_factory.mktemp("example") / "store")
     with pytest.MonkeyPatch.context() as mp:
         _quiet_env(mp)
         added = CliRunner().invoke(

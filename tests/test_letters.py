@@ -12,11 +12,7 @@ import hashlib
 import io
 import itertools
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -47,11 +43,12 @@ from residentlog.profile import update_profile
 from residentlog.store import Store
 from residentlog.views import Filters, list_entries
 
+from .conftest import copy_example
+
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).parent / "golden" / "letters"
 NOW = datetime(2026, 11, 23, 18, 40, tzinfo=UTC)
 EXAMPLE_PACK = Path(str(files("residentlog.packs") / "example-landlord.toml"))
-SCRIPT = ROOT / "examples" / "build-example-ledger.sh"
 
 # The cases each golden letter is about ((): the letter picks its own).
 GOLDEN_CASES: dict[str, tuple[str, ...]] = {
@@ -679,23 +676,8 @@ class Example:
 
 
 @pytest.fixture(scope="module")
-def example(tmp_path_factory: pytest.TempPathFactory) -> Example:
-    if os.name != "posix" or shutil.which("sh") is None or " " in sys.executable:
-        pytest.skip("the example script needs a POSIX shell and an interpreter path without spaces")
-    base = tmp_path_factory.mktemp("example-letters")
-    store = base / "store"
-    env = dict(os.environ)
-    env.pop("RESIDENTLOG_DEBUG", None)
-    env.update(
-        RESIDENTLOG=f"{sys.executable} -m residentlog",
-        RESIDENTLOG_STORE=str(base / "default-store-must-stay-unused"),
-        XDG_DATA_HOME=str(base / "xdg"),
-        TMPDIR=str(base),
-    )
-    built = subprocess.run(
-        [str(SCRIPT), str(store)], env=env, capture_output=True, text=True, timeout=600, check=False
-    )
-    assert built.returncode == 0, built.stderr
+def example(tmp_path_factory: pytest.TempPathFactory, example_ledger: Path) -> Example:
+    store = copy_example(example_ledger, tmp_path_factory.mktemp("example-letters") / "store")
     return Example(store=store)
 
 
