@@ -21,7 +21,6 @@ from residentlog.policy import template_text
 
 from .conftest import NOW, copy_example
 
-ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_PACK = files("residentlog.packs") / "example-landlord.toml"
 EXAMPLE_RECORDS = 72  # 71 entries and one correction (see tests/test_examples.py)
 ADOPTION = EXAMPLE_RECORDS + 1  # the note recording the adopted pack
