@@ -16,7 +16,9 @@ Two ways to build, both through the core modules:
                  ``encode`` and written with ``executemany`` into ``ledger`` in batches of
                  BATCH rows, each batch one transaction, synchronous OFF during the build; the
                  ``ledger_index`` trigger fills ``entries`` and the FTS triggers fill
-                 ``entries_fts`` exactly as for a normal append. Content dicts come from
+                 ``entries_fts`` exactly as for a normal append; at the end ``tree`` (the stored
+                 subtree hashes) is filled with ``residentlog.store.fill_tree``, as an upgrade
+                 from store format 2 does. Content dicts come from
                  ``residentlog.models.validate_content(...).model_dump(mode="json")``, which is
                  what ``add_entry`` stores, and occurred_at/precision/text are what ``add``
                  without ``--when`` records (the minute of recording, "minute", ""), so every
@@ -42,7 +44,7 @@ from pathlib import Path
 from residentlog.ledger import add_entry
 from residentlog.models import validate_content
 from residentlog.record import build_record, encode
-from residentlog.store import Store
+from residentlog.store import Store, fill_tree
 
 BATCH = 20_000
 START = datetime(2021, 1, 4, 9, 0, tzinfo=UTC)
@@ -134,6 +136,9 @@ def build_batch(store: Store, n: int, progress) -> None:
             conn.execute("ROLLBACK")
             raise
         progress(seq)
+    conn.execute("BEGIN IMMEDIATE")
+    fill_tree(conn)
+    conn.execute("COMMIT")
 
 
 def main() -> int:

@@ -2,25 +2,30 @@
 
     .venv/bin/python bench/proofs.py [--n 1000000] [--runs 7] [--cli-runs 5] [--no-cli]
 
-In one process, on the cached ledger opened read-only (median of --runs each):
+In one process (median of --runs each), first from all leaf hashes in memory (the O(n) way,
+for reference), then from the store's ``tree`` table (what ``prove`` and ``consistency`` do):
 
-  read leaf hashes        ``SELECT leaf_hash FROM ledger ORDER BY seq``: every proof needs them
-  Merkle root             ``merkle.root`` over them (re-deriving a checkpoint's root)
+  read leaf hashes        ``SELECT leaf_hash FROM ledger ORDER BY seq``
+  Merkle root             ``merkle.root`` over them
   inclusion proof         ``merkle.inclusion_proof(leaves, i)``, leaves in memory, for a leaf at
                           the start, middle and end
   consistency proof       ``merkle.consistency_proof(leaves, m)`` from m = 1, n/2, n − 1000
+  store: ...              the same root and proofs from a private copy of the store
+                          (``bench/.env/proofs-store-N``; opening a format-2 copy first upgrades
+                          it, which fills ``tree``: timed once), via ``Store.merkle_root`` and
+                          ``merkle.inclusion_path`` / ``consistency_path`` with
+                          ``Store.subtree_root``; and ``proofs.make_disclosure`` of one entry
+                          against a held checkpoint (read, check the root, prove, write the text,
+                          self-check)
   check disclosure        ``proofs.check_text`` of a one-record disclosure (parse, Ed25519
                           verify, canonical-JSON check, inclusion verify)
   check consistency       ``proofs.check_text`` of a consistency proof
-  with a subtree cache    an inclusion proof computed from precomputed perfect-subtree hashes
-                          (built once, untimed): what persisting such a cache would give
 
 and the sizes: proof hashes in bytes, one tlog-proof block, the whole disclosure and
 consistency files. Then, unless --no-cli, whole commands in fresh processes (interleaved,
 median of --cli-runs): ``residentlog check`` of each file (no store), and ``residentlog prove N
---checkpoint CP`` on a private copy of the 1M store (``bench/.env/proofs-store-N``, made once;
-``prove`` without --checkpoint issues a new checkpoint, which first runs the whole ``verify``:
-see verify_throughput.py for that cost, ~30 s at 1M).
+--checkpoint CP`` on the private copy of the store (``prove`` without --checkpoint issues a new
+checkpoint, which first runs the whole ``verify``: see verify_throughput.py for that cost).
 """
 
 from __future__ import annotations
@@ -45,8 +50,9 @@ import benchlib as bl
 
 from residentlog import merkle
 from residentlog.checkpoint import Checkpoint, origin_for
-from residentlog.proofs import ConsistencyProof, Disclosure, TlogProof, check_text
+from residentlog.proofs import ConsistencyProof, Disclosure, TlogProof, check_text, make_disclosure
 from residentlog.signing import Signer, sign_note
+from residentlog.store import Store
 
 
 def timed(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
@@ -57,38 +63,6 @@ def timed(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
         result = fn()
         times.append(time.perf_counter() - t0)
     return statistics.median(times), result
-
-
-def subtree_levels(leaves: list[bytes]) -> list[list[bytes]]:
-    """levels[h][j] = root of the perfect subtree of leaves [j·2^h, (j+1)·2^h)."""
-    levels = [leaves]
-    while len(levels[-1]) > 1:
-        prev = levels[-1]
-        levels.append([merkle.node_hash(prev[i], prev[i + 1]) for i in range(0, len(prev) - 1, 2)])
-    return levels
-
-
-def cached_inclusion_proof(levels: list[list[bytes]], n: int, index: int) -> list[bytes]:
-    """RFC 9162 PATH(index, D[n]) from cached perfect-subtree hashes: O(log² n) work at most."""
-
-    def mth(lo: int, hi: int) -> bytes:
-        size = hi - lo
-        if size & (size - 1) == 0 and lo % size == 0:
-            return levels[size.bit_length() - 1][lo // size]
-        k = 1 << ((size - 1).bit_length() - 1)
-        return merkle.node_hash(mth(lo, lo + k), mth(lo + k, hi))
-
-    path, lo, hi, m = [], 0, n, index
-    while hi - lo > 1:
-        k = 1 << ((hi - lo - 1).bit_length() - 1)
-        if m < k:
-            path.append(mth(lo + k, hi))
-            hi = lo + k
-        else:
-            path.append(mth(lo, lo + k))
-            lo, m = lo + k, m - k
-    path.reverse()
-    return path
 
 
 def ms(x: float) -> str:
@@ -150,10 +124,29 @@ def main() -> None:
     assert res.ok, res.problems
     rows[f"check consistency ({m:,} -> {n:,})"] = t
 
-    levels = subtree_levels(leaves)  # untimed: the cache a store could keep
-    t, cached = timed(lambda: cached_inclusion_proof(levels, n, index), args.runs * 10)
-    assert cached == path
-    rows["inclusion proof from a subtree cache"] = t
+    copy = bl.ENV / f"proofs-store-{n}"
+    if not (copy / "ledger.sqlite").is_file():
+        print(f"copying the store to {copy} (once)...", flush=True)
+        bl.copy_store(store, copy)
+    t0 = time.perf_counter()
+    with Store.open(copy) as st:  # upgrades a format-2 copy: fills ``tree``
+        rows["store: open (upgrading the copy if it is format 2)"] = time.perf_counter() - t0
+        results["sizes"]["store: tree rows"] = st.conn.execute("SELECT COUNT(*) FROM tree").fetchone()[0]
+        t, got = timed(lambda: st.merkle_root(n), args.runs * 10)
+        assert got == root
+        rows["store: Merkle root"] = t
+        for label, i in (("first", 0), ("middle", n // 2), ("last", n - 1)):
+            t, got = timed(lambda i=i: merkle.inclusion_path(n, i, st.subtree_root), args.runs * 10)
+            assert got == merkle.inclusion_proof(leaves, i)
+            rows[f"store: inclusion proof, {label} leaf"] = t
+        for m1 in (1, n // 2, n - 1000):
+            t, got = timed(lambda m1=m1: merkle.consistency_path(n, m1, st.subtree_root), args.runs * 10)
+            assert got == merkle.consistency_proof(leaves, m1)
+            rows[f"store: consistency proof from {m1:,}"] = t
+        num = st.conn.execute("SELECT num FROM entries WHERE seq = ?", (index + 1,)).fetchone()[0]
+        t, made = timed(lambda: make_disclosure(st, [num], held=cp.text()), args.runs * 3)
+        rows["store: make_disclosure, 1 entry, held checkpoint"] = t
+        results["sizes"]["disclosure file from the store, 1 entry"] = len(made.text.encode())
 
     sizes = results["sizes"]
     sizes["inclusion proof (hashes x 32 bytes)"] = 32 * len(path)
@@ -174,7 +167,7 @@ def main() -> None:
         print(f"  {name:<60}{value:>8,}")
 
     if not args.no_cli:
-        results["cli"] = run_cli(store, n, leaves, cp, disclosure, consistency, args.cli_runs)
+        results["cli"] = run_cli(copy, n, cp, disclosure, consistency, args.cli_runs)
     path_json = bl.write_json("proofs", results)
     if path_json:
         print(f"\nwrote {path_json}")
@@ -192,17 +185,13 @@ def parse_path(consistency_text: str) -> list[str]:
 
 
 def run_cli(
-    store: Path, n: int, leaves: list[bytes], cp: Checkpoint, disclosure: str, consistency: str, runs: int
+    copy: Path, n: int, cp: Checkpoint, disclosure: str, consistency: str, runs: int
 ) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="proofs-bench-", dir=bl.ENV))
     try:
         (work / "disclosure.txt").write_text(disclosure, encoding="utf-8")
         (work / "consistency.txt").write_text(consistency, encoding="utf-8")
         (work / "no-store").mkdir()
-        copy = bl.ENV / f"proofs-store-{n}"
-        if not (copy / "ledger.sqlite").is_file():
-            print(f"\ncopying the store to {copy} (once)...", flush=True)
-            bl.copy_store(store, copy)
         # A checkpoint of the whole ledger, unsigned: prove signs it with the copy's key.
         (work / "cp.txt").write_text(cp.text(), encoding="utf-8")
         check_env = bl.base_env()

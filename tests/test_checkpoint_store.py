@@ -1,5 +1,5 @@
-"""Signed checkpoints in the store: the key, the table and files, the format 1 → 2 upgrade, the
-restored-backup guard on append, and verify reading the checkpoint files."""
+"""Signed checkpoints in the store: the key, the table and files, the format 1 → 2 → 3 upgrades,
+the restored-backup guard on append, and verify reading the checkpoint files."""
 
 from __future__ import annotations
 
@@ -127,9 +127,13 @@ def test_checkpoint_signature_tampered_in_file_is_found(store: Store) -> None:
     ]
 
 
-# -- store format 1 → 2 --------------------------------------------------------------------------
+# -- store formats 1 → 2 → 3 --------------------------------------------------------------------
 
-V1_CHECKPOINTS = """
+V2_NO_TREE = """
+DROP TRIGGER tree_no_update; DROP TRIGGER tree_no_delete; DROP TABLE tree;
+UPDATE meta SET value = '2' WHERE key = 'store_format';
+"""
+V1_CHECKPOINTS = V2_NO_TREE + """
 DROP TRIGGER checkpoints_no_update; DROP TRIGGER checkpoints_no_delete; DROP TABLE checkpoints;
 CREATE TABLE checkpoints (id INTEGER PRIMARY KEY, size INTEGER NOT NULL, root BLOB NOT NULL,
     issued_at TEXT NOT NULL, text TEXT NOT NULL);
@@ -157,7 +161,7 @@ def make_v1_store(root: Path, n: int = 3) -> tuple[int, bytes]:
 def test_format_1_store_is_upgraded_on_open(isolated_store: Path) -> None:
     n, root = make_v1_store(isolated_store)
     with Store.open(isolated_store) as store:
-        assert store.meta["store_format"] == str(STORE_FORMAT) == "2"
+        assert store.meta["store_format"] == str(STORE_FORMAT) == "3"
         (row,) = store.issued_checkpoints()
         assert (row.size, row.root, row.recipient, row.note, row.last_leaf) == (n, root, "", "", None)
         assert verify_store(store).ok
@@ -178,8 +182,23 @@ def test_format_1_legacy_row_still_guards_size(isolated_store: Path) -> None:
             add(store)
 
 
+def test_format_2_store_gains_its_proof_tree_on_open(isolated_store: Path) -> None:
+    with Store.create(isolated_store) as store:
+        add(store, 300)  # two blocks of 128 and a height-8 node
+        nodes = list(store.tree_nodes())
+        assert [(h, i) for h, i, _ in nodes] == [(7, 0), (7, 1), (8, 0)]
+        store.conn.executescript(V2_NO_TREE)
+    with Store.open(isolated_store) as store:
+        assert store.meta["store_format"] == "3"
+        assert list(store.tree_nodes()) == nodes
+        assert verify_store(store).ok
+        add(store, 212)  # to 512: completes (7, 2), (7, 3), (8, 1), (9, 0)
+        assert [(h, i) for h, i, _ in store.tree_nodes()][3:] == [(7, 2), (7, 3), (8, 1), (9, 0)]
+        assert verify_store(store).ok
+
+
 def test_newer_store_format_is_refused(store: Store) -> None:
-    store.conn.execute("UPDATE meta SET value = '3' WHERE key = 'store_format'")
+    store.conn.execute("UPDATE meta SET value = '4' WHERE key = 'store_format'")
     with pytest.raises(FormatTooNew):
         Store.open(store.root)
 

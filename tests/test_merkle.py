@@ -16,10 +16,15 @@ from hypothesis import strategies as st
 
 from residentlog.merkle import (
     EMPTY_ROOT,
+    consistency_path,
     consistency_proof,
+    inclusion_path,
     inclusion_proof,
     leaf_hash,
+    new_subtrees,
     node_hash,
+    perfect_subtrees,
+    range_root,
     root,
     verify_consistency,
     verify_inclusion,
@@ -592,3 +597,88 @@ def test_consistency_between_any_two_sizes(n: int, seed: int, data: st.DataObjec
         assert verify_consistency(m1, m2, root(leaves[:m1]), root(forked[:m2]), proof) is False
         fproof = consistency_proof(forked[:m2], m1)
         assert verify_consistency(m1, m2, root(leaves[:m1]), root(forked[:m2]), fproof) is False
+
+
+# --------------------------------------------------------------------------------------------------
+# Stored subtrees: proofs from perfect aligned subtree hashes must equal proofs from all leaves.
+
+
+def ref_perfect_subtrees(leaves: Sequence[bytes], height: int) -> set[tuple[int, int, bytes]]:
+    """Every aligned perfect subtree of 2**h leaves, h >= height, by the §2.1.1 definition."""
+    found = set()
+    h = height
+    while (1 << h) <= len(leaves):
+        size = 1 << h
+        for i in range(len(leaves) // size):
+            found.add((h, i, ref_mth(leaves[i * size : (i + 1) * size])))
+        h += 1
+    return found
+
+
+class StoredTree:
+    """What a store keeps: the nodes made by new_subtrees one leaf at a time, and the leaves;
+    it counts leaf reads, to show proofs read few."""
+
+    def __init__(self, height: int) -> None:
+        self.height = height
+        self.leaves: list[bytes] = []
+        self.nodes: dict[tuple[int, int], bytes] = {}
+        self.leaf_reads = 0
+
+    def append(self, leaf: bytes) -> list[tuple[int, int, bytes]]:
+        self.leaves.append(leaf)
+        made = new_subtrees(len(self.leaves), self.height, self.node, self.leaf_range)
+        self.nodes.update({(h, i): digest for h, i, digest in made})
+        return made
+
+    def node(self, h: int, i: int) -> bytes | None:
+        return self.nodes.get((h, i))
+
+    def leaf_range(self, lo: int, hi: int) -> list[bytes]:
+        self.leaf_reads += hi - lo
+        return self.leaves[lo:hi]
+
+    def subtree_root(self, lo: int, hi: int) -> bytes:
+        return range_root(lo, hi, self.height, self.node, self.leaf_range)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 600), height=st.integers(0, 4), seed=st.integers(0, 2**32), data=st.data())
+def test_proofs_from_stored_subtrees_equal_proofs_from_leaves(
+    n: int, height: int, seed: int, data: st.DataObject
+) -> None:
+    leaves = leaves_for(seed, n)
+    tree = StoredTree(height)
+    made = [node for leaf in leaves for node in tree.append(leaf)]
+    assert made == list(perfect_subtrees(leaves, height))  # same nodes, same order
+    assert set(made) == ref_perfect_subtrees(leaves, height)
+    size = data.draw(st.integers(1, n), label="size")
+    assert range_root(0, size, height, tree.node, tree.leaf_range) == ref_mth(leaves[:size])
+    index = data.draw(st.integers(0, size - 1), label="index")
+    assert inclusion_path(size, index, tree.subtree_root) == inclusion_proof(leaves[:size], index)
+    size1 = data.draw(st.integers(0, size), label="size1")
+    assert consistency_path(size, size1, tree.subtree_root) == consistency_proof(leaves[:size], size1)
+
+
+def test_stored_subtree_proofs_read_few_leaves() -> None:
+    n, height = 5000, 4
+    tree = StoredTree(height)
+    for leaf in leaves_for(7, n):
+        tree.append(leaf)
+    tree.leaf_reads = 0
+    path = inclusion_path(n, 1234, tree.subtree_root)
+    proof = consistency_path(n, 3001, tree.subtree_root)
+    assert verify_inclusion(tree.leaves[1234], 1234, n, path, root(tree.leaves))
+    assert verify_consistency(3001, n, root(tree.leaves[:3001]), root(tree.leaves), proof)
+    # at most two partial blocks (< 2**height leaves each) per proof, and the blocks at the leaf
+    assert tree.leaf_reads <= 4 * (1 << height)
+
+
+def test_range_root_falls_back_to_leaves_when_a_node_is_missing() -> None:
+    leaves = leaves_for(3, 300)
+    assert range_root(0, 300, 3, lambda h, i: None, lambda lo, hi: leaves[lo:hi]) == root(leaves)
+
+
+def test_perfect_subtrees_rejects_wrong_length_leaf_hashes() -> None:
+    with pytest.raises(ValueError, match="leaf hash 5 is 3 bytes long"):
+        list(perfect_subtrees([b"\x00" * 32] * 5 + [b"abc"] + [b"\x00" * 32] * 2, 3))

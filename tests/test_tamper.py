@@ -266,3 +266,48 @@ def test_any_flipped_byte_in_an_attachment_is_detected(tmp_path: Path, offset_pi
             2,
             "attachment 'photo.jpg' was altered: its bytes no longer match its hash",
         )
+
+
+# -- the stored proof tree (subtrees of 128 records) ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tree_store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("tree") / "store"
+    with Store.create(root) as store:
+        for i in range(130):
+            add_entry(store, {"kind": "note", "summary": f"note {i}"}, when_text=None, now=NOW)
+        assert [(h, i) for h, i, _ in store.tree_nodes()] == [(7, 0)]
+    return root
+
+
+@pytest.fixture
+def tree_store(tree_store_template: Path, tmp_path: Path) -> Store:
+    import shutil
+
+    shutil.copytree(tree_store_template, tmp_path / "store")
+    return Store.open(tmp_path / "store")
+
+
+def test_triggers_refuse_tree_update_and_delete(tree_store: Store) -> None:
+    for sql in ("UPDATE tree SET hash = zeroblob(32)", "DELETE FROM tree"):
+        with pytest.raises(sqlite3.IntegrityError):
+            tree_store.conn.execute(sql)
+
+
+@pytest.mark.parametrize(
+    ("sql", "problem"),
+    [
+        ("UPDATE tree SET hash = zeroblob(32)", "differs from"),
+        ("DELETE FROM tree", "is missing for"),
+        ("INSERT INTO tree VALUES (8, 0, zeroblob(32))", "has an extra node for"),
+    ],
+)
+def test_tampered_proof_tree(tree_store: Store, sql: str, problem: str) -> None:
+    raw(tree_store).execute(sql)
+    (finding,) = verify_store(tree_store).findings
+    where = "entries 1–256" if "extra" in problem else "entries 1–128"
+    assert (finding.seq, finding.problem) == (
+        0,
+        f"the stored proof tree {problem} {where}; proofs would not verify",
+    )

@@ -10,8 +10,12 @@ entry with :func:`leaf_hash` (``SHA-256(0x00 || data)``) first; interior nodes a
 * :func:`inclusion_proof` / :func:`verify_inclusion` are PATH(m, D[n]) and its check (§2.1.3).
 * :func:`consistency_proof` / :func:`verify_consistency` are PROOF(m, D[n]) and its check (§2.1.4).
 
-Indexes are 0-based. Proof generation hashes every leaf at most once overall (each sibling subtree
-hashed is disjoint from the others), so it is O(n) for a tree of n leaves, and it raises
+* :func:`inclusion_path` / :func:`consistency_path` are the same proofs with each subtree hash
+  taken from a callback; :func:`perfect_subtrees`, :func:`new_subtrees` and :func:`range_root`
+  make and use stored hashes of perfect aligned subtrees, so a store answers proofs in O(log n).
+
+Indexes are 0-based. Proof generation from a list of leaf hashes hashes every leaf at most once
+overall (each sibling subtree hashed is disjoint from the others), so it is O(n), and it raises
 ``ValueError`` on bad arguments (index outside ``[0, n)``, ``size1`` outside ``[0, n]``, a leaf
 hash it has to combine that is not 32 bytes). ``consistency_proof`` returns ``[]`` for ``size1 == 0`` and
 ``size1 == n`` (nothing to prove), as transparency-dev/merkle does.
@@ -40,17 +44,22 @@ root equals ``root``.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice, repeat
 from operator import add
 
 __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
+    "consistency_path",
     "consistency_proof",
+    "inclusion_path",
     "inclusion_proof",
     "leaf_hash",
+    "new_subtrees",
     "node_hash",
+    "perfect_subtrees",
+    "range_root",
     "root",
     "verify_consistency",
     "verify_inclusion",
@@ -155,14 +164,14 @@ def root(leaf_hashes: Iterable[bytes]) -> bytes:
     return top
 
 
-def _subtree_root(leaf_hashes: Sequence[bytes], lo: int, hi: int) -> bytes:
-    """Return MTH(D[lo:hi]) of the leaf hashes ``leaf_hashes[lo:hi]``."""
-    return root(leaf_hashes[lo:hi])
-
-
 def _split(n: int) -> int:
     """Return k, the largest power of two smaller than ``n`` (``n >= 2``)."""
     return 1 << ((n - 1).bit_length() - 1)
+
+
+def _slicer(leaf_hashes: Sequence[bytes]) -> Callable[[int, int], bytes]:
+    """MTH(D[lo:hi]) straight from a sequence of leaf hashes."""
+    return lambda lo, hi: root(leaf_hashes[lo:hi])
 
 
 def inclusion_proof(leaf_hashes: Sequence[bytes], index: int) -> list[bytes]:
@@ -171,18 +180,27 @@ def inclusion_proof(leaf_hashes: Sequence[bytes], index: int) -> list[bytes]:
     ``index`` is 0-based and must satisfy ``0 <= index < n``, else ``ValueError``. The path lists
     sibling subtree hashes from the leaf up to the root. Runs in O(n) hashing overall.
     """
-    n = len(leaf_hashes)
-    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < n:
-        raise ValueError(f"leaf index {index!r} is outside a tree of {n} leaves")
+    return inclusion_path(len(leaf_hashes), index, _slicer(leaf_hashes))
+
+
+def inclusion_path(size: int, index: int, subtree_root: Callable[[int, int], bytes]) -> list[bytes]:
+    """PATH(index, D[size]) with every sibling hash taken from ``subtree_root(lo, hi)`` = MTH(D[lo:hi]).
+
+    Only the ranges RFC 9162 splits a tree into are asked for, so ``lo`` is always a multiple of
+    the largest power of two not above ``hi - lo``: a source of stored subtree hashes (see
+    :func:`range_root`) answers each in O(log n).
+    """
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < size:
+        raise ValueError(f"leaf index {index!r} is outside a tree of {size} leaves")
     path: list[bytes] = []
-    lo, hi, m = 0, n, index
+    lo, hi, m = 0, size, index
     while hi - lo > 1:
         k = _split(hi - lo)
         if m < k:
-            path.append(_subtree_root(leaf_hashes, lo + k, hi))
+            path.append(subtree_root(lo + k, hi))
             hi = lo + k
         else:
-            path.append(_subtree_root(leaf_hashes, lo, lo + k))
+            path.append(subtree_root(lo, lo + k))
             lo += k
             m -= k
     path.reverse()  # found top-down; PATH lists them bottom-up
@@ -196,29 +214,113 @@ def consistency_proof(leaf_hashes: Sequence[bytes], size1: int) -> list[bytes]:
     ``size1`` must satisfy ``0 <= size1 <= n``, else ``ValueError``; ``size1 == 0`` and
     ``size1 == n`` give ``[]`` (nothing to prove). Runs in O(n) hashing overall.
     """
-    n = len(leaf_hashes)
-    if isinstance(size1, bool) or not isinstance(size1, int) or not 0 <= size1 <= n:
-        raise ValueError(f"old tree size {size1!r} is outside 0..{n}")
-    if size1 == 0 or size1 == n:
+    return consistency_path(len(leaf_hashes), size1, _slicer(leaf_hashes))
+
+
+def consistency_path(size: int, size1: int, subtree_root: Callable[[int, int], bytes]) -> list[bytes]:
+    """PROOF(size1, D[size]) with every hash taken from ``subtree_root(lo, hi)`` (see
+    :func:`inclusion_path`)."""
+    if isinstance(size1, bool) or not isinstance(size1, int) or not 0 <= size1 <= size:
+        raise ValueError(f"old tree size {size1!r} is outside 0..{size}")
+    if size1 == 0 or size1 == size:
         return []
     # SUBPROOF(m, D[lo:hi], b), unrolled: each step records one sibling subtree hash.
     proof: list[bytes] = []
-    lo, hi, m, whole = 0, n, size1, True
+    lo, hi, m, whole = 0, size, size1, True
     while m != hi - lo:
         k = _split(hi - lo)
         if m <= k:
-            proof.append(_subtree_root(leaf_hashes, lo + k, hi))
+            proof.append(subtree_root(lo + k, hi))
             hi = lo + k
         else:
-            proof.append(_subtree_root(leaf_hashes, lo, lo + k))
+            proof.append(subtree_root(lo, lo + k))
             lo += k
             m -= k
             whole = False
     if not whole:
         # SUBPROOF(m, D[m], false) = [MTH(D[m])]: the old tree's subtree is not already known.
-        proof.append(_subtree_root(leaf_hashes, lo, hi))
+        proof.append(subtree_root(lo, hi))
     proof.reverse()  # found top-down; PROOF lists them bottom-up
     return proof
+
+
+# -- stored subtree hashes ----------------------------------------------------------------------
+#
+# A store keeps the hash of every *perfect aligned subtree* of at least 2**height leaves: node
+# (h, i) = MTH(D[i * 2**h : (i + 1) * 2**h]) for h >= height, once all its leaves exist. Any
+# subtree a proof needs is then a few stored nodes plus at most two runs of fewer than 2**height
+# leaf hashes, so proofs cost O(log n) reads instead of O(n) hashing.
+
+
+def perfect_subtrees(leaf_hashes: Iterable[bytes], height: int) -> Iterator[tuple[int, int, bytes]]:
+    """Every perfect aligned subtree of ``2**height`` leaves or more, as (h, i, MTH): for each
+    complete block of ``2**height`` leaves its node, then every larger node it completes.
+    The leaf hashes are consumed once; an incomplete final block yields nothing."""
+    it = iter(leaf_hashes)
+    block = 1 << height
+    stack: list[bytes] = []  # the open nodes' hashes, one per height >= ``height``
+    index = 0
+    while True:
+        level = list(islice(it, block))
+        if len(level) < block:
+            return
+        _check_leaf_hashes(level, index * block)
+        while len(level) > 1:
+            level = _parents(level)
+        top, h, i = level[0], height, index
+        yield h, i, top
+        while i & 1:  # a right child: its parent is complete
+            top = node_hash(stack.pop(), top)
+            h += 1
+            i >>= 1
+            yield h, i, top
+        stack.append(top)
+        index += 1
+
+
+def new_subtrees(
+    size: int, height: int, node: Callable[[int, int], bytes], leaves: Callable[[int, int], list[bytes]]
+) -> list[tuple[int, int, bytes]]:
+    """The perfect aligned subtrees of ``2**height`` leaves or more that leaf number ``size``
+    (1-based: the tree has just grown to ``size`` leaves) completes, as (h, i, MTH), smallest
+    first. ``node(h, i)`` returns a stored node; ``leaves(lo, hi)`` the leaf hashes D[lo:hi]."""
+    block = 1 << height
+    if size % block:
+        return []
+    made: list[tuple[int, int, bytes]] = []
+    i = size // block - 1
+    top = root(leaves(size - block, size))
+    made.append((height, i, top))
+    h = height
+    while i & 1:
+        top = node_hash(node(h, i - 1), top)
+        h += 1
+        i >>= 1
+        made.append((h, i, top))
+    return made
+
+
+def range_root(
+    lo: int,
+    hi: int,
+    height: int,
+    node: Callable[[int, int], bytes | None],
+    leaves: Callable[[int, int], list[bytes]],
+) -> bytes:
+    """MTH(D[lo:hi]) from stored perfect subtrees of ``2**height`` leaves or more (``node(h, i)``,
+    ``None`` if not stored) and leaf hashes (``leaves(lo, hi)``), for ``0 <= lo < hi``."""
+    n = hi - lo
+    if n >= 1 << height and n & (n - 1) == 0 and lo % n == 0:
+        h = n.bit_length() - 1
+        found = node(h, lo >> h)
+        if found is not None:
+            return found
+    if n <= 1 << height:
+        return root(leaves(lo, hi))
+    k = _split(n)
+    return node_hash(
+        range_root(lo, lo + k, height, node, leaves), range_root(lo + k, hi, height, node, leaves)
+    )
 
 
 def _is_hash(value: object) -> bool:

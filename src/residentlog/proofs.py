@@ -254,11 +254,11 @@ def parse_tlog_proof(text: str) -> TlogProof:
 
 def held_checkpoint(
     store: Store, text: str, *, recipient: str = "", now: datetime | None = None
-) -> tuple[Checkpoint, list[bytes]]:
+) -> Checkpoint:
     """A checkpoint the reader already holds (a file's text): it must be this ledger's and the
     ledger must still extend it. Returns it with its signed note (``note``, ``vkey``; signed
-    now with the store's key if the file carries no valid signature by it) and the ledger's
-    leaf hashes. Raises VerificationFailed if the ledger is shorter or was rewritten."""
+    now with the store's key if the file carries no valid signature by it). Raises
+    VerificationFailed if the ledger is shorter or was rewritten."""
     from dataclasses import replace
 
     from .checkpoint import origin_for
@@ -268,19 +268,19 @@ def held_checkpoint(
     origin = origin_for(store.ledger_id)
     if cp.origin != origin:
         raise InputError(f"that checkpoint is of another ledger ({cp.origin}); this store's is {origin}")
-    leaves = list(store.leaf_hashes())
-    if cp.size > len(leaves):
+    size = store.size()
+    if cp.size > size:
         raise VerificationFailed(
             f"the ledger is shorter than that checkpoint: it covers {cp.size} entries but the ledger "
-            f"holds {len(leaves)} (truncated, or an older copy of the store)"
+            f"holds {size} (truncated, or an older copy of the store)"
         )
-    if merkle.root(leaves[: cp.size]) != cp.root:
+    if store.merkle_root(cp.size) != cp.root:
         raise VerificationFailed(
             f"the ledger no longer matches that checkpoint: its first {cp.size} entries give a "
             "different root (it was rewritten)"
         )
     note, vkey = _signed(store, cp, text, recipient, now)
-    return replace(cp, note=note, vkey=vkey), leaves
+    return replace(cp, note=note, vkey=vkey)
 
 
 def _signed(store: Store, cp: Checkpoint, text: str, recipient: str, now: datetime | None) -> tuple[str, str]:
@@ -317,14 +317,13 @@ def _signed(store: Store, cp: Checkpoint, text: str, recipient: str, now: dateti
     return note, key.vkey
 
 
-def _current(store: Store, recipient: str, now: datetime | None) -> tuple[Checkpoint, list[bytes]]:
+def _current(store: Store, recipient: str, now: datetime | None) -> Checkpoint:
     from .ledger import issue_checkpoint
 
     cp = issue_checkpoint(store, now, recipient)
-    leaves = list(store.leaf_hashes(limit=cp.size))
-    if merkle.root(leaves) != cp.root:  # only if the store changed under us
+    if store.merkle_root(cp.size) != cp.root:  # only if the store changed under us
         raise VerificationFailed("the ledger changed while the proof was being made; try again")
-    return cp, leaves
+    return cp
 
 
 @dataclass
@@ -354,12 +353,11 @@ def make_disclosure(
     if not nums:
         raise InputError("name at least one entry to prove")
     versions = {num: entry_versions(store, num) for num in dict.fromkeys(nums)}  # NotFound first
-    cp, leaves = (
+    cp = (
         held_checkpoint(store, held, recipient=recipient, now=now)
         if held
         else _current(store, recipient, now)
     )
-    leaves = leaves[: cp.size]
     made = Made("", cp)
     records: list[tuple[int, bytes]] = []
     for num, found in versions.items():
@@ -378,11 +376,11 @@ def make_disclosure(
         records += inside
     proofs = []
     for seq, data in records:
-        if merkle.leaf_hash(data) != leaves[seq - 1]:
+        if merkle.leaf_hash(data) != store.leaf_hash(seq):
             raise VerificationFailed(
                 f"record {seq} no longer matches its stored hash (run: residentlog verify)"
             )
-        path = merkle.inclusion_proof(leaves, seq - 1)
+        path = merkle.inclusion_path(cp.size, seq - 1, store.subtree_root)
         proofs.append(TlogProof(seq - 1, tuple(path), cp.note or "", data))
     files: dict[str, bytes] = {}
     if attachments:
@@ -412,11 +410,11 @@ def make_consistency(
     store: Store, old_text: str, *, recipient: str = "", now: datetime | None = None
 ) -> Made:
     """A consistency proof from the checkpoint in ``old_text`` to a fresh signed checkpoint."""
-    old, _ = held_checkpoint(store, old_text, recipient=recipient, now=now)
+    old = held_checkpoint(store, old_text, recipient=recipient, now=now)
     if old.size == 0:
         raise InputError("that checkpoint is of the empty ledger: there is nothing to prove about it")
-    new, leaves = _current(store, recipient, now)
-    path = merkle.consistency_proof(leaves, old.size)
+    new = _current(store, recipient, now)
+    path = merkle.consistency_path(new.size, old.size, store.subtree_root)
     text = ConsistencyProof(new.vkey or "", old.note or "", old.size, tuple(path), new.note or "").text()
     _self_check(text)
     return Made(text, new)

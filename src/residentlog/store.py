@@ -13,9 +13,13 @@ Every append first runs the restored-backup guard (:meth:`Store.check_issued_che
 ledger shorter than, or no longer matching, a checkpoint this store has issued is refused
 before anything is written.
 
+The ``tree`` table keeps the hash of every perfect aligned subtree of ``2**TREE_HEIGHT`` records
+or more (see ``merkle.perfect_subtrees``), added by the append that completes it, so that roots
+and proofs at any size cost O(log n) reads instead of hashing the whole ledger.
+
 Store formats: 1 (the first release); 2 adds ``recipient``, ``note`` (the signed note) and
-``last_leaf`` (the leaf hash of the checkpoint's last entry) to ``checkpoints``. A format-1
-store is upgraded in place when it is opened (``ALTER TABLE``, in one transaction); a store of
+``last_leaf`` (the leaf hash of the checkpoint's last entry) to ``checkpoints``; 3 adds
+``tree``. An older store is upgraded in place when it is opened (in one transaction); a store of
 a newer format than this code knows is refused.
 """
 
@@ -29,13 +33,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import merkle
 from .errors import FormatTooNew, StoreError, VerificationFailed
 from .fsutil import fsync_dir, fsync_path
 
 DB_NAME = "ledger.sqlite"
 OBJECTS = "objects"
 PROFILE = "profile.json"
-STORE_FORMAT = 2
+STORE_FORMAT = 3
+TREE_HEIGHT = 7  # ``tree`` holds subtrees of 128 records or more: about n/64 rows
 CHECKPOINTS_DIR = "checkpoints"  # <store>/checkpoints/<size>-<first 8 hex of root>.txt: issued notes
 APPLICATION_ID = 0x52534C47  # "RSLG" in the SQLite header: marks the file as a residentlog store
 
@@ -74,6 +80,12 @@ CREATE TABLE checkpoints (
     note TEXT NOT NULL DEFAULT '',
     last_leaf BLOB
 );
+CREATE TABLE tree (
+    height INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    hash BLOB NOT NULL,
+    PRIMARY KEY (height, idx)
+) WITHOUT ROWID;
 CREATE TRIGGER ledger_next_seq BEFORE INSERT ON ledger
 WHEN NEW.seq IS NOT (SELECT COALESCE(MAX(seq), 0) + 1 FROM ledger)
 BEGIN SELECT RAISE(ABORT, 'residentlog: records are appended in sequence'); END;
@@ -97,7 +109,7 @@ CREATE TRIGGER ledger_index AFTER INSERT ON ledger BEGIN
     FROM (SELECT CAST(NEW.canonical AS TEXT) AS j);
 END;
 """
-APPEND_ONLY = ("ledger", "entries", "checkpoints")
+APPEND_ONLY = ("ledger", "entries", "checkpoints", "tree")
 
 #: Columns of ``entries`` with the SQL that derives each from a record (used by verify too).
 INDEX_COLUMNS: dict[str, str] = {
@@ -123,12 +135,32 @@ def new_ledger_id() -> str:
     return os.urandom(16).hex()
 
 
-#: Upgrades from each older store format to the next, run in order by ``Store.open``.
-MIGRATIONS: dict[int, tuple[str, ...]] = {
+def fill_tree(conn: sqlite3.Connection) -> None:
+    """Store every perfect subtree of the ledger as it stands (upgrading to format 3)."""
+    leaves = (leaf for (leaf,) in conn.execute("SELECT leaf_hash FROM ledger ORDER BY seq"))
+    conn.executemany(
+        "INSERT INTO tree (height, idx, hash) VALUES (?, ?, ?)",
+        list(merkle.perfect_subtrees(leaves, TREE_HEIGHT)),
+    )
+
+
+#: Upgrades from each older store format to the next, run in order by ``Store.open``: SQL, or a
+#: function of the connection.
+MIGRATIONS: dict[int, tuple[str | Callable[[sqlite3.Connection], None], ...]] = {
     1: (
         "ALTER TABLE checkpoints ADD COLUMN recipient TEXT NOT NULL DEFAULT ''",
         "ALTER TABLE checkpoints ADD COLUMN note TEXT NOT NULL DEFAULT ''",
         "ALTER TABLE checkpoints ADD COLUMN last_leaf BLOB",
+    ),
+    2: (
+        "CREATE TABLE tree (height INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, "
+        "PRIMARY KEY (height, idx)) WITHOUT ROWID",
+        fill_tree,
+        *(
+            f"CREATE TRIGGER tree_no_{op.lower()} BEFORE {op} ON tree "
+            "BEGIN SELECT RAISE(ABORT, 'residentlog: the ledger is append-only'); END"
+            for op in ("UPDATE", "DELETE")
+        ),
     ),
 }
 
@@ -283,6 +315,10 @@ class Store:
                     "INSERT INTO ledger (seq, canonical, leaf_hash) VALUES (?, ?, ?)",
                     (tip.seq + 1, data, leaf),
                 )
+                conn.executemany(
+                    "INSERT INTO tree (height, idx, hash) VALUES (?, ?, ?)",
+                    merkle.new_subtrees(tip.seq + 1, TREE_HEIGHT, self._node, self._leaf_range),
+                )
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
@@ -310,6 +346,41 @@ class Store:
     def iter_ledger(self) -> Iterator[tuple[int, bytes, bytes]]:
         """Every stored (seq, canonical bytes, leaf hash), in seq order."""
         yield from self.conn.execute("SELECT seq, canonical, leaf_hash FROM ledger ORDER BY seq")
+
+    def leaf_hash(self, seq: int) -> bytes | None:
+        row = self.conn.execute("SELECT leaf_hash FROM ledger WHERE seq = ?", (seq,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def _leaf_range(self, lo: int, hi: int) -> list[bytes]:
+        """The stored leaf hashes of records ``lo + 1`` to ``hi`` (D[lo:hi], 0-based)."""
+        rows = self.conn.execute(
+            "SELECT leaf_hash FROM ledger WHERE seq > ? AND seq <= ? ORDER BY seq", (lo, hi)
+        ).fetchall()
+        if len(rows) != hi - lo:
+            raise StoreError(
+                f"the ledger is missing records between {lo + 1} and {hi} (run: residentlog verify)"
+            )
+        return [bytes(leaf) for (leaf,) in rows]
+
+    def _node(self, height: int, idx: int) -> bytes | None:
+        row = self.conn.execute(
+            "SELECT hash FROM tree WHERE height = ? AND idx = ?", (height, idx)
+        ).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def subtree_root(self, lo: int, hi: int) -> bytes:
+        """MTH(D[lo:hi]) of the stored leaf hashes, from ``tree`` in O(log n) reads."""
+        return merkle.range_root(lo, hi, TREE_HEIGHT, self._node, self._leaf_range)
+
+    def merkle_root(self, size: int) -> bytes:
+        """The Merkle root of the first ``size`` records' stored leaf hashes."""
+        return self.subtree_root(0, size) if size else merkle.EMPTY_ROOT
+
+    def tree_nodes(self) -> Iterator[tuple[int, int, bytes]]:
+        """Every stored subtree (height, index, hash), in the order ``merkle.perfect_subtrees``
+        makes them: by the block that completes each, smaller first."""
+        shift = f"(idx + 1) * (1 << height) / {1 << TREE_HEIGHT}"
+        yield from self.conn.execute(f"SELECT height, idx, hash FROM tree ORDER BY {shift}, height")
 
     def leaf_hashes(self, limit: int | None = None) -> Iterator[bytes]:
         sql = "SELECT leaf_hash FROM ledger ORDER BY seq"
@@ -439,7 +510,6 @@ class Store:
         """A checkpoint file the table does not list: check it in full, then record it."""
         from datetime import UTC, datetime
 
-        from . import merkle
         from .checkpoint import ORIGIN_PREFIX, parse_checkpoint
         from .errors import InputError
 
@@ -457,7 +527,7 @@ class Store:
             raise VerificationFailed(
                 f"refusing to append: {CHECKPOINTS_DIR}/{name} is a checkpoint of another ledger or size"
             )
-        if merkle.root(self.leaf_hashes(limit=size)) != cp.root:
+        if size > self.size() or self.merkle_root(size) != cp.root:
             raise VerificationFailed(
                 f"refusing to append: the first {size} entries no longer produce the root of the "
                 f"checkpoint in {CHECKPOINTS_DIR}/{name}; the ledger was rewritten or replaced by another "
@@ -539,8 +609,11 @@ def _migrate(conn: sqlite3.Connection, root: Path) -> dict[str, str]:
         try:
             version = int(conn.execute("SELECT value FROM meta WHERE key = 'store_format'").fetchone()[0])
             while version < STORE_FORMAT:  # re-read inside the lock: another process may have done it
-                for sql in MIGRATIONS[version]:
-                    conn.execute(sql)
+                for step in MIGRATIONS[version]:
+                    if isinstance(step, str):
+                        conn.execute(step)
+                    else:
+                        step(conn)
                 version += 1
             conn.execute("UPDATE meta SET value = ? WHERE key = 'store_format'", (str(version),))
             conn.execute("COMMIT")

@@ -2,7 +2,8 @@
 
 ``verify_store`` re-hashes every stored record and attachment, checks each record's sequence
 number, ledger id and link to its predecessor, checks that the list index shows exactly what
-the records hold, and recomputes the Merkle root at the size of every checkpoint the store
+the records hold and that the stored subtree hashes (used for proofs) match the stored leaf
+hashes, and recomputes the Merkle root at the size of every checkpoint the store
 has issued (and of one given by the user). Issued checkpoints are read both from the
 ``checkpoints`` table and from the files in ``<store>/checkpoints/`` (so a database restored
 from an older copy is caught by the files it no longer matches), and every kept signed note
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from typing import Any
 
 from . import merkle
@@ -21,7 +23,7 @@ from .checkpoint import CHECKPOINTS_DIR, Checkpoint, origin_for, parse_checkpoin
 from .errors import InputError
 from .objects import hash_object
 from .record import FORMAT_VERSION, RECORD_KEYS, decode, is_canonical
-from .store import Store
+from .store import TREE_HEIGHT, Store
 
 
 @dataclass(frozen=True)
@@ -66,9 +68,10 @@ class Report:
 def verify_store(store: Store, against: Checkpoint | None = None) -> Report:
     report = Report()
     findings = report.findings
-    leaves = _check_records(store, report)
+    leaves, stored = _check_records(store, report)
     report.size = len(leaves)
     report.root = merkle.root(leaves)
+    _check_tree(store, stored, report)
 
     for seq, problem in store.index_mismatches():
         findings.append(Finding(seq, problem))
@@ -94,13 +97,15 @@ def verify_store(store: Store, against: Checkpoint | None = None) -> Report:
     return report
 
 
-def _check_records(store: Store, report: Report) -> list[bytes]:
-    """Walk the ledger in order; returns the recomputed leaf hashes (missing ones skipped)."""
+def _check_records(store: Store, report: Report) -> tuple[list[bytes], list[bytes]]:
+    """Walk the ledger in order; returns the recomputed and the stored leaf hashes (missing
+    records skipped)."""
     findings = report.findings
     ledger_id = store.ledger_id
     objects_dir = store.objects_dir
     sha256 = hashlib.sha256
     leaves: list[bytes] = []
+    stored: list[bytes] = []
     expected = 1
     prev: tuple[str, str] = ("", "")  # previous record's (recomputed, stored) leaf hash, hex
     occurred: dict[int, str] = {}  # entry number -> when it happened, as corrected
@@ -116,6 +121,7 @@ def _check_records(store: Store, report: Report) -> list[bytes]:
         leaf = sha256(b"\x00" + data).digest()
         leaves.append(leaf)
         intact = leaf == stored_leaf
+        stored.append(leaf if intact else bytes(stored_leaf))
         if not intact:
             findings.append(Finding(seq, "content changed: its bytes no longer match its stored hash"))
         previous, prev = prev, (leaf.hex(), bytes(stored_leaf).hex())
@@ -153,7 +159,22 @@ def _check_records(store: Store, report: Report) -> list[bytes]:
                 findings.append(Finding(seq, problem))
     if occurred:
         report.first_occurred, report.last_occurred = min(occurred.values()), max(occurred.values())
-    return leaves
+    return leaves, stored
+
+
+def _check_tree(store: Store, stored: list[bytes], report: Report) -> None:
+    """The ``tree`` table must hold exactly the perfect subtrees of the stored leaf hashes."""
+    expected = merkle.perfect_subtrees(stored, TREE_HEIGHT)
+    for want, got in zip_longest(expected, store.tree_nodes()):
+        if want == got:
+            continue
+        height, idx, _ = want or got
+        first, last = idx * (1 << height) + 1, (idx + 1) * (1 << height)
+        problem = "differs from" if want and got else "is missing for" if want else "has an extra node for"
+        report.findings.append(
+            Finding(0, f"the stored proof tree {problem} entries {first}–{last}; proofs would not verify")
+        )
+        return
 
 
 def _check_attachment(objects_dir: Any, att: Any) -> str | None:
