@@ -131,6 +131,8 @@ def test_checkpoint_signature_tampered_in_file_is_found(store: Store) -> None:
 
 V2_NO_TREE = """
 DROP TRIGGER tree_no_update; DROP TRIGGER tree_no_delete; DROP TABLE tree;
+ALTER TABLE checkpoints DROP COLUMN verified;
+DROP INDEX entries_occurred; DROP INDEX entries_attached;
 UPDATE meta SET value = '2' WHERE key = 'store_format';
 """
 V1_CHECKPOINTS = V2_NO_TREE + """

@@ -682,3 +682,17 @@ def test_range_root_falls_back_to_leaves_when_a_node_is_missing() -> None:
 def test_perfect_subtrees_rejects_wrong_length_leaf_hashes() -> None:
     with pytest.raises(ValueError, match="leaf hash 5 is 3 bytes long"):
         list(perfect_subtrees([b"\x00" * 32] * 5 + [b"abc"] + [b"\x00" * 32] * 2, 3))
+
+
+@pytest.mark.parametrize("height", [0, 3, 7, 14])
+def test_perfect_subtrees_across_chunks(height: int) -> None:
+    n = 2 * 8192 + 1000 + 5  # more than two of the chunks perfect_subtrees hashes at a time
+    leaves = leaves_for(11, n)
+    made = list(perfect_subtrees(leaves, height))
+    want = [
+        (h, i, root(leaves[i << h : (i + 1) << h]))
+        for h in range(height, n.bit_length())
+        for i in range(n >> h)
+    ]
+    assert sorted(made) == sorted(want)
+    assert [(i + 1) << h for h, i, _ in made] == sorted((i + 1) << h for h, i, _ in made)  # in order

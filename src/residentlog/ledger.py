@@ -191,7 +191,13 @@ def issue_checkpoint(store: Store, now: datetime | None = None, recipient: str =
     signer, _ = load_or_create_signer(store.root, cp.origin)
     note = sign_note(cp.text(), [signer])
     store.add_checkpoint(
-        cp.size, cp.root, to_rfc3339(now or utc_now()), cp.text(), recipient=recipient, note=note
+        cp.size,
+        cp.root,
+        to_rfc3339(now or utc_now()),
+        cp.text(),
+        recipient=recipient,
+        note=note,
+        verified=True,
     )
     write_checkpoint_file(store.root, cp, note)
     return replace(cp, note=note, vkey=signer.verifier.vkey)

@@ -258,24 +258,30 @@ def perfect_subtrees(leaf_hashes: Iterable[bytes], height: int) -> Iterator[tupl
     The leaf hashes are consumed once; an incomplete final block yields nothing."""
     it = iter(leaf_hashes)
     block = 1 << height
+    chunk = max(block, _CHUNK * 8)  # hashed a whole level at a time, as in root()
     stack: list[bytes] = []  # the open nodes' hashes, one per height >= ``height``
     index = 0
     while True:
-        level = list(islice(it, block))
-        if len(level) < block:
+        level = list(islice(it, chunk))
+        whole = len(level) - len(level) % block
+        del level[whole:]  # only the input's end has a partial block: it makes no node
+        if not level:
             return
         _check_leaf_hashes(level, index * block)
-        while len(level) > 1:
+        for _ in range(height):
             level = _parents(level)
-        top, h, i = level[0], height, index
-        yield h, i, top
-        while i & 1:  # a right child: its parent is complete
-            top = node_hash(stack.pop(), top)
-            h += 1
-            i >>= 1
+        for top in level:
+            h, i = height, index
             yield h, i, top
-        stack.append(top)
-        index += 1
+            while i & 1:  # a right child: its parent is complete
+                top = node_hash(stack.pop(), top)
+                h += 1
+                i >>= 1
+                yield h, i, top
+            stack.append(top)
+            index += 1
+        if whole < chunk:
+            return
 
 
 def new_subtrees(

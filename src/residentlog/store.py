@@ -19,8 +19,11 @@ and proofs at any size cost O(log n) reads instead of hashing the whole ledger.
 
 Store formats: 1 (the first release); 2 adds ``recipient``, ``note`` (the signed note) and
 ``last_leaf`` (the leaf hash of the checkpoint's last entry) to ``checkpoints``; 3 adds
-``tree``. An older store is upgraded in place when it is opened (in one transaction); a store of
-a newer format than this code knows is refused.
+``tree``, the indexes ``entries_occurred`` and ``entries_attached``, and
+``checkpoints.verified`` (1 when the checkpoint was issued right after ``verify`` passed:
+``verify`` then need not re-parse the records it covers while their root is unchanged). An
+older store is upgraded in place when it is opened (in one transaction); a store of a newer
+format than this code knows is refused.
 """
 
 from __future__ import annotations
@@ -70,6 +73,8 @@ CREATE TABLE entries (
 );
 CREATE INDEX entries_num ON entries(num, seq);
 CREATE INDEX entries_case ON entries(case_name);
+CREATE INDEX entries_occurred ON entries(occurred_at);
+CREATE INDEX entries_attached ON entries(seq) WHERE attachments > 0;
 CREATE TABLE checkpoints (
     id INTEGER PRIMARY KEY,
     size INTEGER NOT NULL,
@@ -78,7 +83,8 @@ CREATE TABLE checkpoints (
     text TEXT NOT NULL,
     recipient TEXT NOT NULL DEFAULT '',
     note TEXT NOT NULL DEFAULT '',
-    last_leaf BLOB
+    last_leaf BLOB,
+    verified INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE tree (
     height INTEGER NOT NULL,
@@ -153,6 +159,9 @@ MIGRATIONS: dict[int, tuple[str | Callable[[sqlite3.Connection], None], ...]] = 
         "ALTER TABLE checkpoints ADD COLUMN last_leaf BLOB",
     ),
     2: (
+        "ALTER TABLE checkpoints ADD COLUMN verified INTEGER NOT NULL DEFAULT 0",
+        "CREATE INDEX entries_occurred ON entries(occurred_at)",
+        "CREATE INDEX entries_attached ON entries(seq) WHERE attachments > 0",
         "CREATE TABLE tree (height INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, "
         "PRIMARY KEY (height, idx)) WITHOUT ROWID",
         fill_tree,
@@ -176,6 +185,7 @@ class IssuedCheckpoint:
     recipient: str
     note: str  # the signed note as handed out; "" for checkpoints issued before signing
     last_leaf: bytes | None  # leaf hash of entry ``size`` when issued; None before format 2
+    verified: bool  # issued right after the whole ledger verified (False before format 3)
 
 
 @dataclass(frozen=True)
@@ -343,9 +353,11 @@ class Store:
         row = self.conn.execute("SELECT canonical FROM ledger WHERE seq = ?", (seq,)).fetchone()
         return None if row is None else bytes(row[0])
 
-    def iter_ledger(self) -> Iterator[tuple[int, bytes, bytes]]:
-        """Every stored (seq, canonical bytes, leaf hash), in seq order."""
-        yield from self.conn.execute("SELECT seq, canonical, leaf_hash FROM ledger ORDER BY seq")
+    def iter_ledger(self, after: int = 0) -> Iterator[tuple[int, bytes, bytes]]:
+        """Every stored (seq, canonical bytes, leaf hash) after record ``after``, in seq order."""
+        yield from self.conn.execute(
+            "SELECT seq, canonical, leaf_hash FROM ledger WHERE seq > ? ORDER BY seq", (after,)
+        )
 
     def leaf_hash(self, seq: int) -> bytes | None:
         row = self.conn.execute("SELECT leaf_hash FROM ledger WHERE seq = ?", (seq,)).fetchone()
@@ -426,24 +438,36 @@ class Store:
     # -- checkpoints ---------------------------------------------------------------------------
 
     def add_checkpoint(
-        self, size: int, root: bytes, issued_at: str, text: str, *, recipient: str = "", note: str = ""
+        self,
+        size: int,
+        root: bytes,
+        issued_at: str,
+        text: str,
+        *,
+        recipient: str = "",
+        note: str = "",
+        verified: bool = False,
     ) -> None:
-        """Record an issued checkpoint, with the leaf hash of its last entry (for the guard)."""
+        """Record an issued checkpoint, with the leaf hash of its last entry (for the guard).
+        ``verified``: the whole ledger verified just before it was issued."""
         with self.conn:
             self.conn.execute(
-                "INSERT INTO checkpoints (size, root, issued_at, text, recipient, note, last_leaf) "
-                "VALUES (?, ?, ?, ?, ?, ?, (SELECT leaf_hash FROM ledger WHERE seq = ?))",
-                (size, root, issued_at, text, recipient, note, size),
+                "INSERT INTO checkpoints (size, root, issued_at, text, recipient, note, last_leaf, verified) "
+                "VALUES (?, ?, ?, ?, ?, ?, (SELECT leaf_hash FROM ledger WHERE seq = ?), ?)",
+                (size, root, issued_at, text, recipient, note, size, int(verified)),
             )
 
     def issued_checkpoints(self) -> list[IssuedCheckpoint]:
         """Every row of ``checkpoints``, oldest first."""
         rows = self.conn.execute(
-            "SELECT size, root, issued_at, text, recipient, note, last_leaf FROM checkpoints ORDER BY id"
+            "SELECT size, root, issued_at, text, recipient, note, last_leaf, verified "
+            "FROM checkpoints ORDER BY id"
         )
         return [
-            IssuedCheckpoint(size, bytes(root), when, text, who, note, None if last is None else bytes(last))
-            for size, root, when, text, who, note, last in rows
+            IssuedCheckpoint(
+                size, bytes(root), when, text, who, note, None if last is None else bytes(last), verified == 1
+            )
+            for size, root, when, text, who, note, last, verified in rows
         ]
 
     def checkpoint_files(self) -> list[tuple[int, str, str]]:
@@ -548,18 +572,30 @@ class Store:
 
     # -- verification helpers ------------------------------------------------------------------
 
-    def index_mismatches(self) -> list[tuple[int, str]]:
-        """Rows of the derived index that disagree with the hashed records, as (seq, problem)."""
+    def index_mismatches(self, after: int = 0, size: int | None = None) -> list[tuple[int, str]]:
+        """Rows of the derived index that disagree with the hashed records, as (seq, problem):
+        the contents of the rows of records after ``after``, and every row's presence. ``size``,
+        the number of records in the ledger if the caller has counted them, lets a ledger and
+        index that both hold exactly records 1..size skip the row-by-row presence check."""
         checks = " OR ".join(f"e.{col} IS NOT ({expr})" for col, expr in INDEX_COLUMNS.items())
         found: list[tuple[int, str]] = []
         found += [
             (seq, "its listed details differ from the hashed record")
             for (seq,) in self.conn.execute(
-                f"SELECT l.seq FROM (SELECT seq, CAST(canonical AS TEXT) AS j FROM ledger) AS l "
-                f"JOIN entries e ON e.seq = l.seq "
-                f"WHERE CASE WHEN json_valid(l.j) THEN ({checks}) ELSE 0 END ORDER BY l.seq"
+                "SELECT l.seq FROM (SELECT seq, CAST(canonical AS TEXT) AS j FROM ledger WHERE seq > ?) "
+                f"AS l JOIN entries e ON e.seq = l.seq "
+                f"WHERE CASE WHEN json_valid(l.j) THEN ({checks}) ELSE 0 END ORDER BY l.seq",
+                (after,),
             )
         ]
+        if size is not None:
+            # one aggregate per subquery, so that MIN and MAX are each one b-tree lookup
+            ends = self.conn.execute(
+                "SELECT (SELECT MIN(seq) FROM ledger), (SELECT MAX(seq) FROM ledger), (SELECT COUNT(*) "
+                "FROM entries), (SELECT MIN(seq) FROM entries), (SELECT MAX(seq) FROM entries)"
+            ).fetchone()
+            if size == 0 or ends == (1, size, size, 1, size):
+                return found  # both are exactly 1..size (seq is unique in each)
         found += [
             (seq, "it is missing from the list index")
             for (seq,) in self.conn.execute(
@@ -573,6 +609,22 @@ class Store:
             )
         ]
         return sorted(found)
+
+    def occurred_range(self) -> tuple[str | None, str | None]:
+        """When the earliest and the latest entry happened, as corrected (from the index)."""
+        latest = "NOT EXISTS (SELECT 1 FROM entries x WHERE x.num = e.num AND x.seq > e.seq)"
+        row = self.conn.execute(
+            f"SELECT (SELECT occurred_at FROM entries e WHERE {latest} ORDER BY occurred_at LIMIT 1), "
+            f"(SELECT occurred_at FROM entries e WHERE {latest} ORDER BY occurred_at DESC LIMIT 1)"
+        ).fetchone()
+        return row[0], row[1]
+
+    def attached_records(self, upto: int) -> list[int]:
+        """Records up to ``upto`` that have attachments, by the index."""
+        rows = self.conn.execute(
+            "SELECT seq FROM entries WHERE attachments > 0 AND seq <= ? ORDER BY seq", (upto,)
+        )
+        return [seq for (seq,) in rows]
 
     def search_index_ok(self) -> bool:
         """FTS5's own integrity check of the search index against the entries table."""

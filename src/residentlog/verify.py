@@ -1,14 +1,26 @@
 """Verification: recompute everything and report what does not check out, as data.
 
-``verify_store`` re-hashes every stored record and attachment, checks each record's sequence
-number, ledger id and link to its predecessor, checks that the list index shows exactly what
-the records hold and that the stored subtree hashes (used for proofs) match the stored leaf
-hashes, and recomputes the Merkle root at the size of every checkpoint the store
-has issued (and of one given by the user). Issued checkpoints are read both from the
-``checkpoints`` table and from the files in ``<store>/checkpoints/`` (so a database restored
-from an older copy is caught by the files it no longer matches), and every kept signed note
-made with the store's key must carry a valid signature. Findings are returned, not raised; the
-caller decides the exit code. An empty list of findings means the ledger verifies.
+``verify_store`` works in two passes.
+
+1. **Every record, every time**: its bytes are re-hashed and compared with the stored leaf
+   hash, the sequence is checked for gaps, the Merkle root and the stored proof tree are
+   recomputed from the re-hashed leaves, every checkpoint the store issued (table and
+   ``<store>/checkpoints/`` files, so a database restored from an older copy is caught) must
+   still give its root, every kept signed note must verify with the store's key, and every
+   attachment is re-hashed.
+2. **In full** (parsed; version, keys and canonical form; ledger id; number; the link to its
+   predecessor; the list index row): the records after the *anchor*, the largest checkpoint
+   this store issued right after a verify pass (``verified``) whose root the re-hashed leaves
+   still give. Records up to the anchor are byte-for-byte those checked in full when it was
+   issued (same leaf hashes, same root), and every check of this pass depends only on those
+   bytes, so repeating it would find nothing new. ``full=True`` (``verify --full``) checks
+   every record in full regardless, and the full-text search index, which can only be checked
+   as a whole, is checked when every record is.
+
+What ``list`` and ``show`` display is decoded from the hashed bytes themselves; the index only
+chooses and orders the entries, and ``views`` checks each entry it shows against it. Findings
+are returned, not raised; the caller decides the exit code. No findings means the ledger
+verifies.
 """
 
 from __future__ import annotations
@@ -23,7 +35,7 @@ from .checkpoint import CHECKPOINTS_DIR, Checkpoint, origin_for, parse_checkpoin
 from .errors import InputError
 from .objects import hash_object
 from .record import FORMAT_VERSION, RECORD_KEYS, decode, is_canonical
-from .store import TREE_HEIGHT, Store
+from .store import TREE_HEIGHT, IssuedCheckpoint, Store
 
 
 @dataclass(frozen=True)
@@ -44,6 +56,10 @@ class Report:
     first_occurred: str | None = None
     last_occurred: str | None = None
     checkpoints_checked: int = 0
+    #: records 1..anchor were checked in full when the checkpoint of that size was issued
+    anchor: int = 0
+    anchor_issued_at: str | None = None
+    search_index_checked: bool = False
     findings: list[Finding] = field(default_factory=list)
 
     @property
@@ -61,25 +77,37 @@ class Report:
             "first_occurred": self.first_occurred,
             "last_occurred": self.last_occurred,
             "checkpoints_checked": self.checkpoints_checked,
+            "parsed_from": self.anchor + 1,
+            "parsed_before_by_checkpoint_of": self.anchor_issued_at,
+            "search_index_checked": self.search_index_checked,
             "findings": [f.as_json() for f in self.findings],
         }
 
 
-def verify_store(store: Store, against: Checkpoint | None = None) -> Report:
+def verify_store(store: Store, against: Checkpoint | None = None, *, full: bool = False) -> Report:
     report = Report()
     findings = report.findings
-    leaves, stored = _check_records(store, report)
-    report.size = len(leaves)
-    report.root = merkle.root(leaves)
-    _check_tree(store, stored, report)
-
-    for seq, problem in store.index_mismatches():
-        findings.append(Finding(seq, problem))
-    if not store.search_index_ok():
-        findings.append(Finding(0, "the search index does not match the entries"))
+    walk = _walk(store, report)
+    tree = _Tree(walk.leaves)
+    report.size = len(walk.leaves)
+    report.root = tree.root(report.size)
+    _check_tree(store, walk, tree, report)
 
     origin = origin_for(store.ledger_id)
-    _check_issued(store, leaves, origin, report)
+    issued = store.issued_checkpoints()
+    if not full:
+        anchor = _anchor(issued, tree, report.size)
+        if anchor is not None:
+            report.anchor, report.anchor_issued_at = anchor.size, anchor.issued_at
+    _check_records(store, report, walk)
+    for seq, problem in store.index_mismatches(after=report.anchor, size=report.size):
+        findings.append(Finding(seq, problem))
+    if not report.anchor:
+        report.search_index_checked = True
+        if not store.search_index_ok():
+            findings.append(Finding(0, "the search index does not match the entries"))
+
+    _check_issued(store, issued, tree, origin, report)
     if against is not None:
         report.checkpoints_checked += 1
         if against.origin != origin:
@@ -87,43 +115,121 @@ def verify_store(store: Store, against: Checkpoint | None = None) -> Report:
                 Finding(0, f"the checkpoint is for another ledger ({against.origin}, this is {origin})")
             )
         else:
-            problem = _against(leaves, against.size, against.root, "the given checkpoint")
+            problem = _against(tree, against.size, against.root, "the given checkpoint")
             if problem:
                 findings.append(Finding(0, problem))
     from .timestamps import verify_timestamps  # imports rfc3161_client only if tokens exist
 
     findings.extend(Finding(0, problem) for problem in verify_timestamps(store))
     findings.sort(key=lambda f: (f.seq == 0, f.seq))
+    report.first_occurred, report.last_occurred = store.occurred_range()
     return report
 
 
-def _check_records(store: Store, report: Report) -> tuple[list[bytes], list[bytes]]:
-    """Walk the ledger in order; returns the recomputed and the stored leaf hashes (missing
-    records skipped)."""
-    findings = report.findings
-    ledger_id = store.ledger_id
-    objects_dir = store.objects_dir
+@dataclass
+class _Walk:
+    """What the first pass found: the re-hashed leaves in ledger order, and the stored leaf
+    hashes that differ from them (by position)."""
+
+    leaves: list[bytes] = field(default_factory=list)
+    altered: dict[int, bytes] = field(default_factory=dict)
+
+
+def _walk(store: Store, report: Report) -> _Walk:
+    """Pass 1, over every record: re-hash it, compare with the stored hash, check the order."""
+    walk = _Walk()
+    leaves, altered = walk.leaves, walk.altered
     sha256 = hashlib.sha256
-    leaves: list[bytes] = []
-    stored: list[bytes] = []
     expected = 1
-    prev: tuple[str, str] = ("", "")  # previous record's (recomputed, stored) leaf hash, hex
-    occurred: dict[int, str] = {}  # entry number -> when it happened, as corrected
     for seq, data, stored_leaf in store.iter_ledger():
-        data = bytes(data)
-        contiguous = seq == expected
-        if not contiguous:
+        leaf = sha256(b"\x00" + data).digest()
+        if leaf != stored_leaf:
+            altered[len(leaves)] = bytes(stored_leaf)
+            report.findings.append(Finding(seq, "content changed: its bytes no longer match its stored hash"))
+        leaves.append(leaf)
+        if seq != expected:
             gap = f"entry {expected}" if seq == expected + 1 else f"entries {expected}–{seq - 1}"
-            findings.append(
+            report.findings.append(
                 Finding(expected, f"{gap} missing: the ledger skips from {expected - 1} to {seq}")
             )
         expected = seq + 1
+    return walk
+
+
+class _Tree:
+    """The Merkle tree of the re-hashed leaves: its perfect subtrees (compared with the stored
+    ``tree``), from which the root at any size takes O(log n) steps."""
+
+    def __init__(self, leaves: list[bytes]) -> None:
+        self.leaves = leaves
+        self.nodes = list(merkle.perfect_subtrees(leaves, TREE_HEIGHT))
+        self._by_position = {(h, i): digest for h, i, digest in self.nodes}
+
+    def root(self, size: int) -> bytes:
+        if size == 0:
+            return merkle.EMPTY_ROOT
+        return merkle.range_root(
+            0,
+            size,
+            TREE_HEIGHT,
+            lambda h, i: self._by_position.get((h, i)),
+            lambda lo, hi: self.leaves[lo:hi],
+        )
+
+
+def _check_tree(store: Store, walk: _Walk, tree: _Tree, report: Report) -> None:
+    """The ``tree`` table must hold exactly the perfect subtrees of the *stored* leaf hashes
+    (an altered record is reported by itself, not again here)."""
+    expected: Any = tree.nodes
+    if walk.altered:
+        stored = list(walk.leaves)
+        for position, leaf in walk.altered.items():
+            stored[position] = leaf
+        expected = merkle.perfect_subtrees(stored, TREE_HEIGHT)
+    for want, got in zip_longest(expected, store.tree_nodes()):
+        if want == got:
+            continue
+        height, idx, _ = want or got
+        first, last = idx * (1 << height) + 1, (idx + 1) * (1 << height)
+        problem = "differs from" if want and got else "is missing for" if want else "has an extra node for"
+        report.findings.append(
+            Finding(0, f"the stored proof tree {problem} entries {first}–{last}; proofs would not verify")
+        )
+        return
+
+
+def _anchor(issued: list[IssuedCheckpoint], tree: _Tree, size: int) -> IssuedCheckpoint | None:
+    """The largest checkpoint issued right after a verify pass whose root the ledger still gives."""
+    best = None
+    for row in issued:
+        if row.verified and 0 < row.size <= size and (best is None or row.size > best.size):
+            if tree.root(row.size) == row.root:
+                best = row
+    return best
+
+
+def _check_records(store: Store, report: Report, walk: _Walk) -> None:
+    """Pass 2: every record after the anchor in full; the attachments of those before it."""
+    findings = report.findings
+    anchor = report.anchor
+    ledger_id = store.ledger_id
+    objects_dir = store.objects_dir
+    for seq in store.attached_records(upto=anchor):
+        for att in decode(store.record_bytes(seq) or b"{}").get("attachments") or ():
+            problem = _check_attachment(objects_dir, att)
+            if problem:
+                findings.append(Finding(seq, problem))
+    sha256 = hashlib.sha256
+    expected = anchor + 1
+    # the previous record's (re-hashed, stored) leaf hash, hex
+    prev: tuple[str, str] = ("", "")
+    if anchor:
+        prev = (walk.leaves[anchor - 1].hex(), (store.leaf_hash(anchor) or b"").hex())
+    for seq, data, stored_leaf in store.iter_ledger(after=anchor):
+        contiguous = seq == expected
+        expected = seq + 1
         leaf = sha256(b"\x00" + data).digest()
-        leaves.append(leaf)
         intact = leaf == stored_leaf
-        stored.append(leaf if intact else bytes(stored_leaf))
-        if not intact:
-            findings.append(Finding(seq, "content changed: its bytes no longer match its stored hash"))
         previous, prev = prev, (leaf.hex(), bytes(stored_leaf).hex())
         try:
             rec = decode(data)
@@ -150,31 +256,10 @@ def _check_records(store: Store, report: Report) -> tuple[list[bytes], list[byte
                     f"content changed or replaced: entry {seq} records a different hash for entry {seq - 1}",
                 )
             )
-        when = rec.get("occurred_at")
-        if isinstance(when, str):  # a correction replaces its entry's time
-            occurred[rec.get("amends") or seq] = when
         for att in rec.get("attachments") or ():
             problem = _check_attachment(objects_dir, att)
             if problem:
                 findings.append(Finding(seq, problem))
-    if occurred:
-        report.first_occurred, report.last_occurred = min(occurred.values()), max(occurred.values())
-    return leaves, stored
-
-
-def _check_tree(store: Store, stored: list[bytes], report: Report) -> None:
-    """The ``tree`` table must hold exactly the perfect subtrees of the stored leaf hashes."""
-    expected = merkle.perfect_subtrees(stored, TREE_HEIGHT)
-    for want, got in zip_longest(expected, store.tree_nodes()):
-        if want == got:
-            continue
-        height, idx, _ = want or got
-        first, last = idx * (1 << height) + 1, (idx + 1) * (1 << height)
-        problem = "differs from" if want and got else "is missing for" if want else "has an extra node for"
-        report.findings.append(
-            Finding(0, f"the stored proof tree {problem} entries {first}–{last}; proofs would not verify")
-        )
-        return
 
 
 def _check_attachment(objects_dir: Any, att: Any) -> str | None:
@@ -190,18 +275,19 @@ def _check_attachment(objects_dir: Any, att: Any) -> str | None:
     return None
 
 
-def _check_issued(store: Store, leaves: list[bytes], origin: str, report: Report) -> None:
+def _check_issued(
+    store: Store, issued: list[IssuedCheckpoint], tree: _Tree, origin: str, report: Report
+) -> None:
     """Every checkpoint the store issued, from the table and from ``checkpoints/``: its root
     re-derived from the ledger, and its kept signed note checked against the store's key.
     A file that repeats a table row is checked but not counted again."""
     findings = report.findings
-    roots: dict[int, bytes] = {}
     keys = _StoreKey(store)
     seen: set[tuple[int, str]] = set()
-    for row in store.issued_checkpoints():
+    for row in issued:
         report.checkpoints_checked += 1
         what = f"the checkpoint issued {row.issued_at}"
-        problem = _against(leaves, row.size, row.root, what, roots)
+        problem = _against(tree, row.size, row.root, what)
         if problem:
             findings.append(Finding(0, problem))
         if row.note:
@@ -227,7 +313,7 @@ def _check_issued(store: Store, leaves: list[bytes], origin: str, report: Report
             continue
         if (size, prefix) not in seen:
             report.checkpoints_checked += 1
-            problem = _against(leaves, size, cp.root, f"the checkpoint in {where}", roots)
+            problem = _against(tree, size, cp.root, f"the checkpoint in {where}")
             if problem:
                 findings.append(Finding(0, problem))
         if "\n\n" in text:
@@ -272,15 +358,9 @@ def _check_note(note_text: str, body: str, keys: _StoreKey, what: str) -> str | 
     return None
 
 
-def _against(
-    leaves: list[bytes], size: int, root: bytes, what: str, roots: dict[int, bytes] | None = None
-) -> str | None:
-    if size > len(leaves):
-        return f"ledger truncated: {what} covers {size} entries but the ledger now holds {len(leaves)}"
-    if roots is None:
-        roots = {}
-    if size not in roots:
-        roots[size] = merkle.root(leaves[:size])
-    if roots[size] != root:
+def _against(tree: _Tree, size: int, root: bytes, what: str) -> str | None:
+    if size > len(tree.leaves):
+        return f"ledger truncated: {what} covers {size} entries but the ledger now holds {len(tree.leaves)}"
+    if tree.root(size) != root:
         return f"ledger rewritten: its first {size} entries no longer produce the root of {what}"
     return None

@@ -1,7 +1,10 @@
 """Reading the ledger as a resident sees it: the corrected view of each entry, and its history.
 
 Everything shown is decoded from the hashed record bytes themselves, never from copies, so
-what ``list`` and ``show`` display is what ``verify`` checks.
+what ``list`` and ``show`` display is what ``verify`` checks. The index (``entries``) only
+chooses and orders records; each record shown is checked against what the index said of it
+(its entry number, and the kind or case asked for), so an edited index row is refused here
+even where ``verify`` trusts an earlier full check (see ``verify``).
 """
 
 from __future__ import annotations
@@ -96,17 +99,28 @@ def list_entries(store: Store, filters: Filters, now: datetime) -> list[EntryVie
         nums = sorted(store.search_nums(filters.search))
         where.append(f"e.num IN ({','.join(str(n) for n in nums) or 'NULL'})")
     rows = store.current(" AND ".join(where), params)
-    return [_view(num, versions, data) for num, versions, data in rows]
+    views = [_view(num, versions, data) for num, versions, data in rows]
+    for view in views:
+        if (filters.kind and view.record["kind"] != filters.kind) or (
+            filters.case and view.record["case"] != filters.case
+        ):
+            raise _damaged(view.record["seq"], view.num)
+    return views
 
 
 def entry_versions(store: Store, num: int) -> list[tuple[int, bytes]]:
     """Every version (ledger seq, canonical bytes) of entry ``num``; NotFound if it isn't one."""
     versions = store.versions(num)
+    for seq, data in versions:
+        if _owner(data) != num:
+            raise _damaged(seq, num)
     if versions:
         return versions
     data = store.record_bytes(num)
     if data is not None:
-        owner = decode(data)["amends"]
+        owner = _owner(data)
+        if owner == num:  # an entry of its own that the index does not list
+            raise _damaged(num, num)
         raise NotFound(f"entry {num} is a correction of entry {owner}; use entry {owner}")
     raise NotFound(f"there is no entry {num}")
 
@@ -154,4 +168,20 @@ def export_attachments(store: Store, num: int, out_dir: Path) -> list[Path]:
 
 
 def _view(num: int, versions: int, data: bytes) -> EntryView:
-    return EntryView(num=num, record=decode(data), versions=versions, hash=leaf_hash(data).hex())
+    record = decode(data)
+    if (record["amends"] or record["seq"]) != num:
+        raise _damaged(record["seq"], num)
+    return EntryView(num=num, record=record, versions=versions, hash=leaf_hash(data).hex())
+
+
+def _owner(data: bytes) -> int:
+    """The entry a record belongs to: the one it corrects, else itself."""
+    record = decode(data)
+    return record["amends"] or record["seq"]
+
+
+def _damaged(seq: int, num: int) -> StoreError:
+    return StoreError(
+        f"the list index is damaged: it does not describe record {seq} (shown as entry {num}) as the "
+        "record says; run: residentlog verify --full"
+    )
