@@ -133,6 +133,20 @@ def test_an_altered_attachment_before_the_anchor_is_found(anchored: Store, photo
     ]
 
 
+def test_an_altered_attachment_is_found_even_when_the_index_hides_it(anchored: Store, photo: Path) -> None:
+    raw(anchored).execute("UPDATE entries SET attachments = 0 WHERE seq = 2")
+    digest = hashlib.sha256(photo.read_bytes()).hexdigest()
+    obj = anchored.objects_dir / digest[:2] / digest[2:]
+    obj.chmod(0o644)
+    obj.write_bytes(b"something else")
+    altered = f"objects/{digest[:2]}/{digest[2:]} was altered: its bytes no longer match its name"
+    assert problems(anchored) == [(0, altered + " (the hash of an attachment)")]
+    assert problems(anchored, full=True)[:2] == [
+        (2, "attachment 'photo.jpg' was altered: its bytes no longer match its hash"),
+        (2, "its listed details differ from the hashed record"),
+    ]
+
+
 def test_index_rows_after_the_anchor_are_compared(anchored: Store) -> None:
     raw(anchored).execute("UPDATE entries SET kind = 'door' WHERE seq = 6")
     assert problems(anchored) == [(6, "its listed details differ from the hashed record")]

@@ -102,3 +102,25 @@ def hash_object(objects_dir: Path, digest: str) -> tuple[str, int] | None:
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return None
     return h.hexdigest(), size
+
+
+def stored_digests(objects_dir: Path) -> list[str]:
+    """The digest of every object in the store, by file name (``ab/cdef…``), sorted."""
+    found = []
+    hexdigits = set("0123456789abcdef")
+    try:
+        with os.scandir(objects_dir) as top:
+            for sub in top:
+                if len(sub.name) != 2 or not sub.is_dir(follow_symlinks=False):
+                    continue
+                with os.scandir(sub.path) as inner:
+                    found += [
+                        sub.name + item.name
+                        for item in inner
+                        if len(item.name) == 62 and set(sub.name + item.name) <= hexdigits
+                    ]
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise StoreError(f"cannot read {objects_dir}: {exc.strerror or exc}") from None
+    return sorted(found)

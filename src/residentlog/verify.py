@@ -7,7 +7,8 @@
    recomputed from the re-hashed leaves, every checkpoint the store issued (table and
    ``<store>/checkpoints/`` files, so a database restored from an older copy is caught) must
    still give its root, every kept signed note must verify with the store's key, and every
-   attachment is re-hashed.
+   object in ``objects/`` is re-hashed (its bytes must give its name) and every attachment a
+   record cites must be there (records before the anchor: those the index lists as having any).
 2. **In full** (parsed; version, keys and canonical form; ledger id; number; the link to its
    predecessor; the list index row): the records after the *anchor*, the largest checkpoint
    this store issued right after a verify pass (``verified``) whose root the re-hashed leaves
@@ -28,12 +29,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from itertools import zip_longest
+from pathlib import Path
 from typing import Any
 
 from . import merkle
 from .checkpoint import CHECKPOINTS_DIR, Checkpoint, origin_for, parse_checkpoint, read_checkpoint_files
 from .errors import InputError
-from .objects import hash_object
+from .objects import hash_object, stored_digests
 from .record import FORMAT_VERSION, RECORD_KEYS, decode, is_canonical
 from .store import TREE_HEIGHT, IssuedCheckpoint, Store
 
@@ -209,14 +211,15 @@ def _anchor(issued: list[IssuedCheckpoint], tree: _Tree, size: int) -> IssuedChe
 
 
 def _check_records(store: Store, report: Report, walk: _Walk) -> None:
-    """Pass 2: every record after the anchor in full; the attachments of those before it."""
+    """Pass 2: every record after the anchor in full; the attachments of those before it (by
+    the index), then every other object in the store (its bytes must still give its name)."""
     findings = report.findings
     anchor = report.anchor
     ledger_id = store.ledger_id
-    objects_dir = store.objects_dir
+    objects = _Objects(store.objects_dir)
     for seq in store.attached_records(upto=anchor):
         for att in decode(store.record_bytes(seq) or b"{}").get("attachments") or ():
-            problem = _check_attachment(objects_dir, att)
+            problem = objects.check(att)
             if problem:
                 findings.append(Finding(seq, problem))
     sha256 = hashlib.sha256
@@ -257,22 +260,45 @@ def _check_records(store: Store, report: Report, walk: _Walk) -> None:
                 )
             )
         for att in rec.get("attachments") or ():
-            problem = _check_attachment(objects_dir, att)
+            problem = objects.check(att)
             if problem:
                 findings.append(Finding(seq, problem))
+    findings.extend(Finding(0, problem) for problem in objects.altered_elsewhere())
 
 
-def _check_attachment(objects_dir: Any, att: Any) -> str | None:
-    try:
-        digest, size, name = att["sha256"], att["size"], att["name"]
-    except (TypeError, KeyError):
-        return "an attachment entry is malformed"
-    found = hash_object(objects_dir, digest)
-    if found is None:
-        return f"attachment {name!r} is missing from objects/"
-    if found != (digest, size):
-        return f"attachment {name!r} was altered: its bytes no longer match its hash"
-    return None
+class _Objects:
+    """The attachment store, each object hashed at most once per verify."""
+
+    def __init__(self, objects_dir: Path) -> None:
+        self.dir = objects_dir
+        self.hashed: dict[str, tuple[str, int] | None] = {}
+
+    def _hash(self, digest: str) -> tuple[str, int] | None:
+        if digest not in self.hashed:
+            self.hashed[digest] = hash_object(self.dir, digest)
+        return self.hashed[digest]
+
+    def check(self, att: Any) -> str | None:
+        """What is wrong with the stored bytes of an attachment a record cites, if anything."""
+        try:
+            digest, size, name = att["sha256"], att["size"], att["name"]
+        except (TypeError, KeyError):
+            return "an attachment entry is malformed"
+        found = self._hash(digest)
+        if found is None:
+            return f"attachment {name!r} is missing from objects/"
+        if found != (digest, size):
+            return f"attachment {name!r} was altered: its bytes no longer match its hash"
+        return None
+
+    def altered_elsewhere(self) -> list[str]:
+        """Objects no checked record cited whose bytes no longer give their name."""
+        return [
+            f"objects/{digest[:2]}/{digest[2:]} was altered: its bytes no longer match its name "
+            "(the hash of an attachment)"
+            for digest in stored_digests(self.dir)
+            if digest not in self.hashed and (self._hash(digest) or ("",))[0] != digest
+        ]
 
 
 def _check_issued(
