@@ -10,8 +10,11 @@ order), and each is a fresh process timed from spawn to exit with time.perf_coun
                                   runs append to it, so it grows from N to N + runs + warmup)
   jrnl add, empty journal         jrnl 4.6 (bench/.env/jrnl) adding one entry to a plain-text
                                   journal that is emptied before every run (untimed)
+  typer hello world               a tiny Typer app (one command: one argument and one `str | None`
+                                  option) run once, in residentlog's venv
   floor: import typer, pydantic   `python -c "import typer, pydantic"` in residentlog's venv
-  floor + BaseModel validated     the same, plus one pydantic BaseModel defined and validated
+  floor: import typer; BaseModel  `python -c "import typer; from pydantic import BaseModel"`
+  floor + BaseModel validated     the first floor, plus one pydantic BaseModel defined and validated
   python -c pass                  the bare interpreter start, for context
 
 Needs bench/setup.sh to have run. Builds (once) and caches the N-entry ledger under bench/.env.
@@ -32,6 +35,15 @@ import benchlib as bl
 
 SUMMARY = "Lift 2 out of service again, stuck between floors 3 and 4"
 FLOOR = "import typer, pydantic"
+FLOOR_BASEMODEL = "import typer; from pydantic import BaseModel"
+TYPER_HELLO = (
+    "import typer\n"
+    "app = typer.Typer(add_completion=False)\n"
+    "@app.command()\n"
+    "def hello(name: str, greeting: str | None = None) -> None:\n"
+    "    print(f'{greeting or \"Hello\"}, {name}!')\n"
+    "app()\n"
+)
 FLOOR_MODEL = (
     "import typer, pydantic\n"
     "class Entry(pydantic.BaseModel):\n"
@@ -89,7 +101,9 @@ def main() -> int:
                 env=bl.jrnl_env(),
                 before=empty_journal,
             ),
+            bl.Case("typer hello world", [py, "-c", TYPER_HELLO, "world", "--greeting", "Hi"]),
             bl.Case("floor: import typer, pydantic", [py, "-c", FLOOR]),
+            bl.Case("floor: import typer; BaseModel", [py, "-c", FLOOR_BASEMODEL]),
             bl.Case("floor + BaseModel validated", [py, "-c", FLOOR_MODEL]),
             bl.Case("python -c pass", [py, "-c", "pass"]),
         ]
@@ -109,12 +123,14 @@ def main() -> int:
         p90 = {c.name: bl.summary(c.times)["p90"] for c in cases}
         cpu = {c.name: bl.summary(c.cpu)["median"] for c in cases}
         empty_name, big_name, jrnl_name = cases[0].name, cases[1].name, cases[2].name
-        floor_name, model_name = cases[3].name, cases[4].name
-        pairs = [
-            (f"{rl} / {label}", rl, ref)
-            for rl in (empty_name, big_name)
-            for ref, label in ((jrnl_name, "jrnl"), (floor_name, "floor"), (model_name, "floor+model"))
-        ]
+        references = (
+            (jrnl_name, "jrnl"),
+            ("typer hello world", "typer hello"),
+            ("floor: import typer, pydantic", "floor"),
+            ("floor: import typer; BaseModel", "floor (BaseModel)"),
+            ("floor + BaseModel validated", "floor+model"),
+        )
+        pairs = [(f"{rl} / {label}", rl, ref) for rl in (empty_name, big_name) for ref, label in references]
         pairs.append(("1M ledger / empty ledger", big_name, empty_name))
         ratios = {
             key: {"median": med[a] / med[b], "p90": p90[a] / p90[b], "cpu_median": cpu[a] / cpu[b]}

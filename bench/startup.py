@@ -184,6 +184,8 @@ def main() -> int:
             "   notable packages imported by add: "
             + ", ".join(f"{p} {'yes' if p in mods else 'no'}" for p in NOTABLE)
         )
+        cli_modules = sorted(name for name in mods if name.startswith("residentlog.cli"))
+        print(f"   residentlog.cli* modules imported by add: {', '.join(cli_modules)}")
 
         print(f"\n3. phases of `add` ({args.runs} runs; median / p90):")
         phase_times: dict[str, list[float]] = defaultdict(list)

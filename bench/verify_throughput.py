@@ -1,11 +1,17 @@
 """`residentlog verify` throughput on the 1M-entry ledger, against sha256sum over the same bytes.
 
-    .venv/bin/python bench/verify_throughput.py [--rounds 5] [--n 1000000] [--no-phases]
+    .venv/bin/python bench/verify_throughput.py [--rounds 5] [--full-rounds 2] [--n 1000000] [--no-phases]
 
 The canonical bytes of every record are dumped once, concatenated, to
-bench/.env/ledger-N.canonical (reused while its size matches). Then, interleaved in one run:
+bench/.env/ledger-N.canonical (reused while its size matches). verify runs on a private copy
+of the N-entry store, bench/.env/verify-store-N, made once, in which a checkpoint of the whole
+ledger was issued (``residentlog checkpoint``, which first verifies everything), as a resident
+who has sent one with a letter would have. Then, interleaved in one run:
 
-  residentlog verify              `residentlog --store S verify`, the whole command
+  residentlog verify              `residentlog --store S verify`, the whole command: every
+                                  record re-hashed, records after the checkpoint parsed (none)
+  residentlog verify --full       every record parsed too, and the search index checked: timed
+                                  after the others (--full-rounds runs; tens of seconds each)
   sha256sum                       `sha256sum` over the dumped bytes (several runs per round)
   openssl sha256                  `openssl dgst -sha256` over the same file (coreutils'
                                   sha256sum does not use the CPU's SHA extensions; OpenSSL,
@@ -16,8 +22,9 @@ bench/.env/ledger-N.canonical (reused while its size matches). Then, interleaved
   floor: + json.loads             the same plus json.loads of every record
 
 Throughput is entries per second of wall time (median and p90 runs). With --phases (default)
-one extra in-process run times the stages of verify_store separately (records walk, Merkle
-root, index cross-check, FTS integrity check), to show where verify's time goes.
+one extra in-process run times the stages of verify_store separately, to show where verify's
+time goes: pass 1 (re-hash every record), the Merkle tree, finding the anchor, pass 2 (parse
+the records after it; with full=True all of them), the index check, the FTS integrity check.
 """
 
 from __future__ import annotations
@@ -62,32 +69,59 @@ print(n)
 PHASES = """
 import json, sys, time
 from pathlib import Path
-from residentlog import merkle, verify
+from residentlog import verify
 from residentlog.store import Store
 
 out = {}
 t = time.perf_counter()
 store = Store.open(Path(sys.argv[1]))
 out["open"] = time.perf_counter() - t
-report = verify.Report()
-t = time.perf_counter()
-leaves = verify._check_records(store, report)
-out["walk records (_check_records)"] = time.perf_counter() - t
-t = time.perf_counter()
-merkle.root(leaves)
-out["merkle root"] = time.perf_counter() - t
-t = time.perf_counter()
-store.index_mismatches()
-out["index cross-check (index_mismatches)"] = time.perf_counter() - t
-t = time.perf_counter()
-store.search_index_ok()
-out["FTS integrity check (search_index_ok)"] = time.perf_counter() - t
-t = time.perf_counter()
-store.checkpoints()
-out["checkpoints"] = time.perf_counter() - t
-out["findings"] = len(report.findings)
+for full in (False, True):
+    mode = "--full" if full else "default"
+    report = verify.Report()
+    t = time.perf_counter()
+    walk = verify._walk(store, report)
+    out[f"{mode}: pass 1, re-hash every record (_walk)"] = time.perf_counter() - t
+    t = time.perf_counter()
+    tree = verify._Tree(walk.leaves)
+    verify._check_tree(store, walk, tree, report)
+    out[f"{mode}: Merkle tree and stored tree (_Tree, _check_tree)"] = time.perf_counter() - t
+    t = time.perf_counter()
+    anchor = None if full else verify._anchor(store.issued_checkpoints(), tree, len(walk.leaves))
+    report.anchor = anchor.size if anchor else 0
+    out[f"{mode}: anchor"] = time.perf_counter() - t
+    t = time.perf_counter()
+    verify._check_records(store, report, walk)
+    out[f"{mode}: pass 2, parse {len(walk.leaves) - report.anchor:,} records (_check_records)"] = (
+        time.perf_counter() - t
+    )
+    t = time.perf_counter()
+    store.index_mismatches(after=report.anchor, size=len(walk.leaves))
+    out[f"{mode}: index check (index_mismatches)"] = time.perf_counter() - t
+    if full:
+        t = time.perf_counter()
+        store.search_index_ok()
+        out[f"{mode}: FTS integrity check (search_index_ok)"] = time.perf_counter() - t
+    out[f"{mode}: findings"] = len(report.findings)
 print(json.dumps(out))
 """
+
+
+def ensure_verify_store(source: Path, n: int) -> Path:
+    """A private copy of the N-entry store with a checkpoint of the whole ledger issued in it."""
+    path = bl.ENV / f"verify-store-{n}"
+    if not (path / "ledger.sqlite").is_file():
+        print(f"copying the store to {path} and issuing a checkpoint in it (once)...", flush=True)
+        building = path.with_name(path.name + ".building")
+        bl.copy_store(source, building)
+        subprocess.run(
+            [str(bl.RL), "--store", str(building), "checkpoint"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            env=bl.base_env(),
+        )
+        building.rename(path)
+    return path
 
 
 def dump_canonical(store: Path, n: int) -> tuple[Path, int]:
@@ -112,14 +146,15 @@ def dump_canonical(store: Path, n: int) -> tuple[Path, int]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rounds", type=int, default=5, help="timed runs of verify (each ~tens of seconds)")
+    ap.add_argument("--rounds", type=int, default=5, help="timed runs of verify")
+    ap.add_argument("--full-rounds", type=int, default=2, help="timed runs of verify --full (~30 s each)")
     ap.add_argument("--sha-per-round", type=int, default=4, help="sha256sum/openssl runs per round")
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--no-phases", action="store_true")
     args = ap.parse_args()
 
-    store = bl.ensure_ledger(args.n)
+    store = ensure_verify_store(bl.ensure_ledger(args.n), args.n)
     entries = bl.ledger_size(store)
     dump, nbytes = dump_canonical(store, args.n)
     db = store / "ledger.sqlite"
@@ -148,6 +183,11 @@ def main() -> int:
     )
     print(f"{args.rounds} interleaved rounds (+{args.warmup} warm-up), wall time per process:")
     bl.run_interleaved(cases, args.rounds, args.warmup)
+    full = bl.Case("residentlog verify --full", [str(bl.RL), "--store", str(store), "verify", "--full"])
+    if args.full_rounds:
+        print(f"then verify --full, {args.full_rounds} runs:")
+        bl.run_interleaved([full], args.full_rounds, warmup=0)
+        cases.insert(1, full)
     print(bl.table(cases))
 
     rates = {}
@@ -164,7 +204,8 @@ def main() -> int:
             f"  {c.name:<28} {r['entries_per_s_median']:>12,.0f} entries/s  "
             f"{r['entries_per_s_p90']:>12,.0f} entries/s (p90)  {r['MB_per_s_median']:>8,.1f} MB/s"
         )
-    v, s = bl.summary(cases[0].times)["median"], bl.summary(cases[1].times)["median"]
+    by_name = {c.name: c for c in cases}
+    v, s = (bl.summary(by_name[name].times)["median"] for name in ("residentlog verify", "sha256sum"))
     print(f"  verify / sha256sum wall time: {v / s:,.1f}×")
     print(f"load average at the end: {bl.loadavg()}")
     print("target: verify ≥ 300,000 entries/s")

@@ -135,7 +135,9 @@ ALTER TABLE checkpoints DROP COLUMN verified;
 DROP INDEX entries_occurred; DROP INDEX entries_attached;
 UPDATE meta SET value = '2' WHERE key = 'store_format';
 """
-V1_CHECKPOINTS = V2_NO_TREE + """
+V1_CHECKPOINTS = (
+    V2_NO_TREE
+    + """
 DROP TRIGGER checkpoints_no_update; DROP TRIGGER checkpoints_no_delete; DROP TABLE checkpoints;
 CREATE TABLE checkpoints (id INTEGER PRIMARY KEY, size INTEGER NOT NULL, root BLOB NOT NULL,
     issued_at TEXT NOT NULL, text TEXT NOT NULL);
@@ -145,6 +147,7 @@ CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints
     BEGIN SELECT RAISE(ABORT, 'residentlog: the ledger is append-only'); END;
 UPDATE meta SET value = '1' WHERE key = 'store_format';
 """
+)
 
 
 def make_v1_store(root: Path, n: int = 3) -> tuple[int, bytes]:

@@ -43,8 +43,10 @@ def test_docs_describe_the_format() -> None:
         assert needle in text
 
 
-@pytest.mark.skipif(shutil.which("ruff") is None and not (Path(sys.executable).parent / "ruff").exists(),
-                    reason="ruff not installed")
+@pytest.mark.skipif(
+    shutil.which("ruff") is None and not (Path(sys.executable).parent / "ruff").exists(),
+    reason="ruff not installed",
+)
 def test_ruff_is_clean() -> None:
     ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
     dirs = [d for d in ("src", "tests", "bench", "examples") if (ROOT / d).is_dir()]

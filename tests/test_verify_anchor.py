@@ -5,11 +5,13 @@ every time, and ``full=True`` checks every record in full."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import sqlite3
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from residentlog.errors import StoreError
 from residentlog.ledger import add_entry, issue_checkpoint
@@ -189,3 +191,28 @@ def test_only_checkpoints_issued_after_verify_anchor(store: Store) -> None:
     assert verify_store(store).anchor == 0
     issue_checkpoint(store, NOW)
     assert verify_store(store).anchor == 3
+
+
+def test_cli_verify_says_what_it_read_in_full(anchored: Store, runner: CliRunner) -> None:
+    from residentlog.cli import app
+
+    store = ["--store", str(anchored.root)]
+    r = runner.invoke(app, [*store, "verify"])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.splitlines()[-1] == (
+        "  records 1–5 unchanged since the checkpoint of Mon 23 Nov 2026, when they were read in full "
+        "(--full reads them again)"
+    )
+    r = runner.invoke(app, [*store, "verify", "--full"])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.splitlines()[-1] == "  checkpoints: 1 checked, all consistent"
+    raw(anchored).execute("UPDATE entries SET summary = 'edited' WHERE seq = 1")
+    assert runner.invoke(app, [*store, "verify"]).exit_code == 0
+    r = runner.invoke(app, [*store, "verify", "--full", "--json"])
+    assert r.exit_code == 1
+    report = json.loads(r.stdout)
+    assert (report["parsed_from"], report["search_index_checked"]) == (1, True)
+    assert report["findings"][0] == {
+        "entry": 1,
+        "problem": "its listed details differ from the hashed record",
+    }

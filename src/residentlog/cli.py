@@ -2,6 +2,12 @@
 
 Commands import the core lazily, so each pays only for what it uses (``add`` never imports
 rich or sqlite-utils). Errors are mapped to messages and exit codes in one place, ``_run``.
+
+Start-up matters (``residentlog add`` is a fresh process each time), so the commands in the
+``cli_*`` modules are registered only when needed (:func:`_with_every_command`), and
+:func:`main` gives Typer only the command that argv names when it is one defined here (``add``,
+``list``, ...). Anything else (help, no command, an unknown one, another module's command) gets
+the app with every command, which is also what ``residentlog.cli.app`` is.
 """
 
 # No `from __future__ import annotations` here: Typer reads these annotations at runtime.
@@ -21,24 +27,25 @@ os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
 
 import typer
 
-from .cli_clocks import register as register_clock_commands
-from .cli_documents import register as register_document_commands
-from .cli_letters import register as register_letter_commands
 from .cli_options import KINDS_HELP, SinceOption, UntilOption
-from .cli_proofs import register as register_proof_commands
-from .cli_transfer import register as register_transfer_commands
 from .errors import InputError, ResidentlogError, VerificationFailed
 
-app = typer.Typer(
-    name="residentlog",
-    help="A tamper-evident evidence log for social-housing residents: record what happened, "
-    "when, and prove later that the record was never changed.",
-    add_completion=False,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    pretty_exceptions_show_locals=False,
-    rich_markup_mode=None,
-)
+
+def _new_app() -> typer.Typer:
+    return typer.Typer(
+        name="residentlog",
+        help="A tamper-evident evidence log for social-housing residents: record what happened, "
+        "when, and prove later that the record was never changed.",
+        add_completion=False,
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        pretty_exceptions_show_locals=False,
+        rich_markup_mode=None,
+    )
+
+
+# The commands of this module; `app` (see __getattr__) is this app with every command.
+_app = _new_app()
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -101,7 +108,7 @@ def _open_store() -> Any:
     return Store.open(_store_path())
 
 
-@app.callback()
+@_app.callback()
 def _main(
     store: Annotated[
         str | None,
@@ -247,7 +254,7 @@ def _profile_option_template(
     """Never called: its parameters are the profile options of ``init`` and ``profile``."""
 
 
-@app.command()
+@_app.command()
 @_run
 @_with_options(_profile_option_template)
 def init(
@@ -277,7 +284,7 @@ def init(
         out("Your profile is empty; fill it in later with: residentlog profile --name ... --landlord ...")
 
 
-@app.command()
+@_app.command()
 @_run
 @_with_options(_profile_option_template)
 def profile(
@@ -298,7 +305,7 @@ def profile(
         out(f"{key.replace('_', ' ') + ':':<18}{value or '—'}")
 
 
-@app.command()
+@_app.command()
 @_run
 @_with_options(_entry_option_template)
 def add(
@@ -326,7 +333,7 @@ def add(
     _report_added(added, created and root, json_out, "Recorded")
 
 
-@app.command()
+@_app.command()
 @_run
 @_with_options(_entry_option_template)
 def amend(
@@ -364,7 +371,7 @@ def _report_added(added: Any, created: Any, json_out: bool, verb: str) -> None:
     out(f"hash {added.leaf_hash.hex()}")
 
 
-@app.command("list")
+@_app.command("list")
 @_run
 def list_(
     kind: Annotated[str | None, typer.Option(help=f"Only this kind ({KINDS_HELP}).")] = None,
@@ -389,7 +396,7 @@ def list_(
         entries_table(views)
 
 
-@app.command()
+@_app.command()
 @_run
 def show(
     number: Annotated[int, typer.Argument(help="The entry number.", show_default=False)],
@@ -414,7 +421,7 @@ def show(
         console.entry_detail(view)
 
 
-@app.command()
+@_app.command()
 @_run
 def verify(
     checkpoint: Annotated[
@@ -423,6 +430,14 @@ def verify(
             "--checkpoint", metavar="TEXT|FILE", help="Also check the ledger against this checkpoint."
         ),
     ] = None,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Also re-read every record covered by a checkpoint issued earlier, and check the "
+            "whole list and search index (slower on a large ledger).",
+        ),
+    ] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Check that nothing in the ledger was altered, removed or reordered. Exit 1 if it was."""
@@ -432,7 +447,7 @@ def verify(
 
     against = read_checkpoint_arg(checkpoint) if checkpoint is not None else None
     with _open_store() as store:
-        report = verify_store(store, against)
+        report = verify_store(store, against, full=full)
     if json_out:
         print_json(report.as_json())
     else:
@@ -441,7 +456,7 @@ def verify(
         raise typer.Exit(VerificationFailed.exit_code)
 
 
-@app.command()
+@_app.command()
 @_run
 def checkpoint(
     to: Annotated[
@@ -482,7 +497,7 @@ def checkpoint(
         err(f"Wrote {output} (checkpoint of {cp.size} records, signed by {cp.vkey})")
 
 
-@app.command()
+@_app.command()
 @_run
 def attachment(
     number: Annotated[int, typer.Argument(help="The entry number.", show_default=False)],
@@ -529,14 +544,67 @@ def _prompt_entry(options: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return summary, options
 
 
-# Commands in their own modules: clocks (status, deadlines, policy, case), documents, proofs,
-# letters, export/import and timestamps.
-register_clock_commands(app, _run, _open_store)
-register_document_commands(app, _run, _open_store)
-register_proof_commands(app, _run, _open_store)
-register_letter_commands(app, _run, _open_store)
-register_transfer_commands(app, _run, _open_store)
+# -- the other command modules, and the entry point ---------------------------------------------
+
+# The commands defined above, by name.
+_CORE_COMMANDS = {
+    info.name or typer.main.get_command_name(info.callback.__name__): info
+    for info in _app.registered_commands
+    if info.callback is not None
+}
+
+
+@functools.cache
+def _with_every_command() -> typer.Typer:
+    """``_app`` with the commands of the other modules added (once): clocks (status, deadlines,
+    policy, case), documents, proofs, letters, export/import and timestamps."""
+    from .cli_clocks import register as register_clock_commands
+    from .cli_documents import register as register_document_commands
+    from .cli_letters import register as register_letter_commands
+    from .cli_proofs import register as register_proof_commands
+    from .cli_transfer import register as register_transfer_commands
+
+    for register in (
+        register_clock_commands,
+        register_document_commands,
+        register_proof_commands,
+        register_letter_commands,
+        register_transfer_commands,
+    ):
+        register(_app, _run, _open_store)
+    return _app
+
+
+def __getattr__(name: str) -> Any:
+    """``residentlog.cli.app``: the Typer app with every command (PEP 562)."""
+    if name == "app":
+        return _with_every_command()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _core_command(args: list[str]) -> str | None:
+    """COMMAND, if ``args`` are ``[--store PATH]... COMMAND ...`` and COMMAND is defined above.
+
+    ``--store`` is the only option before a command. Anything else (``--help``, another option,
+    no command, a command from another module) is None: it needs the app with every command.
+    """
+    i = 0
+    while i < len(args) and (args[i] == "--store" or args[i].startswith("--store=")):
+        i += 2 if args[i] == "--store" else 1
+    return args[i] if i < len(args) and args[i] in _CORE_COMMANDS else None
+
+
+def _only(name: str) -> typer.Typer:
+    """``_app`` with only the command ``name``: Typer builds the parser of every command an app
+    holds before it parses anything (``add`` and ``amend`` have over 30 options each)."""
+    one = _new_app()
+    one.registered_callback = _app.registered_callback
+    one.registered_commands = [_CORE_COMMANDS[name]]
+    return one
 
 
 def main() -> None:
-    app(prog_name="residentlog")
+    """The ``residentlog`` entry point. Typer parses ``sys.argv``, given only what it needs."""
+    name = _core_command(sys.argv[1:])
+    commands = _with_every_command() if name is None else _only(name)
+    commands(prog_name="residentlog")

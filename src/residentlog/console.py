@@ -148,6 +148,13 @@ def verify_report(report: Report) -> None:
             out(f"  events from: {first} to {last}")
         if report.checkpoints_checked:
             out(f"  checkpoints: {report.checkpoints_checked} checked, all consistent")
+        if report.anchor:
+            issued = format_local(from_rfc3339(report.anchor_issued_at or ""), "day")
+            first = "record 1" if report.anchor == 1 else f"records 1–{report.anchor}"
+            out(
+                f"  {first} unchanged since the checkpoint of {issued}, when they were read in full "
+                "(--full reads them again)"
+            )
         return
     first = report.findings[0]
     where = f"entry {first.seq}: " if first.seq else ""

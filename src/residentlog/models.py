@@ -11,7 +11,8 @@ problem "recurred", ...); a complaint's ``stage`` and ``step`` say where the com
 All text is normalised to Unicode NFC at input (see docs/format.md) and must be valid UTF-8.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: Pydantic reads these annotations at runtime, and
+# given as objects rather than strings they need not be evaluated again when a model is built.
 
 import re
 import unicodedata

@@ -27,6 +27,7 @@ because this module is imported on every ``residentlog add``.
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
 from dataclasses import dataclass
@@ -86,30 +87,35 @@ _NUMBER_WORDS = {
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
 }  # fmt: skip
 
-# All patterns are ASCII-only (re.ASCII) so that e.g. Arabic-Indic digits are not taken as numbers.
-_A = re.ASCII
+# Regular expressions, as text: :func:`_re` compiles each on first use, because this module is
+# imported by every ``residentlog add`` and most never read a typed date. All are ASCII-only
+# (re.ASCII) so that e.g. Arabic-Indic digits are not taken as numbers.
 _TIME = r"(?:noon|midday|midnight|\d{1,2}(?:[:.]\d{2})?\s?[ap]m|\d{1,2}[:.]\d{2}(?::\d{2})?)"
-_TIME_12_RE = re.compile(r"(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?\s?(?P<ap>[ap]m)", _A)
-_TIME_24_RE = re.compile(r"(?P<h>\d{1,2})[:.](?P<m>\d{2})(?::(?P<s>\d{2}))?", _A)
-_TRAILING_TIME_RE = re.compile(rf"(?P<date>.+?)(?:\s?,\s?|\s+at\s+|\s+)(?P<time>{_TIME})", _A)
-_LEADING_TIME_RE = re.compile(rf"(?P<time>{_TIME})(?:\s?,\s?|\s+on\s+|\s+)(?P<date>.+)", _A)
-_ISO_T_RE = re.compile(r"(?P<date>\d{4}-\d{1,2}-\d{1,2})t(?P<time>.+)", _A)
-_ISO_START_RE = re.compile(r"\d{4}-", _A)
-_ISO_PAD_RE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?=$|[T ])", _A)
-_ISO_DATE_RE = re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})", _A)
-_NUMERIC_DATE_RE = re.compile(
-    r"(?P<d>\d{1,2})(?P<sep>[/.-])(?P<m>\d{1,2})(?:(?P=sep)(?P<y>\d{4}|\d{2}))?", _A
-)
-_AGO_RE = re.compile(
+_TIME_12 = r"(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?\s?(?P<ap>[ap]m)"
+_TIME_24 = r"(?P<h>\d{1,2})[:.](?P<m>\d{2})(?::(?P<s>\d{2}))?"
+_TRAILING_TIME = rf"(?P<date>.+?)(?:\s?,\s?|\s+at\s+|\s+)(?P<time>{_TIME})"
+_LEADING_TIME = rf"(?P<time>{_TIME})(?:\s?,\s?|\s+on\s+|\s+)(?P<date>.+)"
+_ISO_T = r"(?P<date>\d{4}-\d{1,2}-\d{1,2})t(?P<time>.+)"
+_ISO_START = r"\d{4}-"
+_ISO_PAD = r"(\d{4})-(\d{1,2})-(\d{1,2})(?=$|[T ])"
+_ISO_DATE = r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
+_NUMERIC_DATE = r"(?P<d>\d{1,2})(?P<sep>[/.-])(?P<m>\d{1,2})(?:(?P=sep)(?P<y>\d{4}|\d{2}))?"
+_AGO = (
     r"(?:(?P<n>\d{1,15})\s?|(?P<word>"
     + "|".join(_NUMBER_WORDS)
-    + r")\s)(?P<unit>minutes?|mins?|hours?|hrs?|days?|weeks?|wks?)\s+ago",
-    _A,
+    + r")\s)(?P<unit>minutes?|mins?|hours?|hrs?|days?|weeks?|wks?)\s+ago"
 )
-_ZONE_LABEL_RE = re.compile(r"(?:(?<=[0-9m])|\s+)(?P<zone>gmt|bst|bdst|utc)$", _A)
-_AMPM_DOTS_RE = re.compile(r"\b([ap])\.\s?m\b\.?", _A)
-_WEEKDAY_RE = re.compile(r"\b(?:" + "|".join(_WEEKDAY_WORDS) + r")\b,?", _A)
-_RFC3339_RE = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:[Zz]|[+-]\d{2}:\d{2})", _A)
+_ZONE_LABEL = r"(?:(?<=[0-9m])|\s+)(?P<zone>gmt|bst|bdst|utc)$"
+_AMPM_DOTS = r"\b([ap])\.\s?m\b\.?"
+_WEEKDAY = r"\b(?:" + "|".join(_WEEKDAY_WORDS) + r")\b,?"
+_RFC3339 = r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:[Zz]|[+-]\d{2}:\d{2})"
+
+
+@functools.cache
+def _re(pattern: str) -> re.Pattern[str]:
+    """``pattern`` compiled with re.ASCII, once."""
+    return re.compile(pattern, re.ASCII)
+
 
 # Two different defaults for dateutil: a component that comes out the same from both was typed.
 # Both years are leap years so that "29 February" parses; both months have 31 days.
@@ -258,7 +264,7 @@ def from_rfc3339(text: str) -> datetime:
     for anything that is not a full RFC 3339 date-time with an offset or ``Z``; callers reading
     user-supplied files should turn that into the appropriate residentlog error.
     """
-    if not _RFC3339_RE.fullmatch(text):
+    if not _re(_RFC3339).fullmatch(text):
         raise ValueError(f"not an RFC 3339 timestamp: {text!r}")
     return datetime.fromisoformat(text.upper()).astimezone(UTC)
 
@@ -271,7 +277,7 @@ def from_rfc3339(text: str) -> datetime:
 def _interpret(text: str, now_utc: datetime) -> _Reading:
     """Turn the text into a day or an instant, without the future check."""
     shown = _quote(text)
-    s = _AMPM_DOTS_RE.sub(r"\1m", " ".join(text.split()).lower())
+    s = _re(_AMPM_DOTS).sub(r"\1m", " ".join(text.split()).lower())
     if not s:
         raise InputError(f"No date or time was given; say when it happened ({_EXAMPLES})")
     today = now_utc.astimezone(LONDON).date()
@@ -281,13 +287,13 @@ def _interpret(text: str, now_utc: datetime) -> _Reading:
     ago = _ago(s, shown, now_utc, today)
     if ago is not None:
         return ago
-    if _ISO_START_RE.match(s):
+    if _re(_ISO_START).match(s):
         iso = _iso_whole(s, shown)
         if iso is not None:
             return iso
 
     zone: str | None = None
-    label = _ZONE_LABEL_RE.search(s)
+    label = _re(_ZONE_LABEL).search(s)
     if label:
         zone = label["zone"]
         s = s[: label.start()].rstrip(" ,")
@@ -299,7 +305,9 @@ def _interpret(text: str, now_utc: datetime) -> _Reading:
         date_part = "today"
         kind = "time-today"
     else:
-        split = _ISO_T_RE.fullmatch(s) or _TRAILING_TIME_RE.fullmatch(s) or _LEADING_TIME_RE.fullmatch(s)
+        split = (
+            _re(_ISO_T).fullmatch(s) or _re(_TRAILING_TIME).fullmatch(s) or _re(_LEADING_TIME).fullmatch(s)
+        )
         if split:
             date_part = split["date"]
             clock = _parse_time(split["time"], shown)
@@ -328,7 +336,7 @@ def _interpret(text: str, now_utc: datetime) -> _Reading:
 
 def _ago(s: str, shown: str, now_utc: datetime, today: date) -> _Reading | None:
     """``N minutes/hours ago`` (an instant) and ``N days/weeks ago`` (a day)."""
-    m = _AGO_RE.fullmatch(s)
+    m = _re(_AGO).fullmatch(s)
     if m is None:
         return None
     n = int(m["n"]) if m["n"] is not None else _NUMBER_WORDS[m["word"]]
@@ -351,7 +359,7 @@ def _ago(s: str, shown: str, now_utc: datetime, today: date) -> _Reading | None:
 
 def _iso_whole(s: str, shown: str) -> _Reading | None:
     """ISO 8601 via ``fromisoformat``; None if it does not parse (the caller then explains why)."""
-    t = _ISO_PAD_RE.sub(lambda m: f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}", s.upper(), count=1)
+    t = _re(_ISO_PAD).sub(lambda m: f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}", s.upper(), count=1)
     try:
         only_day = date.fromisoformat(t)
     except ValueError:
@@ -380,7 +388,7 @@ def _parse_time(s: str, shown: str) -> tuple[int, int] | None:
         return 12, 0
     if s == "midnight":
         return 0, 0
-    m = _TIME_12_RE.fullmatch(s)
+    m = _re(_TIME_12).fullmatch(s)
     if m:
         hour, minute = int(m["h"]), int(m["m"] or 0)
         if not 1 <= hour <= 12:
@@ -388,7 +396,7 @@ def _parse_time(s: str, shown: str) -> tuple[int, int] | None:
         if minute > 59:
             raise InputError(f"{shown} is not a real time (minutes go from 00 to 59)")
         return hour % 12 + (12 if m["ap"] == "pm" else 0), minute
-    m = _TIME_24_RE.fullmatch(s)
+    m = _re(_TIME_24).fullmatch(s)
     if m:
         hour, minute, second = int(m["h"]), int(m["m"]), int(m["s"] or 0)
         if hour > 23:
@@ -407,15 +415,15 @@ def _parse_date_part(dp: str, shown: str, today: date) -> tuple[date, bool, tupl
         return today - timedelta(days=1), False, None
     if dp == "tomorrow":
         return today + timedelta(days=1), False, None
-    ago = _AGO_RE.fullmatch(dp)
+    ago = _re(_AGO).fullmatch(dp)
     if ago and ago["unit"].startswith(("d", "w")):  # "2 days ago at 14:00"
         m = _ago(dp, shown, datetime.combine(today, time(12), UTC), today)
         assert m is not None and m.day is not None
         return m.day, False, None
 
-    weekdays = {_WEEKDAY_WORDS[w.rstrip(",")] for w in _WEEKDAY_RE.findall(dp)}
+    weekdays = {_WEEKDAY_WORDS[w.rstrip(",")] for w in _re(_WEEKDAY).findall(dp)}
     if weekdays:
-        dp = " ".join(_WEEKDAY_RE.sub(" ", dp).split()).strip(" ,")
+        dp = " ".join(_re(_WEEKDAY).sub(" ", dp).split()).strip(" ,")
         if not dp:
             name = _WEEKDAY_NAMES[min(weekdays)]
             raise InputError(
@@ -423,14 +431,14 @@ def _parse_date_part(dp: str, shown: str, today: date) -> tuple[date, bool, tupl
             )
 
     clock: tuple[int, int] | None = None
-    m = _NUMERIC_DATE_RE.fullmatch(dp)
-    iso = _ISO_DATE_RE.fullmatch(dp)
+    m = _re(_NUMERIC_DATE).fullmatch(dp)
+    iso = _re(_ISO_DATE).fullmatch(dp)
     if m:
         day, yearless = _numeric_date(m, shown, today)
     elif iso:
         day = _valid_date(int(iso["y"]), int(iso["m"]), int(iso["d"]), shown)
         yearless = False
-    elif _ISO_START_RE.match(dp) or not re.search(r"[a-z0-9]", dp):
+    elif _re(_ISO_START).match(dp) or not re.search(r"[a-z0-9]", dp):
         raise InputError(f"{shown} is not a date or time residentlog understands; {_EXAMPLES}")
     else:
         day, yearless, clock = _worded_date(dp, shown, today)
@@ -509,7 +517,7 @@ def _diagnose_worded(dp: str, shown: str, today: date) -> None:
     months: list[int] = []
     days: list[int] = []
     years: list[int] = []
-    for token in re.findall(r"[a-z]+|\d+", dp, _A):
+    for token in re.findall(r"[a-z]+|\d+", dp, re.ASCII):
         if token in _MONTH_WORDS:
             months.append(_MONTH_WORDS[token])
         elif token.isdigit() and len(token) <= 2:
