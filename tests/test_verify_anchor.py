@@ -216,3 +216,14 @@ def test_cli_verify_says_what_it_read_in_full(anchored: Store, runner: CliRunner
         "entry": 1,
         "problem": "its listed details differ from the hashed record",
     }
+
+
+def test_a_changed_ledger_id_drops_the_anchor(anchored: Store) -> None:
+    raw(anchored).execute("UPDATE meta SET value = ? WHERE key = 'ledger_id'", ("0" * 32,))
+    with Store.open(anchored.root) as reopened:
+        report = verify_store(reopened)
+    assert report.anchor == 0
+    assert (report.findings[0].seq, report.findings[0].problem) == (
+        1,
+        "belongs to another ledger: it was copied in from elsewhere",
+    )

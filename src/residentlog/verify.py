@@ -98,7 +98,7 @@ def verify_store(store: Store, against: Checkpoint | None = None, *, full: bool 
     origin = origin_for(store.ledger_id)
     issued = store.issued_checkpoints()
     if not full:
-        anchor = _anchor(issued, tree, report.size)
+        anchor = _anchor(issued, tree, report.size, origin)
         if anchor is not None:
             report.anchor, report.anchor_issued_at = anchor.size, anchor.issued_at
     _check_records(store, report, walk)
@@ -141,14 +141,14 @@ def _walk(store: Store, report: Report) -> _Walk:
     """Pass 1, over every record: re-hash it, compare with the stored hash, check the order."""
     walk = _Walk()
     leaves, altered = walk.leaves, walk.altered
-    sha256 = hashlib.sha256
+    append, sha256 = leaves.append, hashlib.sha256
     expected = 1
     for seq, data, stored_leaf in store.iter_ledger():
         leaf = sha256(b"\x00" + data).digest()
         if leaf != stored_leaf:
             altered[len(leaves)] = bytes(stored_leaf)
             report.findings.append(Finding(seq, "content changed: its bytes no longer match its stored hash"))
-        leaves.append(leaf)
+        append(leaf)
         if seq != expected:
             gap = f"entry {expected}" if seq == expected + 1 else f"entries {expected}–{seq - 1}"
             report.findings.append(
@@ -200,12 +200,14 @@ def _check_tree(store: Store, walk: _Walk, tree: _Tree, report: Report) -> None:
         return
 
 
-def _anchor(issued: list[IssuedCheckpoint], tree: _Tree, size: int) -> IssuedCheckpoint | None:
-    """The largest checkpoint issued right after a verify pass whose root the ledger still gives."""
+def _anchor(issued: list[IssuedCheckpoint], tree: _Tree, size: int, origin: str) -> IssuedCheckpoint | None:
+    """The largest checkpoint of this ledger (by its origin line, which names the ledger id the
+    records were checked against) issued right after a verify pass whose root the ledger still
+    gives."""
     best = None
     for row in issued:
         if row.verified and 0 < row.size <= size and (best is None or row.size > best.size):
-            if tree.root(row.size) == row.root:
+            if row.text.startswith(origin + "\n") and tree.root(row.size) == row.root:
                 best = row
     return best
 
