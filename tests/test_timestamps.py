@@ -253,7 +253,8 @@ def test_verify_timestamps_finds_tampering_in_the_store(runner: CliRunner, stamp
     with Store.open(stamped) as s:
         [row] = stored_timestamps(s)
     copy = stamped / row.file
-    copy.write_bytes(copy.read_bytes()[:-1] + b"\x00")
+    token = copy.read_bytes()
+    copy.write_bytes(token[:-1] + bytes([token[-1] ^ 1]))  # always differs
     with Store.open(stamped) as s:
         [problem] = verify_timestamps(s)
     assert "file copy" in problem and "differs" in problem
