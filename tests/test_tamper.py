@@ -311,3 +311,13 @@ def test_tampered_proof_tree(tree_store: Store, sql: str, problem: str) -> None:
         0,
         f"the stored proof tree {problem} {where}; proofs would not verify",
     )
+
+
+def test_append_survives_a_missing_tree_node_and_verify_names_it(tree_store: Store) -> None:
+    raw(tree_store).execute("DELETE FROM tree")
+    for i in range(126):  # to 256 records: completes (7, 1) and (8, 0), which needs (7, 0)
+        add_entry(tree_store, {"kind": "note", "summary": f"more {i}"}, when_text=None, now=NOW)
+    assert [(h, i) for h, i, _ in tree_store.tree_nodes()] == [(7, 1), (8, 0)]
+    (finding,) = verify_store(tree_store).findings
+    assert finding.problem == "the stored proof tree is missing for entries 1–128; proofs would not verify"
+    assert tree_store.merkle_root(256) == verify_store(tree_store).root  # (8, 0) is right

@@ -327,7 +327,7 @@ class Store:
                 )
                 conn.executemany(
                     "INSERT INTO tree (height, idx, hash) VALUES (?, ?, ?)",
-                    merkle.new_subtrees(tip.seq + 1, TREE_HEIGHT, self._node, self._leaf_range),
+                    merkle.new_subtrees(tip.seq + 1, TREE_HEIGHT, self._subtree, self._leaf_range),
                 )
                 conn.execute("COMMIT")
             except BaseException:
@@ -380,6 +380,11 @@ class Store:
             "SELECT hash FROM tree WHERE height = ? AND idx = ?", (height, idx)
         ).fetchone()
         return None if row is None else bytes(row[0])
+
+    def _subtree(self, height: int, idx: int) -> bytes:
+        """Node (height, idx), recomputed from the leaf hashes if ``tree`` lacks it (``verify``
+        reports that; an append is not refused for a damaged index)."""
+        return self._node(height, idx) or self.subtree_root(idx << height, (idx + 1) << height)
 
     def subtree_root(self, lo: int, hi: int) -> bytes:
         """MTH(D[lo:hi]) of the stored leaf hashes, from ``tree`` in O(log n) reads."""

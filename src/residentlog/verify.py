@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
@@ -181,23 +180,32 @@ class _Tree:
 
 def _check_tree(store: Store, walk: _Walk, tree: _Tree, report: Report) -> None:
     """The ``tree`` table must hold exactly the perfect subtrees of the *stored* leaf hashes
-    (an altered record is reported by itself, not again here)."""
+    (an altered record is reported by itself, not again here). The first problem is named."""
     expected: Any = tree.nodes
     if walk.altered:
         stored = list(walk.leaves)
         for position, leaf in walk.altered.items():
             stored[position] = leaf
         expected = merkle.perfect_subtrees(stored, TREE_HEIGHT)
-    for want, got in zip_longest(expected, store.tree_nodes()):
-        if want == got:
-            continue
-        height, idx, _ = want or got
+    held = {(height, idx): digest for height, idx, digest in store.tree_nodes()}
+    problem, where = None, (0, 0)
+    for height, idx, digest in expected:
+        found = held.pop((height, idx), None)
+        if found != digest:
+            problem, where = ("is missing for" if found is None else "differs from"), (height, idx)
+            break
+    else:
+        if held:
+            problem, where = (
+                "has an extra node for",
+                min(held, key=lambda key: ((key[1] + 1) << key[0], key[0])),
+            )
+    if problem:
+        height, idx = where
         first, last = idx * (1 << height) + 1, (idx + 1) * (1 << height)
-        problem = "differs from" if want and got else "is missing for" if want else "has an extra node for"
         report.findings.append(
             Finding(0, f"the stored proof tree {problem} entries {first}–{last}; proofs would not verify")
         )
-        return
 
 
 def _anchor(issued: list[IssuedCheckpoint], tree: _Tree, size: int, origin: str) -> IssuedCheckpoint | None:
