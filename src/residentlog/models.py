@@ -127,15 +127,6 @@ class Reference(_Strict):
     ref: RequiredLine = Field(max_length=120)
 
 
-class Attachment(_Strict):
-    """An attached file as the record commits to it: its digest, size and original name."""
-
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    size: int = Field(ge=0)
-    name: RequiredLine = Field(max_length=255)
-    media_type: str = Field(max_length=127)
-
-
 # -- kind-specific fields -------------------------------------------------------------------
 
 
