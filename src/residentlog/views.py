@@ -112,13 +112,13 @@ def entry_versions(store: Store, num: int) -> list[tuple[int, bytes]]:
     """Every version (ledger seq, canonical bytes) of entry ``num``; NotFound if it isn't one."""
     versions = store.versions(num)
     for seq, data in versions:
-        if _owner(data) != num:
+        if _owner(decode(data)) != num:
             raise _damaged(seq, num)
     if versions:
         return versions
     data = store.record_bytes(num)
     if data is not None:
-        owner = _owner(data)
+        owner = _owner(decode(data))
         if owner == num:  # an entry of its own that the index does not list
             raise _damaged(num, num)
         raise NotFound(f"entry {num} is a correction of entry {owner}; use entry {owner}")
@@ -169,14 +169,13 @@ def export_attachments(store: Store, num: int, out_dir: Path) -> list[Path]:
 
 def _view(num: int, versions: int, data: bytes) -> EntryView:
     record = decode(data)
-    if (record["amends"] or record["seq"]) != num:
+    if _owner(record) != num:
         raise _damaged(record["seq"], num)
     return EntryView(num=num, record=record, versions=versions, hash=leaf_hash(data).hex())
 
 
-def _owner(data: bytes) -> int:
+def _owner(record: dict[str, Any]) -> int:
     """The entry a record belongs to: the one it corrects, else itself."""
-    record = decode(data)
     return record["amends"] or record["seq"]
 
 
