@@ -132,23 +132,16 @@ def write_checkpoint_file(store_root: Path, cp: Checkpoint, note: str) -> Path:
     (harmless), never a file the database does not know.
     """
     from .errors import StoreError
-    from .fsutil import fsync_dir
+    from .fsutil import write_atomically
 
     folder = store_root / CHECKPOINTS_DIR
     path = folder / cp.file_name
     if path.exists():
         return path
-    tmp = folder / f".{cp.file_name}.{os.getpid()}.tmp"
     try:
         folder.mkdir(exist_ok=True)
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            fh.write(note)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        fsync_dir(folder)
+        write_atomically(path, note.encode("utf-8"))
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from None
     return path
 

@@ -1,4 +1,4 @@
-"""Small durable-file helpers: fsync a file or directory, write a JSON file atomically."""
+"""Small durable-file helpers: fsync a file or directory, replace a file atomically."""
 
 from __future__ import annotations
 
@@ -27,38 +27,40 @@ def fsync_dir(path: Path) -> None:
         pass
 
 
-def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    """Write JSON to a temporary file, fsync it, and rename it over ``path``."""
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False, indent=2, sort_keys=True)
-        fh.write("\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+def write_atomically(path: Path, data: bytes) -> None:
+    """Put ``data`` at ``path`` whole or not at all: written to a temporary file beside it,
+    fsynced, renamed over it, and the folder fsynced. Raises OSError (the temporary file
+    removed); callers turn that into their own error."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        raise
     fsync_dir(path.parent)
+
+
+def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    """Write ``data`` as JSON (sorted keys, indented, final newline) with :func:`write_atomically`."""
+    text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    write_atomically(path, text.encode("utf-8"))
 
 
 def write_output(path: Path, data: bytes | str) -> None:
     """Write a file the user asked for (``-o FILE``): whole or not at all.
 
-    The bytes go to a temporary file beside it, fsynced, then renamed over it; on failure the
-    temporary file is removed and an InputError names the file.
+    See :func:`write_atomically`; a failure is an InputError naming the file.
     """
     if path.is_dir():
         raise InputError(f"-o {path}: is a directory; give a file name")
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "wb") as fh:
-            fh.write(raw)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        fsync_dir(path.parent)
+        write_atomically(path, data.encode("utf-8") if isinstance(data, str) else data)
     except OSError as exc:
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -416,17 +416,10 @@ def load_or_create_signer(store_root: Path, name: str) -> tuple[Signer, bool]:
 
 
 def _write_public(store_root: Path, signer: Signer) -> None:
-    from .fsutil import fsync_dir
+    from .fsutil import write_atomically
 
-    folder = keys_dir(store_root)
-    path = folder / PUBLIC_KEY_FILE
-    tmp = folder / f".{PUBLIC_KEY_FILE}.{os.getpid()}.tmp"
+    path = keys_dir(store_root) / PUBLIC_KEY_FILE
     try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(signer.verifier.vkey + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        fsync_dir(folder)
+        write_atomically(path, (signer.verifier.vkey + "\n").encode("utf-8"))
     except OSError as exc:
         raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from None

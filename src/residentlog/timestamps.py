@@ -26,7 +26,6 @@ that need them, so no other command pays for them.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError, ResidentlogError, VerificationFailed
-from .fsutil import fsync_dir
+from .fsutil import write_atomically
 
 if TYPE_CHECKING:
     from .store import Store
@@ -401,13 +400,7 @@ def _write_file(path: Path, data: bytes) -> None:
             return
     except FileNotFoundError:
         pass
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
+    write_atomically(path, data)
 
 
 def verify_timestamps(store: Store) -> list[str]:
