@@ -156,12 +156,9 @@ def verify_report(report: Report) -> None:
                 "(--full reads them again)"
             )
         return
-    first = report.findings[0]
-    where = f"entry {first.seq}: " if first.seq else ""
-    err(f"FAILED: {where}{first.problem}")
+    err(f"FAILED: {report.findings[0]}")
     for finding in report.findings[1:20]:
-        where = f"entry {finding.seq}: " if finding.seq else ""
-        err(f"  also: {where}{finding.problem}")
+        err(f"  also: {finding}")
     if len(report.findings) > 20:
         err(f"  … and {len(report.findings) - 20} more problems (use --json to see all)")
 

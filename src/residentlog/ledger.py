@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import InputError, VerificationFailed
+from .errors import InputError
 from .models import validate_content
 from .objects import check_readable, store_object
 from .record import build_record, decode, encode
@@ -181,12 +181,7 @@ def issue_checkpoint(store: Store, now: datetime | None = None, recipient: str =
 
     recipient = " ".join(recipient.split())
     report = verify_store(store)
-    if not report.ok:
-        first = report.findings[0]
-        where = f"entry {first.seq}: " if first.seq else ""
-        raise VerificationFailed(
-            f"not issuing a checkpoint: the ledger does not verify ({where}{first.problem})"
-        )
+    report.raise_if_failed("not issuing a checkpoint: the ledger does not verify")
     cp = Checkpoint(origin_for(store.ledger_id), report.size, report.root)
     signer, _ = load_or_create_signer(store.root, cp.origin)
     note = sign_note(cp.text(), [signer])

@@ -147,13 +147,9 @@ def export_store(store: Store, dest: Path, *, now: datetime | None = None) -> Ex
     as_zip = dest.name.lower().endswith(".zip")
     _check_export_dest(store, dest, as_zip)
     report = verify_store(store)
-    if not report.ok:
-        first = report.findings[0]
-        where = f"entry {first.seq}: " if first.seq else ""
-        raise VerificationFailed(
-            f"not exporting: the ledger does not verify ({where}{first.problem}); "
-            "run `residentlog verify` for details"
-        )
+    report.raise_if_failed(
+        "not exporting: the ledger does not verify", "; run `residentlog verify` for details"
+    )
     if now is None:
         from .ledger import utc_now
 
@@ -1241,10 +1237,7 @@ def _build(src: _Source, manifest: Manifest, root: Path, limits: Limits) -> dict
         # Finally, the same full check `residentlog verify` does, on the new store itself.
         store.conn.execute("PRAGMA synchronous = FULL")
         report = verify_store(store)
-        if not report.ok:
-            first = report.findings[0]
-            where = f"entry {first.seq}: " if first.seq else ""
-            raise VerificationFailed(f"the imported ledger does not verify ({where}{first.problem})")
+        report.raise_if_failed("the imported ledger does not verify")
         if report.size != manifest.size or report.root != manifest.root:  # pragma: no cover - defensive
             raise VerificationFailed("the imported ledger does not match the manifest")
         if manifest.timestamps:

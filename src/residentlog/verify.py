@@ -33,7 +33,7 @@ from typing import Any
 
 from . import merkle
 from .checkpoint import CHECKPOINTS_DIR, Checkpoint, origin_for, parse_checkpoint, read_checkpoint_files
-from .errors import InputError
+from .errors import InputError, VerificationFailed
 from .objects import hash_object, stored_digests
 from .record import FORMAT_VERSION, RECORD_KEYS, decode, is_canonical
 from .store import TREE_HEIGHT, IssuedCheckpoint, Store
@@ -48,6 +48,9 @@ class Finding:
 
     def as_json(self) -> dict[str, Any]:
         return {"entry": self.seq or None, "problem": self.problem}
+
+    def __str__(self) -> str:
+        return f"entry {self.seq}: {self.problem}" if self.seq else self.problem
 
 
 @dataclass
@@ -66,6 +69,11 @@ class Report:
     @property
     def ok(self) -> bool:
         return not self.findings
+
+    def raise_if_failed(self, refusal: str, advice: str = "") -> None:
+        """VerificationFailed ``"<refusal> (<first finding>)<advice>"`` unless the ledger verifies."""
+        if self.findings:
+            raise VerificationFailed(f"{refusal} ({self.findings[0]}){advice}")
 
     def as_json(self) -> dict[str, Any]:
         import base64
