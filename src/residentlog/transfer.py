@@ -78,7 +78,9 @@ class Limits:
 
 
 @dataclass(frozen=True)
-class ExportResult:
+class _Carried:
+    """The ledger an export or import carried (at ``path``) and how much came with it."""
+
     path: Path
     ledger_id: str
     size: int
@@ -86,8 +88,6 @@ class ExportResult:
     objects: int
     checkpoints: int
     timestamps: int
-    files: int
-    total_bytes: int
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -98,34 +98,24 @@ class ExportResult:
             "objects": self.objects,
             "checkpoints": self.checkpoints,
             "timestamps": self.timestamps,
-            "files": self.files,
-            "bytes": self.total_bytes,
         }
 
 
 @dataclass(frozen=True)
-class ImportResult:
-    path: Path
-    ledger_id: str
-    size: int
-    root: bytes
-    objects: int
-    checkpoints: int
-    timestamps: int
+class ExportResult(_Carried):
+    files: int
+    total_bytes: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {**super().as_json(), "files": self.files, "bytes": self.total_bytes}
+
+
+@dataclass(frozen=True)
+class ImportResult(_Carried):
     exported_at: str
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "path": str(self.path),
-            "ledger_id": self.ledger_id,
-            "size": self.size,
-            "root": base64.b64encode(self.root).decode("ascii"),
-            "objects": self.objects,
-            "checkpoints": self.checkpoints,
-            "timestamps": self.timestamps,
-            "exported_at": self.exported_at,
-            "verified": True,
-        }
+        return {**super().as_json(), "exported_at": self.exported_at, "verified": True}
 
 
 # ============================================================================================
