@@ -31,6 +31,14 @@ def store(isolated_store: Path) -> Iterator[Store]:
 
 
 @pytest.fixture
+def fixed_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
+    """The small ledger with every random part fixed that rendering tests share (support_render)."""
+    from .support_render import make_fixed_store
+
+    return make_fixed_store(tmp_path, monkeypatch)
+
+
+@pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
 

@@ -24,7 +24,7 @@ from residentlog.errors import InputError, ResidentlogError, StoreError
 from residentlog.objects import object_path
 from residentlog.store import Store
 
-from .test_render import NOW, make_fixed_store
+from .conftest import NOW
 
 PHOTO = b"\x89PNG fake"
 LETTER = b"Footage deleted after 30 days.\n"
@@ -32,11 +32,6 @@ EXPECTED_EXHIBITS = {
     "exhibits/E01-door.png": PHOTO,
     "exhibits/E02-refusal-letter.txt": LETTER,
 }
-
-
-@pytest.fixture
-def fixed_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
-    return make_fixed_store(tmp_path, monkeypatch)
 
 
 def _sha(data: bytes) -> str:

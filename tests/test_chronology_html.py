@@ -34,23 +34,16 @@ from residentlog.ledger import add_entry
 from residentlog.store import Store
 from residentlog.views import Filters, list_entries
 
-from .test_render import GOLDEN, NOW, make_fixed_store
+from .conftest import NOW
+from .support_render import GOLDEN, assert_golden
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 
 
-@pytest.fixture
-def fixed_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
-    return make_fixed_store(tmp_path, monkeypatch)
-
-
 def _golden(name: str, text: str) -> None:
-    golden = GOLDEN / name
-    if not golden.exists():  # pragma: no cover - to regenerate, delete the file and run once
-        golden.write_bytes(text.encode("utf-8"))
-    assert text == golden.read_bytes().decode("utf-8")
+    assert_golden(GOLDEN / name, text)
 
 
 # ---------------------------------------------------------------------------------------------

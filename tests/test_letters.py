@@ -44,6 +44,7 @@ from residentlog.store import Store
 from residentlog.views import Filters, list_entries
 
 from .conftest import copy_example
+from .support_render import assert_golden
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).parent / "golden" / "letters"
@@ -303,12 +304,7 @@ def _unsigned(text: str) -> str:
 
 
 def _golden(name: str, text: str) -> None:
-    text = _unsigned(text)
-    path = GOLDEN / name
-    if not path.exists():  # pragma: no cover - to regenerate, delete the file and run once
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8")
+    assert_golden(GOLDEN / name, _unsigned(text))
 
 
 # -- golden letters --------------------------------------------------------------------------------
