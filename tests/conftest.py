@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +13,16 @@ from typer.testing import CliRunner
 from residentlog.store import Store
 
 NOW = datetime(2026, 11, 23, 18, 40, tzinfo=UTC)
+
+
+def raw(store: Store) -> sqlite3.Connection:
+    """A plain connection to the store's database with its guards (the append-only and
+    next-number triggers) dropped, as someone editing the file would."""
+    conn = sqlite3.connect(store.root / "ledger.sqlite", isolation_level=None)
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger' AND name LIKE '%_no_%'"):
+        conn.execute(f"DROP TRIGGER {name}")
+    conn.execute("DROP TRIGGER ledger_next_seq")
+    return conn
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
 import stat
 import subprocess
 import sys
@@ -20,20 +19,12 @@ from residentlog.signing import load_signer, open_note, parse_vkey, public_key
 from residentlog.store import STORE_FORMAT, Store
 from residentlog.verify import verify_store
 
-from .conftest import NOW
+from .conftest import NOW, raw
 
 
 def add(store: Store, n: int = 1) -> None:
     for i in range(n):
         add_entry(store, {"kind": "note", "summary": f"note {i}"}, when_text=None, now=NOW)
-
-
-def raw(store: Store) -> sqlite3.Connection:
-    """A plain connection with the append-only triggers dropped, as someone editing the file would."""
-    conn = sqlite3.connect(store.root / "ledger.sqlite", isolation_level=None)
-    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger' AND name LIKE '%_no_%'"):
-        conn.execute(f"DROP TRIGGER {name}")
-    return conn
 
 
 def backup_db(store: Store, to: Path) -> None:

@@ -13,7 +13,7 @@ from residentlog.ledger import add_entry, amend_entry, issue_checkpoint
 from residentlog.store import Store
 from residentlog.verify import Report, verify_store
 
-from .conftest import NOW
+from .conftest import NOW, raw
 
 
 def build(root: Path, n: int = 5, attach: Path | None = None) -> Store:
@@ -28,15 +28,6 @@ def build(root: Path, n: int = 5, attach: Path | None = None) -> Store:
             now=NOW,
         )
     return store
-
-
-def raw(store: Store) -> sqlite3.Connection:
-    """A plain connection with the append-only guards dropped, as an attacker would."""
-    conn = sqlite3.connect(store.root / "ledger.sqlite", isolation_level=None)
-    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger' AND name LIKE '%_no_%'"):
-        conn.execute(f"DROP TRIGGER {name}")
-    conn.execute("DROP TRIGGER ledger_next_seq")
-    return conn
 
 
 def first(report: Report) -> tuple[int, str]:

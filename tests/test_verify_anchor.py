@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -20,15 +19,7 @@ from residentlog.store import Store
 from residentlog.verify import verify_store
 from residentlog.views import Filters, get_entry, list_entries
 
-from .conftest import NOW
-
-
-def raw(store: Store) -> sqlite3.Connection:
-    """A plain connection with the append-only guards dropped, as someone editing the file would."""
-    conn = sqlite3.connect(store.root / "ledger.sqlite", isolation_level=None)
-    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger' AND name LIKE '%_no_%'"):
-        conn.execute(f"DROP TRIGGER {name}")
-    return conn
+from .conftest import NOW, raw
 
 
 @pytest.fixture
