@@ -35,22 +35,16 @@ def register(app: typer.Typer, run: Callable[[Any], Any], open_store: Callable[[
         json_out: JsonOption = False,
     ) -> None:
         """Write the whole store to a zip file or folder, for a backup or a new computer (no private key)."""
-        from .console import out, print_json
         from .transfer import export_store
 
         with open_store() as store:
             result = export_store(store, dest)
-        if json_out:
-            print_json(result.as_json())
-            return
-        out(f"Exported {result.size} ledger records to {result.path}")
-        out(f"  ledger id:   {result.ledger_id}")
-        out(f"  root:        {result.as_json()['root']}")
-        out(
-            f"  attachments: {result.objects}   checkpoints: {result.checkpoints}   "
-            f"timestamps: {result.timestamps}"
+        _report(
+            result,
+            json_out,
+            f"Exported {result.size} ledger records to {result.path}",
+            "It holds your profile (name, address, landlord): keep it as private as the store itself.",
         )
-        out("It holds your profile (name, address, landlord): keep it as private as the store itself.")
 
     @app.command("import")
     @run
@@ -84,7 +78,6 @@ def register(app: typer.Typer, run: Callable[[Any], Any], open_store: Callable[[
         """Create a NEW store from an export, after checking every entry, attachment and checkpoint."""
         import dataclasses
 
-        from .console import out, print_json
         from .errors import InputError
         from .paths import resolve_store
         from .transfer import Limits, MiB, import_store
@@ -98,17 +91,12 @@ def register(app: typer.Typer, run: Callable[[Any], Any], open_store: Callable[[
                     raise InputError(f"--{name.replace('_', '-')}-mb must be a positive number")
                 limits = dataclasses.replace(limits, **{name: value * MiB})
         result = import_store(source, target, limits=limits)
-        if json_out:
-            print_json(result.as_json())
-            return
-        out(f"Imported {result.size} ledger records into a new store at {result.path}")
-        out(f"  ledger id:   {result.ledger_id}")
-        out(f"  root:        {result.as_json()['root']}")
-        out(
-            f"  attachments: {result.objects}   checkpoints: {result.checkpoints}   "
-            f"timestamps: {result.timestamps}"
+        _report(
+            result,
+            json_out,
+            f"Imported {result.size} ledger records into a new store at {result.path}",
+            "Every entry, attachment, checkpoint and timestamp was checked; the new store verifies.",
         )
-        out("Every entry, attachment, checkpoint and timestamp was checked; the new store verifies.")
 
     @app.command()
     @run
@@ -210,6 +198,23 @@ def register(app: typer.Typer, run: Callable[[Any], Any], open_store: Callable[[
             err(f"Error: {url}: {why}")
         if result.failures:
             raise typer.Exit(max(code for _url, _why, code in result.failures))
+
+
+def _report(result: Any, json_out: bool, headline: str, closing: str) -> None:
+    """What an export or import carried (a ``transfer._Carried``), as JSON or as lines."""
+    from .console import out, print_json
+
+    if json_out:
+        print_json(result.as_json())
+        return
+    out(headline)
+    out(f"  ledger id:   {result.ledger_id}")
+    out(f"  root:        {result.as_json()['root']}")
+    out(
+        f"  attachments: {result.objects}   checkpoints: {result.checkpoints}   "
+        f"timestamps: {result.timestamps}"
+    )
+    out(closing)
 
 
 def _trust_text(trust: str) -> str:
