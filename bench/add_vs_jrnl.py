@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -66,13 +65,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="add-", dir=bl.ENV))
     try:
         template = work / "empty-template"
-        subprocess.run(
-            [str(bl.RL), "init", str(template)],
-            check=True,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            env=bl.base_env(),
-        )
+        bl.residentlog("init", str(template))
         empty = work / "empty"
         print(f"copying the {args.n:,}-entry ledger to {work} (once)...", flush=True)
         big = bl.copy_store(big_src, work / "big")

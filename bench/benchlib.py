@@ -47,6 +47,13 @@ def base_env() -> dict[str, str]:
     return env
 
 
+def residentlog(*args: str) -> None:
+    """Run ``residentlog ARGS`` untimed (setting up a benchmark), quietly; fail if it fails."""
+    subprocess.run(
+        [str(RL), *args], check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, env=base_env()
+    )
+
+
 def jrnl_env() -> dict[str, str]:
     env = base_env()
     env["HOME"] = str(JRNL_HOME)

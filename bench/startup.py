@@ -152,13 +152,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="startup-", dir=bl.ENV))
     try:
         store = work / "store"
-        subprocess.run(
-            [str(bl.RL), "init", str(store)],
-            check=True,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            env=bl.base_env(),
-        )
+        bl.residentlog("init", str(store))
 
         print(f"\n2. python -X importtime residentlog add note x (median of {args.importtime_runs} runs)")
         mods = importtime(store, args.importtime_runs)

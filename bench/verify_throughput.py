@@ -117,12 +117,7 @@ def ensure_verify_store(source: Path, n: int) -> Path:
         print(f"copying the store to {path} and issuing a checkpoint in it (once)...", flush=True)
         building = path.with_name(path.name + ".building")
         bl.copy_store(source, building)
-        subprocess.run(
-            [str(bl.RL), "--store", str(building), "checkpoint"],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            env=bl.base_env(),
-        )
+        bl.residentlog("--store", str(building), "checkpoint")
         building.rename(path)
     return path
 
