@@ -30,11 +30,10 @@ from residentlog.cli_letters import LETTER_TYPE_NAMES, register
 from residentlog.clocks import adopt_pack
 from residentlog.errors import InputError, NotFound
 from residentlog.ledger import add_entry
+from residentlog.letter_markup import md_escape, parse_blocks
 from residentlog.letters import (
     LETTER_TYPES,
     build_letter,
-    md_escape,
-    parse_blocks,
     record_letter,
     render_letter,
     shipped_template_files,
