@@ -19,8 +19,9 @@ from typer.testing import CliRunner
 
 from residentlog import merkle
 from residentlog.errors import InputError, VerificationFailed
+from residentlog.export import export_store
 from residentlog.store import Store
-from residentlog.transfer import Limits, export_store, import_store
+from residentlog.transfer import Limits, import_store
 from residentlog.verify import verify_store
 
 from .support_transfer import patch_claimed_size, read_zip, relist, run, write_zip

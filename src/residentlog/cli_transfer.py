@@ -35,7 +35,7 @@ def register(app: typer.Typer, run: Callable[[Any], Any], open_store: Callable[[
         json_out: JsonOption = False,
     ) -> None:
         """Write the whole store to a zip file or folder, for a backup or a new computer (no private key)."""
-        from .transfer import export_store
+        from .export import export_store
 
         with open_store() as store:
             result = export_store(store, dest)
