@@ -39,6 +39,10 @@ class StoreError(ResidentlogError):
     """The store cannot be opened or written: missing, unwritable, corrupted or foreign."""
 
 
+class MissingDependency(ResidentlogError):
+    """A system library an output format needs is not installed; the message names the package."""
+
+
 class FormatTooNew(StoreError):
     """The store was written by a newer version of residentlog than this one."""
 
