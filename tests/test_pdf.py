@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 import types
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -37,23 +38,23 @@ class _Loader:
     def exec_module(self, module: types.ModuleType) -> None:
         import warnings
 
-        warnings.warn("HarfBuzz-Subset will be required by future versions of WeasyPrint.", DeprecationWarning)
+        warnings.warn("HarfBuzz-Subset will be required.", DeprecationWarning, stacklevel=2)
         if self.fail:
-            raise OSError("cannot load library 'libpango-1.0-0': libpango-1.0-0: cannot open shared object file")
+            raise OSError("cannot load library 'libpango-1.0-0': cannot open shared object file")
 
         class HTML:
             def __init__(self, string: str, base_url: str | None = None) -> None:
                 self.string = string
 
             def write_pdf(self) -> bytes:
-                warnings.warn("a font warning", UserWarning)
+                warnings.warn("a font warning", UserWarning, stacklevel=2)
                 return b"%PDF-fake " + self.string.encode()
 
         module.HTML = HTML  # type: ignore[attr-defined]
 
 
 @pytest.fixture
-def fake_weasyprint(monkeypatch: pytest.MonkeyPatch) -> "callable":
+def fake_weasyprint(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
     def install(*, fail: bool) -> None:
         monkeypatch.delitem(sys.modules, "weasyprint", raising=False)
         monkeypatch.setattr(sys, "meta_path", [_Loader(fail=fail), *sys.meta_path])
@@ -61,12 +62,12 @@ def fake_weasyprint(monkeypatch: pytest.MonkeyPatch) -> "callable":
     return install
 
 
-def test_a_warning_from_weasyprint_is_not_an_error(fake_weasyprint) -> None:  # type: ignore[no-untyped-def]
+def test_a_warning_from_weasyprint_is_not_an_error(fake_weasyprint: Callable[..., None]) -> None:
     fake_weasyprint(fail=False)
     assert pdf.html_to_pdf("<p>x</p>") == b"%PDF-fake <p>x</p>"
 
 
-def test_missing_pango_names_the_packages(fake_weasyprint) -> None:  # type: ignore[no-untyped-def]
+def test_missing_pango_names_the_packages(fake_weasyprint: Callable[..., None]) -> None:
     fake_weasyprint(fail=True)
     with pytest.raises(MissingDependency) as caught:
         pdf.html_to_pdf("<p>x</p>")
@@ -77,7 +78,7 @@ def test_missing_pango_names_the_packages(fake_weasyprint) -> None:  # type: ign
 
 
 def test_cli_pdf_without_pango_exits_2_and_writes_nothing(
-    fake_weasyprint, runner: CliRunner, tmp_path: Path, isolated_store: Path  # type: ignore[no-untyped-def]
+    fake_weasyprint: Callable[..., None], runner: CliRunner, tmp_path: Path, isolated_store: Path
 ) -> None:
     assert runner.invoke(app, ["init", "--name", "Sam", "--landlord", "Example HA"]).exit_code == 0
     assert runner.invoke(app, ["add", "lift", "Lift 2 stuck", "--when", "1 March 2020 10:00"]).exit_code == 0
