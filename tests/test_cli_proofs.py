@@ -171,9 +171,72 @@ def test_check_exit_codes_and_key(built: Built, tmp_path: Path) -> None:
     other = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
     r = check(tmp_path, "--key", other, str(built.disclosure))
     assert r.returncode == 1 and "not the key you gave" in r.stdout
-    # a bare checkpoint alone has no key to check with
+    # a bare checkpoint alone has no key to check with: well-formed, its signature not checked
     r = check(tmp_path, str(built.cp1))
-    assert r.returncode == 1 and "no key to check its signature" in r.stdout
+    assert r.returncode == 0, r.stdout
+    assert r.stdout.startswith(
+        f"OK (format only): {built.cp1} (checkpoint): signature not checked: no key given "
+        "(pass --key or a file that names it)\n"
+    )
+    assert "malformed" not in r.stdout
+    data = json.loads(check(tmp_path, "--json", str(built.cp1)).stdout)
+    assert data["ok"] and data["files"][0]["signature_checked"] is False
+    # with a key that is not this ledger's, it fails
+    r = check(tmp_path, "--key", other, str(built.cp1))
+    assert r.returncode == 1 and "the key you gave (--key PeterNeumann+c74f20a3) is not its key" in r.stdout
+
+
+def test_check_refuses_a_huge_file_before_reading_it(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.txt"
+    with huge.open("wb") as f:  # sparse: 800 MB that take no disk space
+        f.write(b"residentlog-disclosure@v2\n")
+        f.truncate(800_000_000)
+    r = check(tmp_path, str(huge))
+    assert r.returncode == 2
+    assert r.stdout == (
+        f"UNREADABLE: {huge} (file): too large: 800,000,000 bytes, over the 64 MiB limit (not read)\n"
+    )
+    # and checking it used no more memory than a small file does
+    import resource
+
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 400_000  # KiB
+    r = check(tmp_path, "/dev/zero")
+    assert r.returncode == 2 and r.stdout == "UNREADABLE: /dev/zero (file): not a regular file\n"
+
+
+def test_checkpoints_of_different_sizes_with_nothing_linking_them(
+    runner: CliRunner, built: Built, tmp_path: Path
+) -> None:
+    later = tmp_path / "checkpoint-letter-2.txt"
+    assert run(runner, "add", "note", "Note 10").exit_code == 0
+    assert run(runner, "checkpoint", "-o", str(later)).exit_code == 0
+    origin = built.cp1.read_text(encoding="utf-8").split("\n")[0]
+    note = (
+        f"Not shown: that the checkpoint of 10 records of {origin} extends the one of 5 records (no "
+        "consistency proof among these files links them; ask for `residentlog consistency` from the older "
+        "one)"
+    )
+    r = check(tmp_path, str(built.cp1), str(later), str(built.disclosure))
+    assert r.returncode == 0, r.stdout
+    assert note in r.stdout.splitlines()
+    assert "extends the one of 9 records" in r.stdout and "of 9 records of" in r.stdout
+    # a consistency proof 5 -> 9 and a disclosure at 9 link those two; 10 is still apart
+    r = check(tmp_path, str(built.cp1), str(built.consistency), str(built.disclosure))
+    assert r.returncode == 0 and "Not shown" not in r.stdout, r.stdout
+    r = check(tmp_path, str(built.cp1), str(built.consistency), str(later))
+    lines = [line for line in r.stdout.splitlines() if line.startswith("Not shown")]
+    assert lines == [
+        f"Not shown: that the checkpoint of 10 records of {origin} extends the one of {n} records (no "
+        "consistency proof among these files links them; ask for `residentlog consistency` from the older "
+        "one)"
+        for n in (5, 9)
+    ]
+    key = built.disclosure.read_text(encoding="utf-8").split("\n")[1][4:]
+    data = json.loads(check(tmp_path, "--json", "--key", key, str(built.cp1), str(later)).stdout)
+    assert data["ok"] and data["notes"] == [note]
+    # checkpoints whose signatures were not checked are not compared
+    data = json.loads(check(tmp_path, "--json", str(built.cp1), str(later)).stdout)
+    assert data["ok"] and data["notes"] == []
 
 
 def test_prove_against_the_held_checkpoint(runner: CliRunner, built: Built, tmp_path: Path) -> None:

@@ -293,7 +293,18 @@ def test_bare_checkpoint_needs_a_key_and_a_signature(store: Store, tmp_path: Pat
     (tmp_path / "plain.txt").write_text(cp.text(), encoding="utf-8")
     (tmp_path / "d.txt").write_text(make_disclosure(store, [1], held=cp.note).text, encoding="utf-8")
     alone = check_paths([tmp_path / "cp.txt"])[0]
-    assert not alone.ok and "no key to check its signature" in alone.problems[0]
+    assert alone.ok and alone.problems == [] and alone.checkpoints == []
+    assert alone.unchecked == "signature not checked: no key given (pass --key or a file that names it)"
+    assert not alone.as_json()["signature_checked"]
+    assert report_text([alone], [], [])[0] == (
+        f"OK (format only): {tmp_path / 'cp.txt'} (checkpoint): signature not checked: no key given "
+        "(pass --key or a file that names it)"
+    )
+    # a malformed one is still malformed, key or no key
+    broken = (cp.note or "").replace("\n\n", "\n\n\n")
+    (tmp_path / "broken.txt").write_text(broken, encoding="utf-8")
+    bad = check_paths([tmp_path / "broken.txt"])[0]
+    assert not bad.ok and bad.problems[0].startswith("malformed: ")
     keyed = check_paths([tmp_path / "cp.txt"], [parse_vkey(cp.vkey or "")])[0]
     assert keyed.ok and keyed.checkpoints[0].size == 1
     results = check_paths([tmp_path / "cp.txt", tmp_path / "d.txt"])
@@ -409,3 +420,65 @@ def test_crlf_throughout_is_accepted_mixed_is_not(store: Store) -> None:
     text = make_disclosure(store, [1]).text
     assert check_text(text.replace("\n", "\r\n")).ok
     assert not check_text(text.replace("\n", "\r\n", 3)).ok
+
+
+# -- the disclosure says how many records and attachments it holds (v2) -------------------------
+
+
+def test_a_disclosure_cut_at_a_block_boundary_fails(store: Store, photo: Path) -> None:
+    for i in range(3):
+        attach = [photo] if i == 0 else []
+        add_entry(store, {"kind": "note", "summary": f"x{i}"}, when_text=None, attach=attach, now=NOW)
+    text = make_disclosure(store, [1, 2, 3], attachments=True).text
+    lines = text.split("\n")
+    assert lines[0] == "residentlog-disclosure@v2" == DISCLOSURE
+    assert lines[2:5] == ["records 3", "attachments 1", ""]
+    assert check_text(text).ok
+    # cut after the second proof (the file still ends in a newline, every block whole)
+    cut = text[: text.rindex("c2sp.org/tlog-proof@v1", 0, text.index("\nindex 2\n"))]
+    assert cut.endswith("\n\n")
+    result = check_text(cut[:-1])
+    assert not result.ok and result.problems == [
+        "the file says it holds 3 records and 1 attachment, but it holds 2 records and 0 attachments: "
+        "it was cut short, or parts of it were removed"
+    ]
+    # the attachment cut off the end
+    no_attachment = text[: text.index("\nattachment ")]
+    result = check_text(no_attachment)
+    assert not result.ok and "holds 3 records and 0 attachments" in result.problems[0]
+    # the counts are not signed: they catch a file cut short, not a deliberate edit (docs/format.md)
+    edited = cut[:-1].replace("records 3\nattachments 1\n", "records 2\nattachments 0\n", 1)
+    assert check_text(edited).ok
+    for bad in ("records 03", "records  3", "records -1", "record 3"):
+        result = check_text(text.replace("records 3", bad, 1))
+        assert not result.ok and result.problems[0].startswith("malformed: "), bad
+
+
+def test_v1_disclosures_stay_readable(store: Store) -> None:
+    add_entry(store, {"kind": "note", "summary": "x"}, when_text=None, now=NOW)
+    text = make_disclosure(store, [1]).text
+    v1 = text.replace("residentlog-disclosure@v2\n", "residentlog-disclosure@v1\n", 1).replace(
+        "records 1\nattachments 0\n", "", 1
+    )
+    result = check_text(v1)
+    assert result.ok and result.kind == "disclosure"
+    assert (
+        "that the file is complete: it is an older (residentlog-disclosure@v1) disclosure, which does not "
+        "say how many records it holds, so records cut from its end would not be noticed"
+    ) in result.not_proven
+    assert parse_disclosure(v1).declared is None and parse_disclosure(text).declared == (1, 0)
+    # a v1 file with the v2 count lines is malformed, and a v2 file without them
+    assert not check_text(v1.replace("\n\n", "\nrecords 1\nattachments 0\n\n", 1)).ok
+    assert not check_text(text.replace("records 1\nattachments 0\n", "", 1)).ok
+
+
+def test_prove_refuses_a_disclosure_check_would_not_read(
+    store: Store, photo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import residentlog.proofs as proofs
+
+    add_entry(store, {"kind": "note", "summary": "x"}, when_text=None, attach=[photo], now=NOW)
+    size = len(make_disclosure(store, [1], attachments=True).text.encode())
+    monkeypatch.setattr(proofs, "MAX_FILE", size - 1)
+    with pytest.raises(InputError, match=r"over the .* that check reads"):
+        make_disclosure(store, [1], attachments=True)

@@ -143,14 +143,10 @@ def register(app: typer.Typer, run: Callable[..., Any], open_store: Callable[[],
 
 
 def _read(path: Path) -> str:
-    from .errors import InputError
+    """A small file named on the command line (a checkpoint or a key), size-checked first."""
+    from .proofs import read_small_text
 
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {path}: {exc}") from None
+    return str(read_small_text(path))
 
 
 def _key(value: str) -> Any:
@@ -160,6 +156,6 @@ def _key(value: str) -> Any:
 
     text = _read(Path(value)) if value.count("+") < 2 or Path(value).is_file() else value
     try:
-        return parse_vkey(text)
+        return parse_vkey(text.strip())  # typed or saved by a person: surrounding spaces are fine
     except NoteError as exc:
         raise InputError(f"--key: {exc}") from None

@@ -35,10 +35,12 @@ from .signing import SIG_PREFIX, NoteError, Verifier, b64, b64decode_strict, par
 if TYPE_CHECKING:
     from .store import Store
 
-DISCLOSURE = "residentlog-disclosure@v1"
+DISCLOSURE = "residentlog-disclosure@v2"  # what prove writes: v1 plus the records/attachments counts
+DISCLOSURE_V1 = "residentlog-disclosure@v1"  # still read (no counts: a cut at a block boundary is unseen)
 CONSISTENCY = "residentlog-consistency@v1"
 TLOG_PROOF = "c2sp.org/tlog-proof@v1"
-MAX_FILE = 1 << 30  # check refuses files over 1 GiB
+MAX_FILE = 64 << 20  # check refuses files over 64 MiB before reading them (docs/format.md §9.5)
+MAX_SMALL_FILE = 1 << 20  # a checkpoint or key file given to prove, consistency or --key: 1 MiB
 MAX_PATH = 64  # proof hashes: a tree of 2^64 leaves needs at most 64 (consistency: 65)
 
 
@@ -72,14 +74,19 @@ class TlogProof:
 
 @dataclass(frozen=True)
 class Disclosure:
+    """``declared``: the (records, attachments) counts of the header; None for a v1 file."""
+
     vkey: str
     proofs: tuple[TlogProof, ...]
     attachments: tuple[tuple[str, bytes], ...] = ()  # (sha256 hex, file bytes)
+    declared: tuple[int, int] | None = None
 
     def text(self) -> str:
+        """The v2 text (with the counts of what it holds)."""
         sections = [p.text() for p in self.proofs]
         sections += [f"attachment {digest} {b64(data)}\n" for digest, data in self.attachments]
-        return f"{DISCLOSURE}\nkey {self.vkey}\n\n" + "\n".join(sections)
+        counts = f"records {len(self.proofs)}\nattachments {len(self.attachments)}\n"
+        return f"{DISCLOSURE}\nkey {self.vkey}\n{counts}\n" + "\n".join(sections)
 
 
 @dataclass(frozen=True)
@@ -194,9 +201,13 @@ def _key_line(lines: _Lines) -> str:
 
 def parse_disclosure(text: str) -> Disclosure:
     lines = _Lines(text)
-    if lines.take("the header") != DISCLOSURE:
+    header = lines.take("the header")
+    if header not in (DISCLOSURE, DISCLOSURE_V1):
         raise Malformed(f"not a disclosure (the first line is not {DISCLOSURE})")
     vkey = _key_line(lines)
+    declared = None
+    if header == DISCLOSURE:
+        declared = (_count_line(lines, "records"), _count_line(lines, "attachments"))
     proofs: list[TlogProof] = []
     attachments: list[tuple[str, bytes]] = []
     while True:
@@ -220,7 +231,14 @@ def parse_disclosure(text: str) -> Disclosure:
             break
     if not proofs:
         raise Malformed("the disclosure holds no proofs")
-    return Disclosure(vkey, tuple(proofs), tuple(attachments))
+    return Disclosure(vkey, tuple(proofs), tuple(attachments), declared)
+
+
+def _count_line(lines: _Lines, word: str) -> int:
+    line = lines.take(f"'{word} N'")
+    if not line.startswith(word + " "):
+        raise Malformed(f"expected '{word} N' (line {lines.i})")
+    return _number(line[len(word) + 1 :], f"the number of {word}")
 
 
 def parse_consistency(text: str) -> ConsistencyProof:
@@ -402,6 +420,12 @@ def make_disclosure(
                 files[digest] = content
     made.text = Disclosure(cp.vkey or "", tuple(proofs), tuple(files.items())).text()
     made.records = len(proofs)
+    size = len(made.text.encode("utf-8"))
+    if size > MAX_FILE:
+        raise InputError(
+            f"that disclosure would be {size:,} bytes, over the {_mib(MAX_FILE)} that check reads; "
+            "prove fewer entries per file, or leave out --attachments and hand the files over separately"
+        )
     _self_check(made.text)
     return made
 
@@ -453,6 +477,8 @@ class CheckResult:
     checkpoints: list[Checkpoint] = field(default_factory=list)  # verified ones (vkey set)
     entries: list[CheckedEntry] = field(default_factory=list)
     key: str | None = None
+    unchecked: str | None = None  # why the signature was not checked (the file is well-formed)
+    links: list[tuple[Checkpoint, Checkpoint]] = field(default_factory=list)  # (old, new) proven
 
     def fail(self, problem: str) -> CheckResult:
         self.ok = False
@@ -467,6 +493,8 @@ class CheckResult:
             "unreadable": self.unreadable,
             "problems": self.problems,
             "key": self.key,
+            "signature_checked": self.ok and self.unchecked is None,
+            "unchecked": self.unchecked,
             "checkpoints": [
                 {"origin": c.origin, "size": c.size, "root": c.root_b64, "key": c.vkey}
                 for c in self.checkpoints
@@ -492,7 +520,7 @@ class CheckResult:
 
 def _kind(text: str) -> str:
     first = text.split("\n", 1)[0]
-    if first == DISCLOSURE:
+    if first in (DISCLOSURE, DISCLOSURE_V1):
         return "disclosure"
     if first == CONSISTENCY:
         return "consistency"
@@ -511,26 +539,69 @@ def embedded_key(text: str) -> str | None:
     return None
 
 
+class _Unreadable(Exception):
+    """A file that is not read at all: missing, not a regular file, or over the size limit."""
+
+
+def _mib(n: int) -> str:
+    return f"{n >> 20} MiB" if n >= 1 << 20 else f"{n:,} bytes"
+
+
+def read_limited(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes. The size is checked (``stat``,
+    then ``fstat`` of the open file) before anything is read, and no more than ``limit + 1``
+    bytes are ever read, so a huge file or a device costs no memory. _Unreadable otherwise."""
+    import os
+    import stat
+
+    try:
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            raise _Unreadable("not a regular file")
+        if st.st_size > limit:
+            raise _Unreadable(
+                f"too large: {st.st_size:,} bytes, over the {_mib(limit)} limit (not read)"
+            )
+        with path.open("rb") as f:
+            if os.fstat(f.fileno()).st_size > limit:
+                raise _Unreadable(f"too large: over the {_mib(limit)} limit (not read)")
+            data = f.read(limit + 1)
+    except OSError as exc:
+        raise _Unreadable(f"cannot read it ({exc.strerror or exc})") from None
+    if len(data) > limit:
+        raise _Unreadable(f"too large: over the {_mib(limit)} limit")
+    return data
+
+
+def read_small_text(path: Path, what: str = "") -> str:
+    """A small UTF-8 file given on the command line (a checkpoint or key): InputError if it is
+    missing, over :data:`MAX_SMALL_FILE`, or not UTF-8."""
+    if not path.exists():
+        raise InputError(f"{path} does not exist")
+    try:
+        data = read_limited(path, MAX_SMALL_FILE)
+    except _Unreadable as exc:
+        raise InputError(f"{what or path}: {exc}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{what or path}: not UTF-8 text") from None
+
+
 def check_paths(paths: Sequence[Path], pinned: Sequence[Verifier] = ()) -> list[CheckResult]:
     """Check each file; then compare the checkpoints found across them."""
     texts: list[tuple[str, str | None, CheckResult | None]] = []
     for path in paths:
         name = str(path)
         try:
-            if path.stat().st_size > MAX_FILE:
-                texts.append(
-                    (name, None, CheckResult(name, unreadable=True, problems=["the file is too large"]))
-                )
-                continue
-            data = path.read_bytes()
-        except OSError as exc:
-            problem = f"cannot read it ({exc.strerror or exc})"
-            texts.append((name, None, CheckResult(name, unreadable=True, problems=[problem])))
+            data = read_limited(path, MAX_FILE)
+        except _Unreadable as exc:
+            texts.append((name, None, CheckResult(name, unreadable=True, problems=[str(exc)])))
             continue
         try:
             texts.append((name, data.decode("utf-8"), None))
         except UnicodeDecodeError:
-            heads = (DISCLOSURE, CONSISTENCY, TLOG_PROOF, ORIGIN_PREFIX)
+            heads = (DISCLOSURE, DISCLOSURE_V1, CONSISTENCY, TLOG_PROOF, ORIGIN_PREFIX)
             known = any(data.startswith(h.encode()) for h in heads)
             result = CheckResult(name, unreadable=not known)
             texts.append((name, None, result.fail("the file is not valid UTF-8 text")))
@@ -759,7 +830,26 @@ def _check_proofs(
 
 def _check_disclosure(disc: Disclosure, result: CheckResult, pinned: Sequence[Verifier]) -> None:
     key = _file_key(disc.vkey, result, pinned)
+    if disc.declared is not None:
+        records, files = disc.declared
+        held = (len(disc.proofs), len(disc.attachments))
+        if held != disc.declared:
+            result.fail(
+                f"the file says it holds {_n(records, 'record')} and {_n(files, 'attachment')}, but it "
+                f"holds {_n(held[0], 'record')} and {_n(held[1], 'attachment')}: it was cut short, or "
+                "parts of it were removed"
+            )
+            return
     _check_proofs(disc.proofs, disc.attachments, result, [key])
+    if disc.declared is None and not result.problems:
+        result.not_proven.append(
+            f"that the file is complete: it is an older ({DISCLOSURE_V1}) disclosure, which does not say "
+            "how many records it holds, so records cut from its end would not be noticed"
+        )
+
+
+def _n(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _check_consistency(proof: ConsistencyProof, result: CheckResult, pinned: Sequence[Verifier]) -> None:
@@ -782,6 +872,7 @@ def _check_consistency(proof: ConsistencyProof, result: CheckResult, pinned: Seq
         )
         return
     result.checkpoints += [old, new]
+    result.links.append((old, new))
     result.lines.append(f"Old checkpoint: {old.size} records of ledger {old.origin}, root {old.root_b64}")
     result.lines.append(f"New checkpoint: {new.size} records, root {new.root_b64}")
     result.lines.append(f"Both signed by key {key.vkey}")
@@ -811,6 +902,17 @@ def _check_bare_checkpoint(text: str, result: CheckResult, keys: Sequence[Verifi
             "on its own (compare its size and root with a proof's)"
         )
         return
+    if not any(k.name == _origin_line(text) for k in keys):
+        if not pinned:
+            _unchecked_checkpoint(text, result)
+            return
+        _unchecked_checkpoint(text, CheckResult(result.name))  # malformed first, if it is
+        given = ", ".join(f"{k.name}+{k.key_id_hex}" for k in keys)
+        result.fail(
+            f"the checkpoint is of ledger {_origin_line(text)}: "
+            f"the key you gave (--key {given}) is not its key"
+        )
+        return
     cp = _checkpoint_of(text, keys, "the checkpoint")
     result.key = cp.vkey
     result.checkpoints.append(cp)
@@ -822,6 +924,36 @@ def _check_bare_checkpoint(text: str, result: CheckResult, keys: Sequence[Verifi
     result.not_proven.append(
         "anything a record says, or when the checkpoint was made; keep it: later proofs can be "
         "checked against it"
+    )
+
+
+NO_KEY = "signature not checked: no key given (pass --key or a file that names it)"
+
+
+def _origin_line(text: str) -> str:
+    return text.split("\n", 1)[0]
+
+
+def _unchecked_checkpoint(text: str, result: CheckResult) -> None:
+    """A signed checkpoint with no key to check it by: well-formed is all that can be said."""
+    try:
+        note = parse_note(text)
+        cp = parse_checkpoint_strict(note.text)
+    except (NoteError, InputError) as exc:
+        raise Malformed(f"the checkpoint: {exc}") from None
+    if not cp.origin.startswith(ORIGIN_PREFIX):
+        raise Malformed(f"the checkpoint: {cp.origin!r} is not a residentlog ledger")
+    named = ", ".join(sorted({f"{s.name}+{s.key_id:08x}" for s in note.signatures}))
+    result.unchecked = NO_KEY
+    result.lines.append(
+        f"Checkpoint: {cp.size} records of ledger {cp.origin}, root {cp.root_b64}; "
+        f"signature lines by {named}, not checked"
+    )
+    result.proven.append("nothing yet: without the key, anyone could have written this checkpoint")
+    result.not_proven.append(
+        "that the ledger's key holder signed it: check it again with --key and the key the resident "
+        "gave you (e.g. printed on a letter), or together with a disclosure or consistency proof "
+        "that names it"
     )
 
 
@@ -850,7 +982,41 @@ def cross_check(results: Sequence[CheckResult]) -> tuple[list[str], list[str]]:
             notes.append(
                 f"The checkpoint of {size} records (root {b64(root)}) is the same in: {', '.join(files)}"
             )
+    notes += _unlinked(results, by_state, sizes)
     return notes, problems
+
+
+def _unlinked(
+    results: Sequence[CheckResult],
+    by_state: dict[tuple[str, int, bytes], list[str]],
+    sizes: dict[tuple[str, int], list[bytes]],
+) -> list[str]:
+    """Notes for checkpoints of one ledger at different sizes that no consistency proof among
+    the files links (directly or through a chain): nothing shows the larger extends the smaller."""
+    parent = {state: state for state in by_state}
+
+    def find(state: tuple[str, int, bytes]) -> tuple[str, int, bytes]:
+        while parent[state] != state:
+            parent[state] = parent[parent[state]]
+            state = parent[state]
+        return state
+
+    for r in results:
+        for old, new in r.links:
+            a, b = (old.origin, old.size, old.root), (new.origin, new.size, new.root)
+            if a in parent and b in parent:
+                parent[find(a)] = find(b)
+    notes = []
+    states = sorted(s for s in by_state if s[1] > 0 and len(sizes[(s[0], s[1])]) == 1)
+    for i, (origin, small, small_root) in enumerate(states):
+        for other in states[i + 1 :]:
+            if other[0] == origin and other[1] > small and find(other) != find((origin, small, small_root)):
+                notes.append(
+                    f"Not shown: that the checkpoint of {other[1]} records of {origin} extends the one of "
+                    f"{small} records (no consistency proof among these files links them; ask for "
+                    "`residentlog consistency` from the older one)"
+                )
+    return notes
 
 
 def report_text(results: Sequence[CheckResult], notes: Sequence[str], problems: Sequence[str]) -> list[str]:
@@ -864,7 +1030,12 @@ def report_text(results: Sequence[CheckResult], notes: Sequence[str], problems: 
         "unknown": "file",
     }
     for r in results:
-        if r.ok:
+        if r.ok and r.unchecked:
+            out.append(f"OK (format only): {r.name} ({titles[r.kind]}): {r.unchecked}")
+            out += [f"  {line}" for line in r.lines]
+            out += [f"  Proven: {p}." for p in r.proven]
+            out += [f"  Not proven: {p}." for p in r.not_proven]
+        elif r.ok:
             out.append(f"OK: {r.name} ({titles[r.kind]})")
             out += [f"  {line}" for line in r.lines]
             out += [f"  Proven: {p}." for p in r.proven]
