@@ -440,7 +440,16 @@ def test_verify_by_hand_python(built: Built, tmp_path: Path) -> None:
     other = base64.b64encode(merkle.leaf_hash(line.encode())).decode()
     (tmp_path / "bad.txt").write_text(text.replace(line, other), encoding="utf-8")
     r = subprocess.run([sys.executable, "c.py", "bad.txt"], cwd=tmp_path, capture_output=True, text=True)
-    assert "OK" not in r.stdout
+    assert "OK" not in r.stdout and r.returncode == 1
+    # a disclosure cut short after its second record: the by-hand check says so
+    text = built.disclosure.read_text(encoding="utf-8")
+    cut = text[: text.rindex("c2sp.org/tlog-proof@v1", 0, text.index("\nindex 3\n")) - 1]
+    (tmp_path / "cut.txt").write_text(cut, encoding="utf-8")
+    r = subprocess.run([sys.executable, "d.py", "cut.txt"], cwd=tmp_path, capture_output=True, text=True)
+    assert r.returncode == 1 and r.stdout.splitlines()[0] == (
+        "FAIL the file says records 3 but holds 2 (it was cut short)"
+    ), r.stdout + r.stderr
+    assert check(tmp_path, "cut.txt").returncode == 1
 
 
 @pytest.mark.skipif(
@@ -453,7 +462,13 @@ def test_verify_by_hand_shell(built: Built, tmp_path: Path) -> None:
     split, record, signature, attachment = _blocks("sh")
     work = tmp_path / "by-hand"
     work.mkdir()
-    shutil.copy2(built.disclosure, work / "disclosure.txt")
+    # another signature line (a witness's, say) before the ledger's: the recipe must find the right one
+    text = built.disclosure.read_text(encoding="utf-8")
+    ours = next(line for line in text.split("\n") if line.startswith("\u2014 "))
+    name = ours.split(" ")[1]
+    witness = f"\u2014 {name} " + base64.b64encode(bytes(4) + bytes(range(64))).decode()
+    (work / "disclosure.txt").write_text(text.replace(ours, f"{witness}\n{ours}", 1), encoding="utf-8")
+    assert check(work, "disclosure.txt").returncode == 0
     script = "set -e\n" + split + record + signature + attachment
     r = subprocess.run(
         ["sh", "-c", script], cwd=work, capture_output=True, text=True, env={"PATH": os.environ["PATH"]}
