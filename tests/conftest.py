@@ -36,6 +36,16 @@ def isolated_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
+def initialised(isolated_store: Path) -> Path:
+    """The default store made as a resident makes it (``residentlog init``): only init makes one."""
+    from residentlog.cli import app
+
+    result = CliRunner().invoke(app, ["init"])
+    assert result.exit_code == 0, result.output
+    return isolated_store
+
+
+@pytest.fixture
 def store(isolated_store: Path) -> Iterator[Store]:
     with Store.create(isolated_store) as s:
         yield s

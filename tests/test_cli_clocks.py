@@ -377,7 +377,7 @@ def test_a_conflicting_pack_is_refused(runner: CliRunner, example: Example, tmp_
 def test_no_store_is_an_error(runner: CliRunner, tmp_path: Path) -> None:
     for args in (["status"], ["deadlines"], ["case", "list"], ["policy", "list"]):
         message = one_line_error(run(runner, "--store", tmp_path / "none", *args))
-        assert message.startswith("Error: no residentlog store at ")
+        assert message.startswith(f"Error: no store at {tmp_path / 'none'} (run residentlog init ")
 
 
 # -- a small store of our own ---------------------------------------------------------------------

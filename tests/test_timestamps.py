@@ -24,7 +24,8 @@ needs_openssl = pytest.mark.skipif(OPENSSL is None, reason="openssl is needed fo
 
 
 @pytest.fixture
-def issued(runner: CliRunner, isolated_store: Path) -> Path:
+def issued(runner: CliRunner, initialised: Path) -> Path:
+    isolated_store = initialised
     assert run(runner, "add", "lift", "Lift 2 stuck").exit_code == 0
     assert run(runner, "add", "note", "Reported it").exit_code == 0
     assert run(runner, "checkpoint", "--to", "Example Housing").exit_code == 0

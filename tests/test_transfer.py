@@ -83,6 +83,13 @@ def test_round_trip_rebuilds_the_same_ledger(
     r = run(runner, "import", str(dest), "--store", str(new))
     assert r.exit_code == 0, r.output
     assert "Imported 4 ledger records" in r.stdout
+    old_vkey = (populated / "keys" / "ed25519.vkey").read_text().strip()
+    new_vkey = (new / "keys" / "ed25519.vkey").read_text().strip()
+    assert new_vkey != old_vkey
+    assert r.stdout.splitlines()[-2:] == [
+        f"New signing key (a private key never travels in an export): {new_vkey}",
+        f"Checkpoints given out before were signed by the old key: {old_vkey}",
+    ]
 
     assert ledger_rows(new) == ledger_rows(populated)  # byte-identical ledger
     with Store.open(populated) as old_s, Store.open(new) as new_s:
@@ -109,7 +116,8 @@ def test_round_trip_rebuilds_the_same_ledger(
     assert (new / "keys" / "imported" / "ed25519.vkey").read_bytes() == (
         populated / "keys" / "ed25519.vkey"
     ).read_bytes()
-    assert not (new / "keys" / "ed25519.pem").exists()
+    # the new store's private key is its own, made by the import, never the exported store's
+    assert (new / "keys" / "ed25519.pem").read_bytes() != (populated / "keys" / "ed25519.pem").read_bytes()
     assert not list(tmp_path.glob(".*importing"))
 
     # The new store works: verify, add, and a new checkpoint (with its own new key).
@@ -682,3 +690,20 @@ def test_deflate_stream_damage_is_refused(
     r = run(runner, "import", str(archive), "--store", str(target))
     assert r.exit_code in (1, 2) and not target.exists()
     assert zlib  # the damage is detected by zlib or the CRC; either way nothing is written
+
+
+def test_an_import_killed_half_way_is_cleared_by_the_next(
+    runner: CliRunner, populated: Path, tmp_path: Path
+) -> None:
+    import time
+
+    dest = export_zip(runner, tmp_path / "export.zip")
+    left = tmp_path / ".new-store.abc123.importing"
+    (left / "objects").mkdir(parents=True)
+    (left / "profile.json").write_text('{"name": "Sam"}')
+    long_ago = time.time() - 3600
+    os.utime(left, (long_ago, long_ago))
+    r = run(runner, "import", str(dest), "--store", str(tmp_path / "new-store"))
+    assert r.exit_code == 0, r.output
+    assert not left.exists()
+    assert not list(tmp_path.glob(".*importing"))

@@ -120,6 +120,7 @@ def _main(
     ] = None,
 ) -> None:
     _state.store = store
+    os.umask(0o077)  # a store is private: every folder and file residentlog makes is the user's alone
 
 
 # -- entry options shared by add and amend ----------------------------------------------------
@@ -315,7 +316,7 @@ def add(
     **options: Any,
 ) -> None:
     """Record something that happened. Prints the new entry's number and hash."""
-    from .ledger import add_entry, open_or_create
+    from .ledger import add_entry
     from .models import check_kind
 
     check_kind(kind)
@@ -324,13 +325,11 @@ def add(
             raise InputError("give a SUMMARY: one line saying what happened")
         summary, options = _prompt_entry(options)
     content, when_text, attach = _content_from_options(options)
-    root = _store_path()
-    store, created = open_or_create(root)
-    with store:
+    with _open_store() as store:
         added = add_entry(
             store, {"kind": kind, "summary": summary, **content}, when_text=when_text, attach=attach
         )
-    _report_added(added, created and root, json_out, "Recorded")
+    _report_added(added, json_out, "Recorded")
 
 
 @_app.command()
@@ -351,15 +350,13 @@ def amend(
         content["summary"] = summary
     with _open_store() as store:
         added = amend_entry(store, number, reason=reason, changes=content, when_text=when_text, attach=attach)
-    _report_added(added, None, json_out, f"Corrected entry {number}:")
+    _report_added(added, json_out, f"Corrected entry {number}:")
 
 
-def _report_added(added: Any, created: Any, json_out: bool, verb: str) -> None:
-    from .console import err, out, print_json
+def _report_added(added: Any, json_out: bool, verb: str) -> None:
+    from .console import out, print_json
     from .when import format_local
 
-    if created:
-        err(f"Created a new store at {created}")
     if json_out:
         print_json({"number": added.num, "record": added.seq, "hash": added.leaf_hash.hex()})
         return

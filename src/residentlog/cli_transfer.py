@@ -97,6 +97,12 @@ def register(app: typer.Typer, run: Callable[[Any], Any], open_store: Callable[[
             f"Imported {result.size} ledger records into a new store at {result.path}",
             "Every entry, attachment, checkpoint and timestamp was checked; the new store verifies.",
         )
+        if not json_out:
+            from .console import out
+
+            out(f"New signing key (a private key never travels in an export): {result.new_key}")
+            if result.old_key:
+                out(f"Checkpoints given out before were signed by the old key: {result.old_key}")
 
     @app.command()
     @run

@@ -64,3 +64,49 @@ def write_output(path: Path, data: bytes | str) -> None:
         write_atomically(path, data.encode("utf-8") if isinstance(data, str) else data)
     except OSError as exc:
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+#: A temporary file or folder left by a process that was killed is removed by the next run once
+#: it is this old and nobody holds its lock (so a slow writer at work now is never disturbed).
+ORPHAN_AGE = 60.0
+
+
+def hold_lock(fd: int) -> None:
+    """Mark a temporary file or folder (open as ``fd``) as in use by this process, until it closes."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: orphans are then left to their age alone
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX)
+
+
+def remove_orphans(paths: list[Path], now: float | None = None) -> list[Path]:
+    """Remove each temporary path that no live process holds (see :func:`hold_lock`) and that is
+    older than :data:`ORPHAN_AGE`; returns what was removed. Errors leave a path as it is."""
+    import shutil
+    import time
+
+    removed = []
+    now = time.time() if now is None else now
+    for path in paths:
+        try:
+            if now - path.lstat().st_mtime < ORPHAN_AGE or path.is_symlink():
+                continue
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                try:
+                    import fcntl
+
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except ImportError:
+                    pass
+                if path.is_dir():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
+                removed.append(path)
+            finally:
+                os.close(fd)
+        except OSError:
+            continue  # held by a live process, or gone already
+    return removed

@@ -31,18 +31,10 @@ class Added:
     leaf_hash: bytes
     num: int
     when: When
-    created_store: Path | None = None
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def open_or_create(root: Path) -> tuple[Store, bool]:
-    """Open the store at ``root``, creating it if there is none yet (a first ``add``)."""
-    if Store.exists(root):
-        return Store.open(root), False
-    return Store.create(root), True
 
 
 def add_entry(

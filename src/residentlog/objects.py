@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, StoreError
-from .fsutil import fsync_dir
+from .fsutil import fsync_dir, hold_lock, remove_orphans
 
 CHUNK = 1 << 20
+TMP_DIR = "tmp"  # objects/tmp/incoming-*: attachments being copied in
 
 
 def object_path(objects_dir: Path, digest: str) -> Path:
@@ -49,13 +50,15 @@ def store_object(objects_dir: Path, source: Path) -> dict[str, Any]:
     """Copy ``source`` into the object store; returns what a record commits to about it."""
     check_readable(source)
     name = attachment_name(source)
-    tmp_dir = objects_dir / "tmp"
+    tmp_dir = objects_dir / TMP_DIR
     try:
         tmp_dir.mkdir(parents=True, exist_ok=True)
+        remove_orphans(list(tmp_dir.glob("incoming-*")))  # copies cut short by a killed add
         digest = hashlib.sha256()
         size = 0
         fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix="incoming-")
         try:
+            hold_lock(fd)
             with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
                 while chunk := src.read(CHUNK):
                     digest.update(chunk)
@@ -69,7 +72,7 @@ def store_object(objects_dir: Path, source: Path) -> dict[str, Any]:
                 os.unlink(tmp_name)  # already stored: identical content, stored once
             else:
                 final.parent.mkdir(exist_ok=True)
-                os.chmod(tmp_name, 0o444)
+                os.chmod(tmp_name, 0o400)  # read-only, and private like the rest of the store
                 os.replace(tmp_name, final)
                 fsync_dir(final.parent)
                 fsync_dir(objects_dir)

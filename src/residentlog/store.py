@@ -34,7 +34,6 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from . import merkle
 from .errors import FormatTooNew, StoreError, VerificationFailed
@@ -46,6 +45,11 @@ PROFILE = "profile.json"
 STORE_FORMAT = 3
 TREE_HEIGHT = 7  # ``tree`` holds subtrees of 128 records or more: about n/64 rows
 CHECKPOINTS_DIR = "checkpoints"  # <store>/checkpoints/<size>-<first 8 hex of root>.txt: issued notes
+#: What else a store folder holds (a folder with any of these but no ledger file is a damaged
+#: store, not an empty folder): attachments, profile, signing keys, issued checkpoints, packs.
+STORE_PARTS = frozenset(
+    {OBJECTS, PROFILE, "keys", CHECKPOINTS_DIR, "policies", "timestamps", "templates", DB_NAME + "-wal"}
+)
 APPLICATION_ID = 0x52534C47  # "RSLG" in the SQLite header: marks the file as a residentlog store
 
 SCHEMA = """
@@ -210,6 +214,17 @@ class Store:
     def exists(root: Path) -> bool:
         return (root / DB_NAME).is_file()
 
+    @staticmethod
+    def leftovers(root: Path) -> list[str]:
+        """The parts of a store found at ``root`` other than ``ledger.sqlite`` (a store whose
+        ledger file is missing must be restored, never replaced by a new ledger)."""
+        try:
+            return sorted(name for name in os.listdir(root) if name in STORE_PARTS)
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        except OSError as exc:
+            raise StoreError(f"cannot read {root}: {exc.strerror or exc}") from None
+
     @classmethod
     def create(cls, root: Path, *, ledger_id: str | None = None) -> Store:
         """Create a new, empty store at ``root`` (which must not already hold one).
@@ -223,10 +238,17 @@ class Store:
             raise StoreError(f"a store already exists at {root}")
         if root.exists() and not root.is_dir():
             raise StoreError(f"{root} exists and is not a directory")
+        left = cls.leftovers(root)
+        if left:
+            raise StoreError(_lost_ledger(root, left))
+        made = not root.exists()
         try:
-            (root / OBJECTS).mkdir(parents=True, exist_ok=True)
+            root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(root, 0o700)
+            (root / OBJECTS).mkdir(mode=0o700, exist_ok=True)
             tmp = root / (DB_NAME + ".new")
             tmp.unlink(missing_ok=True)
+            tmp.touch(mode=0o600)
             conn = sqlite3.connect(tmp, isolation_level=None)
             try:
                 conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -244,8 +266,11 @@ class Store:
             fsync_path(tmp)
             os.replace(tmp, root / DB_NAME)
             fsync_dir(root)
-        except OSError as exc:
-            raise StoreError(f"cannot create a store at {root}: {exc.strerror or exc}") from None
+        except BaseException as exc:
+            _remove_new_store(root, made)
+            if isinstance(exc, OSError):
+                raise StoreError(f"cannot create a store at {root}: {exc.strerror or exc}") from None
+            raise
         return cls.open(root)
 
     @classmethod
@@ -253,7 +278,11 @@ class Store:
         """Open an existing store, refusing foreign, corrupted or newer-format files."""
         path = root / DB_NAME
         if not path.is_file():
-            raise StoreError(f"no residentlog store at {root} (create one with: residentlog init)")
+            left = cls.leftovers(root)
+            if left:
+                raise StoreError(_lost_ledger(root, left))
+            raise StoreError(f"no store at {root} (run residentlog init {_quoted(root)} to create one)")
+        _make_private(root)
         try:
             conn = sqlite3.connect(path, timeout=30, isolation_level=None)
         except sqlite3.Error as exc:
@@ -408,38 +437,23 @@ class Store:
             yield leaf
 
     def versions(self, num: int) -> list[tuple[int, bytes]]:
-        """Every stored version (seq, canonical bytes) of entry ``num``, oldest first."""
+        """Every stored (seq, canonical bytes) that may be a version of entry ``num``, oldest
+        first: record ``num`` itself and every later record whose bytes open with
+        ``{"amends":<num>,`` (``amends`` is the first key of a canonical record). Read from the
+        hashed bytes, never from the derived index, so an edited index cannot hide a correction;
+        the caller decodes each and checks that it belongs to ``num``."""
+        prefix = b'{"amends":%d,' % num
         rows = self.conn.execute(
-            "SELECT l.seq, l.canonical FROM entries e JOIN ledger l ON l.seq = e.seq "
-            "WHERE e.num = ? ORDER BY e.seq",
-            (num,),
+            "SELECT seq, canonical FROM ledger WHERE seq = ? OR (seq > ? AND substr(canonical, 1, ?) = ?) "
+            "ORDER BY seq",
+            (num, num, len(prefix), prefix),
         )
         return [(seq, bytes(data)) for seq, data in rows]
 
-    def current(self, where: str = "", params: dict[str, Any] | None = None) -> list[tuple[int, int, bytes]]:
-        """(entry number, version count, canonical bytes of its latest version), filtered.
-
-        ``where`` is an SQL condition over the latest version's ``entries`` row, aliased ``e``.
-        """
-        sql = (
-            "WITH cur AS (SELECT num, MAX(seq) AS latest, COUNT(*) AS versions FROM entries GROUP BY num) "
-            "SELECT cur.num, cur.versions, l.canonical FROM cur "
-            "JOIN entries e ON e.seq = cur.latest JOIN ledger l ON l.seq = cur.latest "
-            f"WHERE {where or '1'} ORDER BY e.occurred_at, cur.num"
-        )
-        rows = self.conn.execute(sql, params or {})
-        return [(num, versions, bytes(data)) for num, versions, data in rows]
-
-    def search_nums(self, query: str) -> set[int]:
-        """Entry numbers any version of which matches a full-text query (SQLite FTS5)."""
-        import sqlite_utils
-
-        db = sqlite_utils.Database(self.conn)
-        try:
-            rows = db["entries"].search(query, columns=["num"], quote=True)
-            return {row["num"] for row in rows}
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"search failed: {exc}") from None
+    def records(self) -> Iterator[tuple[int, bytes]]:
+        """Every stored (seq, canonical bytes), in ledger order: what ``list`` and documents read."""
+        for seq, data in self.conn.execute("SELECT seq, canonical FROM ledger ORDER BY seq"):
+            yield seq, bytes(data)
 
     # -- checkpoints ---------------------------------------------------------------------------
 
@@ -616,22 +630,6 @@ class Store:
         ]
         return sorted(found)
 
-    def occurred_range(self) -> tuple[str | None, str | None]:
-        """When the earliest and the latest entry happened, as corrected (from the index)."""
-        latest = "NOT EXISTS (SELECT 1 FROM entries x WHERE x.num = e.num AND x.seq > e.seq)"
-        row = self.conn.execute(
-            f"SELECT (SELECT occurred_at FROM entries e WHERE {latest} ORDER BY occurred_at LIMIT 1), "
-            f"(SELECT occurred_at FROM entries e WHERE {latest} ORDER BY occurred_at DESC LIMIT 1)"
-        ).fetchone()
-        return row[0], row[1]
-
-    def attached_records(self, upto: int) -> list[int]:
-        """Records up to ``upto`` that have attachments, by the index."""
-        rows = self.conn.execute(
-            "SELECT seq FROM entries WHERE attachments > 0 AND seq <= ? ORDER BY seq", (upto,)
-        )
-        return [seq for (seq,) in rows]
-
     def search_index_ok(self) -> bool:
         """FTS5's own integrity check of the search index against the entries table."""
         try:
@@ -639,6 +637,50 @@ class Store:
         except sqlite3.DatabaseError:
             return False
         return True
+
+
+def _quoted(path: Path) -> str:
+    import shlex
+
+    return shlex.quote(str(path))
+
+
+def _lost_ledger(root: Path, left: list[str]) -> str:
+    return (
+        f"the store at {root} has no {DB_NAME} but still holds {', '.join(left)}: its ledger is missing. "
+        f"Restore {DB_NAME} from your backup; nothing was written"
+    )
+
+
+def _make_private(root: Path) -> None:
+    """A store is private (it holds neighbours' details): its folder 0700, its database files
+    0600. Tightens a store made before this rule; never loosens anything."""
+    for path, mode in (
+        (root, 0o700),
+        (root / DB_NAME, 0o600),
+        (root / f"{DB_NAME}-wal", 0o600),
+        (root / f"{DB_NAME}-shm", 0o600),
+    ):
+        try:
+            current = os.stat(path).st_mode & 0o777
+            if current & 0o077:
+                os.chmod(path, current & mode)
+        except OSError:
+            pass  # missing (no -wal yet) or not ours to change: opening goes on
+
+
+def _remove_new_store(root: Path, made: bool) -> None:
+    """Undo a half-made store: what ``create`` made, and nothing that was there before."""
+    import shutil
+
+    for name in (OBJECTS, DB_NAME, DB_NAME + ".new", DB_NAME + ".new-wal", DB_NAME + ".new-shm"):
+        target = root / name
+        if target.is_dir():
+            shutil.rmtree(target, ignore_errors=True)
+        else:
+            target.unlink(missing_ok=True)
+    if made:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def _shorter(size: int, how: str, now: int) -> str:

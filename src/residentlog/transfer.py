@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import glob
 import hashlib
 import json
 import os
@@ -40,7 +41,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from . import merkle
 from .errors import InputError, NotFound, StoreError, VerificationFailed
-from .fsutil import fsync_dir, fsync_path
+from .fsutil import fsync_dir, fsync_path, hold_lock, remove_orphans
 
 if TYPE_CHECKING:
     from .store import Store
@@ -111,9 +112,19 @@ class ExportResult(_Carried):
 @dataclass(frozen=True)
 class ImportResult(_Carried):
     exported_at: str
+    #: the new store's own signing key (made by the import: a private key never travels)
+    new_key: str = ""
+    #: the key that signed the exported checkpoints, kept in ``keys/imported/`` ("" if none)
+    old_key: str = ""
 
     def as_json(self) -> dict[str, Any]:
-        return {**super().as_json(), "exported_at": self.exported_at, "verified": True}
+        return {
+            **super().as_json(),
+            "exported_at": self.exported_at,
+            "verified": True,
+            "new_key": self.new_key,
+            "old_key": self.old_key or None,
+        }
 
 
 # ============================================================================================
@@ -690,11 +701,15 @@ def import_store(source: Path, target: Path, *, limits: Limits | None = None) ->
     src = _open_source(source, limits)
     try:
         manifest = read_manifest(src, limits)
+        # folders of personal data left by an import that was killed half-way
+        remove_orphans(list(target.parent.glob(f".{glob.escape(target.name)}.*.importing")))
         try:
             tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".importing", dir=target.parent))
+            lock = os.open(tmp, os.O_RDONLY)
         except OSError as exc:
             raise StoreError(f"cannot create a store in {target.parent}: {exc.strerror or exc}") from None
         try:
+            hold_lock(lock)
             result = _build(src, manifest, tmp, limits)
             if target.exists():
                 target.rmdir()  # it was empty; rmdir fails (and we stop) if that changed
@@ -708,9 +723,20 @@ def import_store(source: Path, target: Path, *, limits: Limits | None = None) ->
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+        finally:
+            os.close(lock)
     finally:
         src.close()
-    return ImportResult(path=target, exported_at=manifest.created_at, **result)
+    from .signing import PUBLIC_KEY_FILE, load_or_create_signer
+
+    signer, _ = load_or_create_signer(target, f"residentlog/{result['ledger_id']}")
+    try:
+        old_key = (target / IMPORTED_KEYS_DIR / PUBLIC_KEY_FILE).read_text(encoding="utf-8").strip()
+    except OSError:
+        old_key = ""
+    return ImportResult(
+        path=target, exported_at=manifest.created_at, new_key=signer.verifier.vkey, old_key=old_key, **result
+    )
 
 
 def _check_import_target(target: Path) -> None:

@@ -57,8 +57,6 @@ class Finding:
 class Report:
     size: int = 0
     root: bytes = merkle.EMPTY_ROOT
-    first_occurred: str | None = None
-    last_occurred: str | None = None
     checkpoints_checked: int = 0
     #: records 1..anchor were checked in full when the checkpoint of that size was issued
     anchor: int = 0
@@ -83,8 +81,6 @@ class Report:
             "size": self.size,
             "root": base64.b64encode(self.root).decode("ascii"),
             "root_hex": self.root.hex(),
-            "first_occurred": self.first_occurred,
-            "last_occurred": self.last_occurred,
             "checkpoints_checked": self.checkpoints_checked,
             "parsed_from": self.anchor + 1,
             "parsed_before_by_checkpoint_of": self.anchor_issued_at,
@@ -104,8 +100,9 @@ def verify_store(store: Store, against: Checkpoint | None = None, *, full: bool 
 
     origin = origin_for(store.ledger_id)
     issued = store.issued_checkpoints()
+    keys = _StoreKey(store)
     if not full:
-        anchor = _anchor(issued, tree, report.size, origin)
+        anchor = _anchor(issued, tree, report.size, origin, keys)
         if anchor is not None:
             report.anchor, report.anchor_issued_at = anchor.size, anchor.issued_at
     _check_records(store, report, walk)
@@ -116,7 +113,7 @@ def verify_store(store: Store, against: Checkpoint | None = None, *, full: bool 
         if not store.search_index_ok():
             findings.append(Finding(0, "the search index does not match the entries"))
 
-    _check_issued(store, issued, tree, origin, report)
+    _check_issued(store, issued, tree, origin, report, keys)
     if against is not None:
         report.checkpoints_checked += 1
         if against.origin != origin:
@@ -131,7 +128,6 @@ def verify_store(store: Store, against: Checkpoint | None = None, *, full: bool 
 
     findings.extend(Finding(0, problem) for problem in verify_timestamps(store))
     findings.sort(key=lambda f: (f.seq == 0, f.seq))
-    report.first_occurred, report.last_occurred = store.occurred_range()
     return report
 
 
@@ -142,6 +138,9 @@ class _Walk:
 
     leaves: list[bytes] = field(default_factory=list)
     altered: dict[int, bytes] = field(default_factory=dict)
+    #: records whose bytes cite at least one attachment (``"attachments":[{`` can stand in a
+    #: canonical record only as its own top-level field: a quote inside a string is escaped)
+    attached: list[int] = field(default_factory=list)
 
 
 def _walk(store: Store, report: Report) -> _Walk:
@@ -151,6 +150,8 @@ def _walk(store: Store, report: Report) -> _Walk:
     append, sha256 = leaves.append, hashlib.sha256
     expected = 1
     for seq, data, stored_leaf in store.iter_ledger():
+        if b'"attachments":[{' in data:
+            walk.attached.append(seq)
         leaf = sha256(b"\x00" + data).digest()
         if leaf != stored_leaf:
             altered[len(leaves)] = bytes(stored_leaf)
@@ -216,16 +217,32 @@ def _check_tree(store: Store, walk: _Walk, tree: _Tree, report: Report) -> None:
         )
 
 
-def _anchor(issued: list[IssuedCheckpoint], tree: _Tree, size: int, origin: str) -> IssuedCheckpoint | None:
+def _anchor(
+    issued: list[IssuedCheckpoint], tree: _Tree, size: int, origin: str, keys: _StoreKey
+) -> IssuedCheckpoint | None:
     """The largest checkpoint of this ledger (by its origin line, which names the ledger id the
-    records were checked against) issued right after a verify pass whose root the ledger still
-    gives."""
-    best = None
-    for row in issued:
-        if row.verified and 0 < row.size <= size and (best is None or row.size > best.size):
-            if row.text.startswith(origin + "\n") and tree.root(row.size) == row.root:
-                best = row
-    return best
+    records were checked against) issued right after a verify pass, whose root the ledger
+    still gives, *and whose signed note verifies with the store's key*. The ``verified`` column
+    alone is never trusted: anyone who can edit the database can set it, but only the holder of
+    the signing key can sign a root, and the store signs only after a verify pass."""
+    from .signing import NoteError, parse_note
+
+    key = None
+    for row in sorted(issued, key=lambda r: r.size, reverse=True):
+        if not (row.verified and row.note and 0 < row.size <= size and row.text.startswith(origin + "\n")):
+            continue
+        if tree.root(row.size) != row.root:
+            continue
+        key = key or keys.get()
+        if key is None:
+            return None
+        try:
+            note = parse_note(row.note)
+            if note.text == row.text and note.verified_by([key]):
+                return row
+        except NoteError:
+            continue
+    return None
 
 
 def _check_records(store: Store, report: Report, walk: _Walk) -> None:
@@ -235,7 +252,9 @@ def _check_records(store: Store, report: Report, walk: _Walk) -> None:
     anchor = report.anchor
     ledger_id = store.ledger_id
     objects = _Objects(store.objects_dir)
-    for seq in store.attached_records(upto=anchor):
+    for seq in walk.attached:
+        if seq > anchor:
+            break
         for att in decode(store.record_bytes(seq) or b"{}").get("attachments") or ():
             problem = objects.check(att)
             if problem:
@@ -320,20 +339,21 @@ class _Objects:
 
 
 def _check_issued(
-    store: Store, issued: list[IssuedCheckpoint], tree: _Tree, origin: str, report: Report
+    store: Store, issued: list[IssuedCheckpoint], tree: _Tree, origin: str, report: Report, keys: _StoreKey
 ) -> None:
     """Every checkpoint the store issued, from the table and from ``checkpoints/``: its root
     re-derived from the ledger, and its kept signed note checked against the store's key.
     A file that repeats a table row is checked but not counted again."""
     findings = report.findings
-    keys = _StoreKey(store)
+    # one finding per cause: the first checkpoint a truncation or rewrite breaks, and how many more
+    broken: dict[str, list[str]] = {}
     seen: set[tuple[int, str]] = set()
     for row in issued:
         report.checkpoints_checked += 1
         what = f"the checkpoint issued {row.issued_at}"
         problem = _against(tree, row.size, row.root, what)
         if problem:
-            findings.append(Finding(0, problem))
+            broken.setdefault(problem.split(":", 1)[0], []).append(problem)
         if row.note:
             problem = _check_note(row.note, row.text, keys, f"the signed note of {what}")
             if problem:
@@ -359,11 +379,15 @@ def _check_issued(
             report.checkpoints_checked += 1
             problem = _against(tree, size, cp.root, f"the checkpoint in {where}")
             if problem:
-                findings.append(Finding(0, problem))
+                broken.setdefault(problem.split(":", 1)[0], []).append(problem)
         if "\n\n" in text:
             problem = _check_note(text, cp.text(), keys, f"the signed note in {where}")
             if problem:
                 findings.append(Finding(0, problem))
+    for problems in broken.values():
+        more = len(problems) - 1
+        also = f" (and {more} other issued checkpoint{'s' if more > 1 else ''})" if more else ""
+        findings.append(Finding(0, problems[0] + also))
 
 
 class _StoreKey:

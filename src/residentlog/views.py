@@ -1,15 +1,15 @@
 """Reading the ledger as a resident sees it: the corrected view of each entry, and its history.
 
-Everything shown is decoded from the hashed record bytes themselves, never from copies, so
-what ``list`` and ``show`` display is what ``verify`` checks. The index (``entries``) only
-chooses and orders records; each record shown is checked against what the index said of it
-(its entry number, and the kind or case asked for), so an edited index row is refused here
-even where ``verify`` trusts an earlier full check (see ``verify``).
+Everything shown, and everything ``list`` filters and orders by, is decoded from the hashed
+record bytes themselves (what ``verify`` re-hashes every time), never from the derived index
+(``entries``, ``entries_fts``), so an edited index row can neither change what is shown nor
+hide an entry from a filter.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -73,56 +73,105 @@ class Filters:
 
 
 def list_entries(store: Store, filters: Filters, now: datetime) -> list[EntryView]:
-    """The corrected view of every entry matching the filters, oldest event first."""
-    where: list[str] = []
-    params: dict[str, Any] = {}
+    """The corrected view of every entry matching the filters, oldest event first (then by
+    entry number)."""
+    match = _matcher(filters, now)
+    latest: dict[int, tuple[dict[str, Any], bytes]] = {}
+    versions: dict[int, int] = {}
+    for seq, data in store.records():
+        record = decode(data)
+        if record.get("seq") != seq:
+            raise _damaged(seq)
+        num = _owner(record)
+        if num != seq and num not in latest:
+            raise _damaged(seq)  # a correction of an entry that is not in the ledger
+        latest[num] = (record, data)
+        versions[num] = versions.get(num, 0) + 1
+    views = [
+        EntryView(num=num, record=record, versions=versions[num], hash=leaf_hash(data).hex())
+        for num, (record, data) in latest.items()
+        if match(record)
+    ]
+    views.sort(key=lambda view: (view.record["occurred_at"], view.num))
+    return views
+
+
+def _matcher(filters: Filters, now: datetime) -> Callable[[dict[str, Any]], bool]:
+    """A test of one decoded record against the filters (each input checked first)."""
+    tests: list[Callable[[dict[str, Any]], bool]] = []
     if filters.kind:
         from .models import check_kind
 
-        params["kind"] = check_kind(filters.kind)
-        where.append("e.kind = :kind")
+        kind = check_kind(filters.kind)
+        tests.append(lambda r: r["kind"] == kind)
     if filters.case:
-        params["case"] = filters.case
-        where.append("e.case_name = :case")
+        case = filters.case
+        tests.append(lambda r: r["case"] == case)
     if filters.since:
-        params["since"] = to_rfc3339(parse_bound(filters.since, now, end=False))
-        where.append("e.occurred_at >= :since")
+        since = to_rfc3339(parse_bound(filters.since, now, end=False))
+        tests.append(lambda r: r["occurred_at"] >= since)
     if filters.until:
-        params["until"] = to_rfc3339(parse_bound(filters.until, now, end=True))
-        where.append("e.occurred_at < :until")
-    for i, tag in enumerate(filters.tags):
-        params[f"tag{i}"] = tag
-        where.append(f"EXISTS (SELECT 1 FROM json_each(e.tags) WHERE value = :tag{i})")
+        until = to_rfc3339(parse_bound(filters.until, now, end=True))
+        tests.append(lambda r: r["occurred_at"] < until)
+    if filters.tags:
+        wanted = set(filters.tags)
+        tests.append(lambda r: wanted <= set(r["tags"]))
     if filters.search is not None:
-        if not filters.search.strip():
+        terms = _search_terms(filters.search)
+        if not terms:
             raise InputError("--search: give some words to search for")
-        nums = sorted(store.search_nums(filters.search))
-        where.append(f"e.num IN ({','.join(str(n) for n in nums) or 'NULL'})")
-    rows = store.current(" AND ".join(where), params)
-    views = [_view(num, versions, data) for num, versions, data in rows]
-    for view in views:
-        if (filters.kind and view.record["kind"] != filters.kind) or (
-            filters.case and view.record["case"] != filters.case
-        ):
-            raise _damaged(view.record["seq"], view.num)
-    return views
+        tests.append(lambda r: _found(terms, _searchable(r)))
+    return lambda record: all(test(record) for test in tests)
+
+
+def _search_terms(query: str) -> list[tuple[str, ...]]:
+    """``--search`` words (a "quoted phrase" is one term), each with the forms it also matches:
+    ``magnets`` matches ``magnet``, ``reported`` matches ``report``."""
+    import re
+
+    terms = []
+    for phrase, word in re.findall(r'"([^"]*)"|(\S+)', query.casefold()):
+        term = " ".join((phrase or word).split())
+        if not term:
+            continue
+        forms = [term]
+        for suffix in ("ing", "es", "ed", "s"):
+            if term.endswith(suffix) and len(term) - len(suffix) >= 3:
+                forms.append(term[: -len(suffix)])
+                break
+        terms.append(tuple(forms))
+    return terms
+
+
+def _found(terms: list[tuple[str, ...]], text: str) -> bool:
+    text = " ".join(text.split())
+    return all(any(form in text for form in forms) for forms in terms)
+
+
+def _searchable(record: dict[str, Any]) -> str:
+    """The text ``--search`` looks in: summary, details, location, case, tags and references."""
+    parts = [record["summary"], record["details"], record["location"], record["case"]]
+    parts += record["tags"]
+    parts += [f"{ref['by']}:{ref['ref']}" for ref in record["refs"]]
+    return "\n".join(parts).casefold()
 
 
 def entry_versions(store: Store, num: int) -> list[tuple[int, bytes]]:
     """Every version (ledger seq, canonical bytes) of entry ``num``; NotFound if it isn't one."""
-    versions = store.versions(num)
-    for seq, data in versions:
-        if _owner(decode(data)) != num:
-            raise _damaged(seq, num)
-    if versions:
-        return versions
-    data = store.record_bytes(num)
-    if data is not None:
-        owner = _owner(decode(data))
-        if owner == num:  # an entry of its own that the index does not list
-            raise _damaged(num, num)
+    found = store.versions(num)
+    if not found or found[0][0] != num:
+        raise NotFound(f"there is no entry {num}")
+    first = decode(found[0][1])
+    if first.get("seq") != num:
+        raise _damaged(num)
+    owner = _owner(first)
+    if owner != num:
         raise NotFound(f"entry {num} is a correction of entry {owner}; use entry {owner}")
-    raise NotFound(f"there is no entry {num}")
+    for seq, data in found[1:]:
+        record = decode(data)
+        if record.get("seq") != seq or _owner(record) != num:
+            raise _damaged(seq)
+    return found
 
 
 def get_entry(store: Store, num: int) -> EntryView:
@@ -168,10 +217,7 @@ def export_attachments(store: Store, num: int, out_dir: Path) -> list[Path]:
 
 
 def _view(num: int, versions: int, data: bytes) -> EntryView:
-    record = decode(data)
-    if _owner(record) != num:
-        raise _damaged(record["seq"], num)
-    return EntryView(num=num, record=record, versions=versions, hash=leaf_hash(data).hex())
+    return EntryView(num=num, record=decode(data), versions=versions, hash=leaf_hash(data).hex())
 
 
 def _owner(record: dict[str, Any]) -> int:
@@ -179,8 +225,8 @@ def _owner(record: dict[str, Any]) -> int:
     return record["amends"] or record["seq"]
 
 
-def _damaged(seq: int, num: int) -> StoreError:
+def _damaged(seq: int) -> StoreError:
     return StoreError(
-        f"the list index is damaged: it does not describe record {seq} (shown as entry {num}) as the "
-        "record says; run: residentlog verify --full"
+        f"the ledger is damaged: record {seq} is not where its own number says, or corrects an entry "
+        "that is not there; run: residentlog verify"
     )
