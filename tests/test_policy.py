@@ -421,3 +421,14 @@ def test_packs_in_force_one_per_id() -> None:
     assert ids_2019_july == ["example-landlord", "lta-1985-service-charges"]
     ids_2025 = [p.id for p in packs_in_force(shipped, date(2025, 11, 3))]
     assert ids_2025 == sorted(SHIPPED_IDS)
+
+
+def test_shipped_packs_cite_no_internal_folder() -> None:
+    from pathlib import Path
+
+    import residentlog
+
+    packs = Path(residentlog.__file__).parent / "packs"
+    for pack in packs.glob("*.toml"):
+        text = pack.read_text(encoding="utf-8")
+        assert "shared/" not in text and "seed" not in text.lower(), pack.name

@@ -229,3 +229,24 @@ def test_verify_names_a_rewrite_once(checked: Store) -> None:
     rewritten = [p for p in problems if p.startswith("ledger rewritten")]
     assert len(rewritten) == 1, problems
     assert rewritten[0].endswith("(and 2 other issued checkpoints)")
+
+
+# -- §6: smaller defects -------------------------------------------------------------------------
+
+
+def test_a_huge_input_is_cut_in_the_error(runner: CliRunner, initialised: Path) -> None:
+    huge = "a b" * 40_000
+    result = runner.invoke(app, ["add", "note", "x", "--tag", huge])
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("Error: --tags: 'a ba ba b")
+    assert "… [119,788 characters cut] …" in line
+    assert line.endswith("at most 60; e.g. lift-2)")
+    assert len(line) == len("Error: ") + 300 + len("… [119,788 characters cut] …")
+
+
+def test_amend_help_says_the_date_is_kept(runner: CliRunner) -> None:
+    text = " ".join(runner.invoke(app, ["amend", "--help"]).stdout.split())
+    assert "Default: the entry keeps the date it has." in text
+    assert "Default: now" not in text
+    assert "Default: now." in " ".join(runner.invoke(app, ["add", "--help"]).stdout.split())

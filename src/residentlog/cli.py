@@ -202,9 +202,13 @@ _KIND_FIELD_NAMES = [
 ]
 
 
-def _with_options(template: Callable[..., None]) -> Callable[[F], F]:
-    """Give a command every option of ``template``; it receives them in ``**options``."""
-    extra = list(inspect.signature(template, eval_str=True).parameters.values())
+def _with_options(template: Callable[..., None], **replaced: Any) -> Callable[[F], F]:
+    """Give a command every option of ``template``; it receives them in ``**options``.
+    ``replaced`` gives some of them another annotation (e.g. their own help for this command)."""
+    extra = [
+        p.replace(annotation=replaced[p.name]) if p.name in replaced else p
+        for p in inspect.signature(template, eval_str=True).parameters.values()
+    ]
 
     def decorate(fn: F) -> F:
         sig = inspect.signature(fn, eval_str=True)
@@ -332,9 +336,19 @@ def add(
     _report_added(added, json_out, "Recorded")
 
 
+_AMEND_WHEN = Annotated[
+    str | None,
+    typer.Option(
+        "--when",
+        help="The corrected date and time it happened (same forms as add). Default: the entry keeps "
+        "the date it has.",
+    ),
+]
+
+
 @_app.command()
 @_run
-@_with_options(_entry_option_template)
+@_with_options(_entry_option_template, when=_AMEND_WHEN)
 def amend(
     number: Annotated[int, typer.Argument(help="The entry to correct.", show_default=False)],
     reason: Annotated[str, typer.Option("--reason", help="Why it is being corrected.", show_default=False)],

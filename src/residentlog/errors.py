@@ -13,6 +13,20 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+#: The longest error message shown: a message quoting a huge input is cut in the middle, so
+#: its start (what is wrong) and its end (what to do) both stay on the one line.
+MAX_MESSAGE = 300
+
+
+def cut(text: str, limit: int) -> str:
+    """``text`` if it is at most ``limit`` characters, else its start and end around a note of
+    how much was left out."""
+    if len(text) <= limit:
+        return text
+    tail = limit // 4
+    head = limit - tail
+    return f"{text[:head]}… [{len(text) - head - tail:,} characters cut] …{text[-tail:]}"
+
 
 class ResidentlogError(Exception):
     """Base of every error residentlog reports to the user."""
@@ -20,6 +34,7 @@ class ResidentlogError(Exception):
     exit_code: ClassVar[int] = 2
 
     def __init__(self, message: str) -> None:
+        message = cut(message, MAX_MESSAGE)
         super().__init__(message)
         self.message = message
 
