@@ -250,3 +250,24 @@ def test_amend_help_says_the_date_is_kept(runner: CliRunner) -> None:
     assert "Default: the entry keeps the date it has." in text
     assert "Default: now" not in text
     assert "Default: now." in " ".join(runner.invoke(app, ["add", "--help"]).stdout.split())
+
+
+def test_a_draft_letter_leaves_no_trace_in_the_store(runner: CliRunner, initialised: Path) -> None:
+    assert runner.invoke(app, ["profile", "--name", "Sam", "--landlord", "Example HA"]).exit_code == 0
+    assert (
+        runner.invoke(app, ["add", "door", "Front door will not lock", "--case", "front-door"]).exit_code == 0
+    )
+
+    def state() -> tuple[object, ...]:
+        with Store.open(initialised) as s:
+            return (s.size(), s.issued_checkpoints(), sorted((initialised / "checkpoints").glob("*")))
+
+    before = state()
+    result = runner.invoke(app, ["letter", "repair-report", "--no-record"])
+    assert result.exit_code == 0, result.output
+    assert "Not recorded in your log (--no-record)." in result.stderr
+    assert state() == before
+    # the draft still carries a signed checkpoint of the log as it stands
+    with Store.open(initialised) as s:
+        assert f"residentlog/{s.ledger_id}\n1\n" in result.stdout
+    assert "\u2014 residentlog/" in result.stdout

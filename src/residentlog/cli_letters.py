@@ -115,7 +115,7 @@ def register(app: typer.Typer, run: Callable[..., Any], open_store: Callable[[],
             raise InputError(f"{output} already exists; choose another file name (nothing was written)")
         with open_store() as store:
             now = utc_now()
-            made = build_letter(store, kind, case or (), fmt, now)
+            made = build_letter(store, kind, case or (), fmt, now, draft=no_record)
             if output is not None:
                 _write_new(output, made.data)
             added = None

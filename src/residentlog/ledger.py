@@ -154,7 +154,9 @@ def _check_links(store: Store, links: Sequence[int]) -> None:
             raise InputError(f"--link {link}: there is no entry {link} yet")
 
 
-def issue_checkpoint(store: Store, now: datetime | None = None, recipient: str = "") -> Checkpoint:
+def issue_checkpoint(
+    store: Store, now: datetime | None = None, recipient: str = "", *, keep: bool = True
+) -> Checkpoint:
     """Verify the ledger, then issue, sign and keep a checkpoint of it as it stands.
 
     A checkpoint is a commitment handed to others, so it is refused for a ledger that does not
@@ -168,13 +170,18 @@ def issue_checkpoint(store: Store, now: datetime | None = None, recipient: str =
     from dataclasses import replace
 
     from .checkpoint import Checkpoint, origin_for, write_checkpoint_file
-    from .signing import load_or_create_signer, sign_note
+    from .signing import load_or_create_signer, load_signer, sign_note
     from .verify import verify_store
 
     recipient = " ".join(recipient.split())
     report = verify_store(store)
     report.raise_if_failed("not issuing a checkpoint: the ledger does not verify")
     cp = Checkpoint(origin_for(store.ledger_id), report.size, report.root)
+    if not keep:  # a draft's: signed if the store has a key, and no trace left in the store
+        draft_signer = load_signer(store.root, cp.origin)
+        if draft_signer is None:
+            return cp
+        return replace(cp, note=sign_note(cp.text(), [draft_signer]), vkey=draft_signer.verifier.vkey)
     signer, _ = load_or_create_signer(store.root, cp.origin)
     note = sign_note(cp.text(), [signer])
     store.add_checkpoint(

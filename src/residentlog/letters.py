@@ -920,9 +920,15 @@ def _check_profile(profile: Any) -> None:
 
 
 def letter_context(
-    store: Store, type_name: str, cases: Sequence[str] = (), now: datetime | None = None
+    store: Store,
+    type_name: str,
+    cases: Sequence[str] = (),
+    now: datetime | None = None,
+    *,
+    draft: bool = False,
 ) -> dict[str, Any]:
-    """Everything a letter template may use (see the module docs); issues a checkpoint last."""
+    """Everything a letter template may use (see the module docs); issues a checkpoint last (for
+    a ``draft``, signs one but keeps no trace of it in the store)."""
     from .clocks import compute_for_store
     from .ledger import utc_now
     from .profile import load_profile
@@ -1043,10 +1049,15 @@ def letter_context(
         store,
         now,
         f"{profile.landlord if lt.to == 'landlord' else ctx['recipient']['name']} ({lt.name} letter)",
+        keep=not draft,
     )
-    # The signed note when checkpoints are signed (its first three lines are the checkpoint).
-    text = checkpoint.signed_text() if hasattr(checkpoint, "signed_text") else checkpoint.text()
-    ctx["checkpoint"] = {"text": text, "size": checkpoint.size, "root": checkpoint.root_b64}
+    # The signed note (its first three lines are the checkpoint) and the key that checks it.
+    ctx["checkpoint"] = {
+        "text": checkpoint.signed_text(),
+        "vkey": checkpoint.vkey or "",
+        "size": checkpoint.size,
+        "root": checkpoint.root_b64,
+    }
     ctx["packs"] = [
         {"id": p.id, "version": md_escape(p.version), "title": md_escape(p.title)} for p in b.cited.values()
     ]
@@ -1056,15 +1067,11 @@ def letter_context(
     return ctx
 
 
-def _issue_checkpoint(store: Store, now: datetime, recipient: str) -> Any:
-    """Issue a checkpoint, naming whom it is handed to where the store records that."""
-    import inspect
-
+def _issue_checkpoint(store: Store, now: datetime, recipient: str, *, keep: bool) -> Any:
+    """Issue a checkpoint, naming whom it is handed to (``keep=False``: a draft's, not kept)."""
     from .ledger import issue_checkpoint
 
-    if "recipient" in inspect.signature(issue_checkpoint).parameters:
-        return issue_checkpoint(store, now, recipient=_unescape(recipient))
-    return issue_checkpoint(store, now)
+    return issue_checkpoint(store, now, recipient=_unescape(recipient), keep=keep)
 
 
 def _default_issues(
@@ -1292,17 +1299,23 @@ def _template_source(store_root: Path | None, name: str) -> str:
 
 
 def build_letter(
-    store: Store, type_name: str, cases: Sequence[str] = (), fmt: str = "md", now: datetime | None = None
+    store: Store,
+    type_name: str,
+    cases: Sequence[str] = (),
+    fmt: str = "md",
+    now: datetime | None = None,
+    *,
+    draft: bool = False,
 ) -> Letter:
     """Render a letter in ``fmt`` (md, txt, html, pdf, docx). Writes no file and records nothing
-    (beyond the checkpoint it prints)."""
+    beyond the checkpoint it prints, which a ``draft`` does not keep either."""
     from .ledger import utc_now
 
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     now = now or utc_now()
     lt = letter_type(type_name)
-    ctx = letter_context(store, lt.name, cases, now)
+    ctx = letter_context(store, lt.name, cases, now, draft=draft)
     ctx["_today_iso"] = _local(now).date().isoformat()
     name = f"{LETTERS_DIR}/{lt.name}.md.j2"
     source = _template_source(store.root, name)
