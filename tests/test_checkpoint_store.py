@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from residentlog.checkpoint import origin_for, parse_checkpoint
-from residentlog.errors import FormatTooNew, StoreError, VerificationFailed
+from residentlog.errors import FormatTooNew, InputError, StoreError, VerificationFailed
 from residentlog.ledger import add_entry, issue_checkpoint
 from residentlog.signing import load_signer, open_note, parse_vkey, public_key
 from residentlog.store import STORE_FORMAT, Store
@@ -301,3 +301,23 @@ def test_add_imports_neither_cryptography_nor_proofs(tmp_path: Path) -> None:
     r = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_checkpoint_text_is_exactly_three_lines() -> None:
+    from residentlog.checkpoint import parse_checkpoint_strict
+
+    body = "residentlog/" + "ab" * 16 + "\n2\nH9u0VMh2Dv3mC0lC3JD5GQrPElZNEuko8GtWGotE2nY=\n"
+    assert parse_checkpoint_strict(body).size == 2
+    for parse in (parse_checkpoint, parse_checkpoint_strict):
+        with pytest.raises(InputError, match="a fourth line"):
+            parse(body + "extension line\n")
+    # size: decimal, no leading zeros, at most 2^63 - 1
+    assert parse_checkpoint_strict(body.replace("\n2\n", f"\n{2**63 - 1}\n")).size == 2**63 - 1
+    for size in (str(2**63), "02", "+2", "2.0", "9" * 20):
+        with pytest.raises(InputError, match="bad size line"):
+            parse_checkpoint_strict(body.replace("\n2\n", f"\n{size}\n"))
+    # the lenient reader (a file a person hands to prove --checkpoint): BOM, CRLF, spaces
+    lenient = "\ufeff" + body.replace("\n", "  \r\n")
+    assert parse_checkpoint(lenient) == parse_checkpoint_strict(body)
+    with pytest.raises(InputError):
+        parse_checkpoint_strict("\ufeff" + body)

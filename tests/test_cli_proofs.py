@@ -322,7 +322,7 @@ def test_rewritten_ledger_against_an_old_checkpoint(
         leaves = list(s.leaf_hashes())
     old_note = built.cp1.read_text(encoding="utf-8")
     old_size = int(old_note.split("\n")[1])
-    vkey = parse_vkey((isolated_store / "keys" / "ed25519.vkey").read_text()).vkey
+    vkey = parse_vkey((isolated_store / "keys" / "ed25519.vkey").read_text().strip()).vkey
     path = tuple(merkle.consistency_proof(leaves, old_size))
     forged = tmp_path / "forged-consistency.txt"
     forged.write_text(ConsistencyProof(vkey, old_note, old_size, path, new_note).text(), encoding="utf-8")

@@ -25,7 +25,7 @@ from residentlog.proofs import (
     parse_disclosure,
     report_text,
 )
-from residentlog.signing import b64, load_signer, parse_vkey, sign_note
+from residentlog.signing import Signer, b64, load_signer, parse_vkey, sign_note
 from residentlog.store import Store
 
 from .conftest import NOW
@@ -482,3 +482,40 @@ def test_prove_refuses_a_disclosure_check_would_not_read(
     monkeypatch.setattr(proofs, "MAX_FILE", size - 1)
     with pytest.raises(InputError, match=r"over the .* that check reads"):
         make_disclosure(store, [1], attachments=True)
+
+
+def test_what_check_enforces_in_a_disclosure(store: Store) -> None:
+    """docs/format.md §9.3: each of these is refused, not read leniently."""
+    add_entry(store, {"kind": "note", "summary": "x"}, when_text=None, now=NOW)
+    made = make_disclosure(store, [1])
+    text, cp = made.text, made.checkpoint
+    signer = load_signer(store.root, cp.origin)
+    assert signer is not None and check_text(text).ok
+    note = cp.note or ""
+    sig_line = note.split("\n\n", 1)[1]
+    cases = {
+        "a fourth checkpoint line": text.replace(note, sign_note(cp.text() + "more\n", [signer])),
+        "two signature lines by one key": text.replace(note, note + sig_line),
+        "key line, two spaces": text.replace("\nkey ", "\nkey  ", 1),
+        "key line, trailing space": text.replace(f"key {cp.vkey}\n", f"key {cp.vkey} \n", 1),
+        "index over 2^63 - 1": text.replace("\nindex 0\n", f"\nindex {2**63}\n"),
+        "checkpoint size over 2^63 - 1": text.replace(
+            note, sign_note(cp.text().replace(f"\n{cp.size}\n", f"\n{2**63}\n"), [signer])
+        ),
+    }
+    for what, bad in cases.items():
+        assert bad != text, what
+        result = check_text(bad)
+        assert not result.ok and result.problems[0].startswith("malformed: "), (what, result.problems)
+    # a byte-order mark: said plainly
+    result = check_text("\ufeff" + text)
+    assert not result.ok and result.kind == "disclosure" and not result.unreadable
+    assert result.problems == [
+        "the file starts with a byte-order mark (U+FEFF), which residentlog files never hold: it was "
+        "re-saved by another program; ask for the file as it was written"
+    ]
+    # an origin that is not residentlog/<32 hex digits>
+    other = Signer("residentlog/x", bytes(32))
+    odd = sign_note(f"residentlog/x\n1\n{cp.root_b64}\n", [other])
+    result = check_text(odd, pinned=[other.verifier])
+    assert not result.ok and "is not a residentlog ledger" in result.problems[0]

@@ -234,3 +234,22 @@ def test_key_id_is_sha256_of_name_newline_type_key() -> None:
     key = parse_vkey(C2SP_VKEY)
     digest = hashlib.sha256(b"example.com/foo\n\x01" + key.public_key).digest()
     assert digest[:4].hex() == "530d903a"
+
+
+def test_a_vkey_is_exact_no_whitespace_around_it() -> None:
+    assert parse_vkey(C2SP_VKEY).vkey == C2SP_VKEY
+    for loose in (C2SP_VKEY + "\n", " " + C2SP_VKEY, C2SP_VKEY + " ", C2SP_VKEY + "\r\n"):
+        with pytest.raises(NoteError, match="spaces or a line end around it"):
+            parse_vkey(loose)
+
+
+def test_two_signature_lines_by_one_key_are_refused() -> None:
+    signer = Signer("example.com/dup", bytes(range(32)))
+    note = sign_note("hello\n", [signer])
+    line = note.split("\n\n", 1)[1]
+    assert parse_note(note).signatures
+    with pytest.raises(NoteError, match=r"two signature lines by one key \(example.com/dup\+"):
+        parse_note(note + line)
+    # the same name with another key ID is another key: allowed (and ignored if unknown)
+    other = "\u2014 example.com/dup " + base64.b64encode(bytes(4) + bytes(64)).decode() + "\n"
+    assert len(parse_note(note + other).signatures) == 2

@@ -28,6 +28,8 @@ from .errors import InputError
 ORIGIN_PREFIX = "residentlog/"
 CHECKPOINTS_DIR = "checkpoints"
 _SIZE = re.compile(r"^(0|[1-9][0-9]{0,18})$")
+MAX_SIZE = (1 << 63) - 1  # sizes and indexes: decimal, no leading zeros, at most 2^63 - 1
+BOM = "\ufeff"
 _FILE_NAME = re.compile(r"^(0|[1-9][0-9]{0,18})-([0-9a-f]{8})\.txt$")
 
 
@@ -74,31 +76,37 @@ def origin_for(ledger_id: str) -> str:
 
 
 def parse_checkpoint(text: str) -> Checkpoint:
-    """Parse the body of a checkpoint note leniently (CRLF, stray spaces); InputError if malformed."""
-    body = text.replace("\r\n", "\n").split("\n\n", 1)[0]
+    """Parse the body of a checkpoint note leniently (a leading byte-order mark, CRLF, spaces
+    around a line); exactly three lines; InputError if malformed."""
+    body = text.removeprefix(BOM).replace("\r\n", "\n").split("\n\n", 1)[0]
     lines = body.split("\n")
     if lines and lines[-1] == "":
         lines = lines[:-1]
     if len(lines) < 3:
         raise InputError("not a checkpoint: expected three lines (origin, size, root)")
+    if len(lines) > 3:
+        raise InputError("not a checkpoint: a fourth line after origin, size and root")
     return _checkpoint(lines[0].strip(), lines[1].strip(), lines[2].strip(), exact_root=False)
 
 
 def parse_checkpoint_strict(text: str) -> Checkpoint:
-    """Parse a signed note's text exactly: origin, size, root lines (extension lines allowed,
-    as C2SP permits), each ending in a newline, no stray whitespace, canonical base64."""
+    """Parse a signed note's text exactly: origin, size and root lines, each ending in a
+    newline, no stray whitespace, canonical base64, and nothing else (C2SP allows extension
+    lines; residentlog writes none and accepts none, so one checkpoint has one text)."""
     lines = text.split("\n")
     if len(lines) < 4 or lines[-1] != "" or any(not line for line in lines[:-1]):
         raise InputError("not a checkpoint: expected origin, size and root lines")
+    if len(lines) > 4:
+        raise InputError("not a checkpoint: a fourth line after origin, size and root")
     if lines[0] != lines[0].strip():
         raise InputError(f"not a checkpoint: bad origin line {lines[0]!r}")
     return _checkpoint(lines[0], lines[1], lines[2], exact_root=True)
 
 
 def _checkpoint(origin: str, size_text: str, root_text: str, *, exact_root: bool) -> Checkpoint:
-    if not origin or " " in origin or "+" in origin:
+    if not origin or "+" in origin or BOM in origin or any(c.isspace() for c in origin):
         raise InputError(f"not a checkpoint: bad origin line {origin!r}")
-    if not _SIZE.match(size_text):
+    if not _SIZE.match(size_text) or int(size_text) > MAX_SIZE:
         raise InputError(f"not a checkpoint: bad size line {size_text!r}")
     try:
         root = base64.b64decode(root_text, validate=True)

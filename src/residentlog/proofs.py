@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import merkle
-from .checkpoint import ORIGIN_PREFIX, Checkpoint, parse_checkpoint, parse_checkpoint_strict
+from .checkpoint import BOM, MAX_SIZE, ORIGIN_PREFIX, Checkpoint, parse_checkpoint, parse_checkpoint_strict
 from .errors import InputError, ResidentlogError, VerificationFailed
 from .signing import SIG_PREFIX, NoteError, Verifier, b64, b64decode_strict, parse_note, parse_vkey
 
@@ -45,6 +45,7 @@ MAX_PATH = 64  # proof hashes: a tree of 2^64 leaves needs at most 64 (consisten
 
 
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f]")
+_ORIGIN = re.compile(r"^residentlog/[0-9a-f]{32}\Z")
 
 
 class Malformed(Exception):
@@ -138,6 +139,8 @@ class _Lines:
 def _number(text: str, what: str) -> int:
     if not text.isascii() or not text.isdigit() or (text != "0" and text.startswith("0")) or len(text) > 19:
         raise Malformed(f"{what} is not a number without leading zeros: {text!r}")
+    if int(text) > MAX_SIZE:
+        raise Malformed(f"{what} is over 2^63 - 1: {text}")
     return int(text)
 
 
@@ -281,7 +284,7 @@ def held_checkpoint(
 
     from .checkpoint import origin_for
 
-    text = text.replace("\r\n", "\n").rstrip("\n") + "\n"
+    text = text.removeprefix(BOM).replace("\r\n", "\n").rstrip("\n") + "\n"
     cp = parse_checkpoint(text)
     origin = origin_for(store.ledger_id)
     if cp.origin != origin:
@@ -632,6 +635,13 @@ def check_text(
     named in the other files checked alongside (used for bare checkpoints and proofs)."""
     if "\r" in text and text.count("\r") == text.count("\r\n") == text.count("\n"):
         text = text.replace("\r\n", "\n")  # saved with CR LF throughout (e.g. by a mail program)
+    if text.startswith(BOM):  # no residentlog file has one; say so rather than "unknown"
+        result = CheckResult(name, _kind(text[1:]))
+        result.unreadable = result.kind == "unknown"
+        return result.fail(
+            "the file starts with a byte-order mark (U+FEFF), which residentlog files never hold: "
+            "it was re-saved by another program; ask for the file as it was written"
+        )
     kind = _kind(text)
     result = CheckResult(name, kind)
     if kind == "unknown":
@@ -681,8 +691,8 @@ def _checkpoint_of(note_text: str, keys: Sequence[Verifier], what: str) -> Check
         cp = parse_checkpoint_strict(note.text)
     except (NoteError, InputError) as exc:
         raise Malformed(f"{what}: {exc}") from None
-    if not cp.origin.startswith(ORIGIN_PREFIX):
-        raise Malformed(f"{what}: {cp.origin!r} is not a residentlog ledger")
+    if not _ORIGIN.match(cp.origin):
+        raise Malformed(f"{what}: {cp.origin!r} is not a residentlog ledger (residentlog/<32 hex digits>)")
     candidates = [k for k in keys if k.name == cp.origin]
     if not candidates:
         named = ", ".join(sorted({f"{s.name}+{s.key_id:08x}" for s in note.signatures}))
@@ -941,8 +951,10 @@ def _unchecked_checkpoint(text: str, result: CheckResult) -> None:
         cp = parse_checkpoint_strict(note.text)
     except (NoteError, InputError) as exc:
         raise Malformed(f"the checkpoint: {exc}") from None
-    if not cp.origin.startswith(ORIGIN_PREFIX):
-        raise Malformed(f"the checkpoint: {cp.origin!r} is not a residentlog ledger")
+    if not _ORIGIN.match(cp.origin):
+        raise Malformed(
+            f"the checkpoint: {cp.origin!r} is not a residentlog ledger (residentlog/<32 hex digits>)"
+        )
     named = ", ".join(sorted({f"{s.name}+{s.key_id:08x}" for s in note.signatures}))
     result.unchecked = NO_KEY
     result.lines.append(

@@ -151,8 +151,10 @@ class Signer:
 
 
 def parse_vkey(text: str) -> Verifier:
-    """Parse ``<name>+<hex key ID>+base64(0x01 || public key)`` and check its key ID."""
-    text = text.strip()
+    """Parse ``<name>+<hex key ID>+base64(0x01 || public key)`` exactly (no surrounding
+    whitespace: callers reading a person's input strip it first) and check its key ID."""
+    if text != text.strip():
+        raise NoteError("not a verifier key: it has spaces or a line end around it")
     parts = text.split("+", 2)
     if len(parts) != 3:
         raise NoteError("not a verifier key: expected <name>+<key ID>+<key>")
@@ -262,6 +264,11 @@ def parse_note(message: str) -> Note:
     if len(lines) > MAX_SIGNATURES:
         raise NoteError(f"too many signatures (more than {MAX_SIGNATURES})")
     signatures = [parse_signature_line(line) for line in lines]
+    seen: set[tuple[str, int]] = set()
+    for sig in signatures:
+        if (sig.name, sig.key_id) in seen:
+            raise NoteError(f"two signature lines by one key ({sig.name}+{sig.key_id:08x})")
+        seen.add((sig.name, sig.key_id))
     return Note(text, tuple(signatures))
 
 
@@ -330,7 +337,7 @@ def public_key(store_root: Path) -> Verifier | None:
     except (OSError, UnicodeDecodeError) as exc:
         raise StoreError(f"cannot read {path}: {exc}") from None
     try:
-        return parse_vkey(text)
+        return parse_vkey(text.strip())
     except NoteError as exc:
         raise StoreError(f"{path} is damaged ({exc})") from None
 
