@@ -481,3 +481,12 @@ def test_verify_by_hand_shell(built: Built, tmp_path: Path) -> None:
     assert f"\n{keyid}\n" in out
     assert "Signature Verified Successfully" in out
     assert (work / "attachment.bin").read_bytes() == b"\xff\xd8 lift 2, doors open between floors"
+
+
+def test_small_files_named_on_the_command_line_are_size_checked(built: Built, tmp_path: Path) -> None:
+    big = tmp_path / "key.txt"
+    with big.open("wb") as f:
+        f.truncate(2 << 20)
+    r = check(tmp_path, "--key", str(big), str(built.disclosure))
+    assert r.returncode == 2
+    assert f"{big}: too large: 2,097,152 bytes, over the 1 MiB limit (not read)" in r.stderr
