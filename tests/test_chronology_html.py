@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from residentlog import signing
 from residentlog.chart import Series, month_range, nice_step, stacked_bars_svg
 from residentlog.chronology import (
     CSV_COLUMNS,
@@ -40,6 +41,13 @@ from .support_render import GOLDEN, assert_golden
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(autouse=True)
+def fixed_signing_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fixed Ed25519 key, so the signed checkpoint and its verifier key in a golden file are
+    the same on every run (Ed25519 signatures are deterministic)."""
+    monkeypatch.setattr(signing, "generate", lambda name: signing.Signer(name, bytes(range(32))))
 
 
 def _golden(name: str, text: str) -> None:
@@ -198,6 +206,12 @@ def test_json_exact(fixed_store: Store) -> None:
         "issued_at": "2026-11-23T18:40:00+00:00",
         "text": "residentlog/0123456789abcdef0123456789abcdef\n9\n"
         "i16cqlfmuLwOHDI+8zJu8O7iBjLDOcHjYfUNmC8Vd+w=\n",
+        "note": "residentlog/0123456789abcdef0123456789abcdef\n9\n"
+        "i16cqlfmuLwOHDI+8zJu8O7iBjLDOcHjYfUNmC8Vd+w=\n\n"
+        "— residentlog/0123456789abcdef0123456789abcdef rqUBNusQkaeg3jS0cIg/PFYteX2opLWnFwxvxdynuslXbJsSXb0u"
+        "rmP8weVLsbKPjrTEJLvfs8w2wM/zJtFEa26alQg=\n",
+        "vkey": "residentlog/0123456789abcdef0123456789abcdef+aea50136+"
+        "AQOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4",
     }
     assert [e["number"] for e in data["entries"]] == [1, 2, 3, 5, 6, 7, 8, 9]
     lift = data["entries"][2]

@@ -93,19 +93,19 @@ def test_seed_scenario_gives_one_clock_per_report() -> None:
     got = [(c.start_entry, c.stop_entry, c.status, c.margin, c.margin_unit) for c in clocks]
     assert got == [
         (1, 11, ClockStatus.BREACHED, 9052, "hours"),
-        (4, 11, ClockStatus.BREACHED, 8069, "hours"),
-        (5, 11, ClockStatus.BREACHED, 7051, "hours"),
-        (6, 11, ClockStatus.BREACHED, 5885, "hours"),
+        (4, 11, ClockStatus.BREACHED, 8068, "hours"),  # 336 days 4 h 45: whole hours, rounded down
+        (5, 11, ClockStatus.BREACHED, 7050, "hours"),
+        (6, 11, ClockStatus.BREACHED, 5884, "hours"),
         (7, 11, ClockStatus.BREACHED, 4969, "hours"),
         (8, 11, ClockStatus.BREACHED, 3843, "hours"),
-        (9, 11, ClockStatus.BREACHED, 2158, "hours"),
-        (10, 11, ClockStatus.BREACHED, 988, "hours"),
+        (9, 11, ClockStatus.BREACHED, 2157, "hours"),
+        (10, 11, ClockStatus.BREACHED, 987, "hours"),
         (13, 14, ClockStatus.MET, 1, "hours"),
         (15, 16, ClockStatus.BREACHED, 64, "hours"),
         (17, 19, ClockStatus.BREACHED, 2020, "hours"),
         (18, 19, ClockStatus.BREACHED, 509, "hours"),
-        (20, 21, ClockStatus.BREACHED, 4, "hours"),
-        (22, None, ClockStatus.OVERDUE, 1192, "hours"),
+        (20, 21, ClockStatus.BREACHED, 3, "hours"),
+        (22, None, ClockStatus.OVERDUE, 1191, "hours"),
     ]
 
 
@@ -138,7 +138,7 @@ def test_seed_recurrences_each_measured() -> None:
     assert met.exact == timedelta(hours=-1, minutes=-30)
     assert met.elapsed == timedelta(hours=22, minutes=30)
     late = next(c for c in clocks if c.start_entry == 20)
-    assert late.status_text == "breached by 4 hours"
+    assert late.status_text == "breached by 3 hours"  # 3 h 30: never rounded up
     assert late.exact == timedelta(hours=3, minutes=30)
     # One 'fixed' stops every clock open in the case: entries 17 and 18 both stop at 19.
     assert [c.stop_entry for c in clocks if c.start_entry in (17, 18)] == [19, 19]
@@ -147,7 +147,7 @@ def test_seed_recurrences_each_measured() -> None:
     last = clocks[-1]
     assert last.is_open and last.status is ClockStatus.OVERDUE
     assert last.exact == timedelta(days=49, hours=15, minutes=50)
-    assert last.status_text == "overdue by 49 days 16 hours (1192 hours)"
+    assert last.status_text == "overdue by 49 days 15 hours (1191 hours)"
 
 
 def test_seed_case_summary() -> None:
@@ -345,7 +345,7 @@ def test_running_and_overdue_hours_clocks() -> None:
     now = uk("2024-01-06 20:30")
     boiler, lift = compute_clocks(entries, [EXAMPLE], "england", now)
     assert boiler.status is ClockStatus.OVERDUE
-    assert boiler.status_text == "overdue by 4 hours"
+    assert boiler.status_text == "overdue by 3 hours"
     assert boiler.exact == timedelta(hours=3, minutes=30)
     assert lift.status is ClockStatus.RUNNING
     assert lift.status_text == "running, due in 12 hours"
@@ -630,3 +630,14 @@ def test_a_fix_stops_clocks_of_every_priority_in_the_case() -> None:
         ("urgent-repair", 3, "met (4 working days to spare)"),
         ("emergency-repair", 3, "met (15 hours to spare)"),
     ]
+
+
+def test_lateness_is_rounded_down_never_overstated() -> None:
+    """252 days 5 h 05 late reads "252 days 5 hours", not 6; under an hour late says so."""
+    entries = [entry(1, "repair", "reported", "2024-01-05 17:00", "boiler", priority="emergency")]
+    late = uk("2024-01-06 17:00") + timedelta(days=252, hours=5, minutes=5)
+    (boiler,) = compute_clocks(entries, [EXAMPLE], "england", late)
+    assert boiler.status_text == "overdue by 252 days 5 hours (6053 hours)"
+    assert boiler.margin == 6053
+    (boiler,) = compute_clocks(entries, [EXAMPLE], "england", uk("2024-01-06 17:59"))
+    assert boiler.status_text == "overdue by under an hour" and boiler.margin == 0

@@ -30,7 +30,7 @@ from residentlog.cli_letters import LETTER_TYPE_NAMES, register
 from residentlog.clocks import adopt_pack
 from residentlog.errors import InputError, NotFound
 from residentlog.ledger import add_entry
-from residentlog.letter_markup import md_escape, parse_blocks
+from residentlog.letter_markup import blocks_to_text, md_escape, parse_blocks
 from residentlog.letters import (
     LETTER_TYPES,
     build_letter,
@@ -296,8 +296,14 @@ def letters_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[S
         yield s
 
 
+VKEY = re.compile(r"(residentlog/[0-9a-f]{32})\+[0-9a-f]{8}\+[A-Za-z0-9+/]{44}")
+
+
 def _unsigned(text: str) -> str:
-    """The letter without the checkpoint's signature lines (their key is new in every store)."""
+    """The letter without the checkpoint's signature lines, and its verifier key as a placeholder
+    (the key is new in every store)."""
+    assert len(VKEY.findall(text)) == 1, "the letter prints the verifier key once"
+    text = VKEY.sub(r"\1+KEYID+PUBLICKEY", text)
     text = re.sub(r"\n\n(?:— [^\n]*\n)+```", "\n```", text)
     return re.sub(r"\n\n— [^\n]*(?:\n— [^\n]*)*</pre>", "</pre>", text)
 
@@ -319,7 +325,7 @@ def test_letter_markdown_golden(letters_store: Store, kind: str) -> None:
     text = render_letter(letters_store, kind, GOLDEN_CASES[kind], "md", NOW).decode("utf-8")
     _golden(f"{kind}.md", text)
     # Every letter ends with the ledger checkpoint, printed as the checkpoint's own text.
-    assert text.rstrip().endswith("with the command residentlog verify --checkpoint.")
+    assert text.rstrip().endswith("(the key above, and the checkpoint saved in FILE).")
     assert "```\nresidentlog/0123456789abcdef0123456789abcdef\n22\n" in text
     assert ":::" not in text
 
@@ -417,15 +423,26 @@ def test_user_text_is_escaped_in_html_and_inert_in_markdown(letters_store: Store
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; **not bold** &amp; more" in html
     assert "&lt;b&gt;DR-9&lt;/b&gt;" in html
     md = render_letter(letters_store, "repair-report", ("front-door",), "md", NOW).decode("utf-8")
-    assert r"<script>alert('x')</script> \*\*not bold\*\* & more" in md
+    # Markdown: no raw HTML for a Markdown viewer to run; every character still shown as typed.
+    assert "<script>" not in md.replace(r"\<script>", "") and "<b>" not in md.replace(r"\<b>", "")
+    assert r"\<script>alert('x')\</script> \*\*not bold\*\* \& more" in md
+    assert r"\<b>DR-9\</b>" in md
 
 
 def test_md_escape_keeps_user_text_from_adding_structure() -> None:
     nasty = "# not a heading\n- not a list\n1. not numbered\n::: box\n```\n**not bold** \\ `code`"
-    blocks = parse_blocks(md_escape(nasty))
+    blocks = parse_blocks(md_escape(nasty, multiline=True))
     assert [b.kind for b in blocks] == ["para"]
     assert blocks[0].plain() == " ".join(nasty.split("\n"))
     assert all(not bold for line in blocks[0].lines for _, bold in line)
+
+
+def test_md_escape_shows_controls_and_keeps_one_line() -> None:
+    text = md_escape("a\nb\x1b[31m <img src=x onerror=alert(1)> [x](javascript:y) | \u202e")
+    assert text == r"a\\x0ab\\x1b\[31m \<img src=x onerror=alert(1)> \[x\](javascript:y) \| \\u202e"
+    assert blocks_to_text(parse_blocks(text)) == (
+        r"a\x0ab\x1b[31m <img src=x onerror=alert(1)> [x](javascript:y) | \u202e" + "\n"
+    )
 
 
 def test_parse_blocks_reads_the_letter_subset() -> None:
@@ -653,6 +670,22 @@ def test_a_template_in_the_store_overrides_the_shipped_one(letters_store: Store)
     assert "residentlog/0123456789abcdef0123456789abcdef" in text  # the shared base still ends it
     html = render_letter(letters_store, "repair-chaser", (), "html", NOW).decode("utf-8")
     assert html == "<p>Repair chaser, 23 November 2026</p>\n"
+
+
+def test_a_copied_template_with_a_syntax_error_is_named_with_its_line(
+    runner: CliRunner, letters_store: Store, fixed_now: None
+) -> None:
+    root = letters_store.root
+    assert _cli(runner, root, "templates", "copy", "repair-chaser").exit_code == 0
+    copy = root / "templates" / "letters" / "repair-chaser.md.j2"
+    lines = copy.read_text(encoding="utf-8").splitlines()
+    lines[2] = "{% if issues %}unclosed"
+    copy.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    checkpoints = sorted((root / "checkpoints").glob("*.txt"))
+    error = _one_line_error(_cli(runner, root, "letter", "repair-chaser"))
+    assert error.startswith(f"Error: template {copy}, line ")
+    assert "Unexpected end of template" in error, error
+    assert sorted((root / "checkpoints").glob("*.txt")) == checkpoints  # none issued for it
 
 
 def test_shipped_templates_are_all_listed() -> None:

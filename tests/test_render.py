@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from residentlog import signing
 from residentlog.chronology import render_chronology
 from residentlog.errors import NotFound
 from residentlog.render import shipped_templates_dir, template_names
@@ -22,6 +23,13 @@ from .conftest import NOW
 from .support_render import GOLDEN, assert_golden
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def fixed_signing_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fixed Ed25519 key, so the signed checkpoint and its verifier key in a golden file are
+    the same on every run (Ed25519 signatures are deterministic)."""
+    monkeypatch.setattr(signing, "generate", lambda name: signing.Signer(name, bytes(range(32))))
 
 
 def _golden(name: str, text: str) -> None:
@@ -55,7 +63,7 @@ def test_chronology_by_case_golden(fixed_store: Store) -> None:
 
 def test_chronology_filters_and_checkpoint(fixed_store: Store) -> None:
     text = render_chronology(fixed_store, NOW, cases=["lift-2"])
-    assert "Lift 2 <stuck> & [bold]trapped[/bold]" in text
+    assert r"Lift 2 \<stuck> \& \[bold\]trapped\[/bold\]" in text  # Markdown-escaped: shown as typed
     assert "Front door" not in text
     assert "Corrected on Mon 23 Nov 2026 18:40 GMT because: Time was 16:25" in text
     assert "  - when it happened was: Sat 14 Dec 2019 16:20 GMT" in text

@@ -35,6 +35,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from .console import visible
 from .errors import InputError, StoreError
 from .fsutil import fsync_dir
 from .objects import CHUNK, object_path
@@ -141,25 +142,24 @@ def build_bundle(
 
 def exhibits_csv(exhibits: Sequence[Mapping[str, Any]]) -> str:
     """The index of exhibits, one row each (UTF-8 with a BOM, CRLF lines, like the chronology CSV)."""
-    from .chronology import _cell
+    from .chronology import csv_cell
 
     buf = io.StringIO()
     buf.write("\ufeff")
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(EXHIBIT_COLUMNS)
     for x in exhibits:
-        writer.writerow(
-            [
-                x["exhibit"],
-                x["file"],
-                _cell(x["name"]),
-                x["size"],
-                x["sha256"],
-                x["media_type"],
-                "; ".join(str(n) for n in x["entries"]),
-                "; ".join(str(n) for n in x["paragraphs"]),
-            ]
-        )
+        row = [
+            x["exhibit"],
+            x["file"],
+            x["name"],
+            x["size"],
+            x["sha256"],
+            x["media_type"],
+            "; ".join(str(n) for n in x["entries"]),
+            "; ".join(str(n) for n in x["paragraphs"]),
+        ]
+        writer.writerow([csv_cell(v) for v in row])
     return buf.getvalue()
 
 
@@ -167,10 +167,10 @@ def _who(context: Mapping[str, Any]) -> list[str]:
     profile = context["profile"]
     lines = []
     if profile["name"]:
-        lines.append(f"Resident:        {profile['name']}")
+        lines.append(f"Resident:        {visible(profile['name'])}")
     if profile["landlord"]:
-        ref = f" (tenancy reference {profile['tenancy_ref']})" if profile["tenancy_ref"] else ""
-        lines.append(f"Landlord:        {profile['landlord']}{ref}")
+        ref = f" (tenancy reference {visible(profile['tenancy_ref'])})" if profile["tenancy_ref"] else ""
+        lines.append(f"Landlord:        {visible(profile['landlord'])}{ref}")
     lines.append(
         f"Prepared:        {context['generated']}, with residentlog, from the resident's evidence ledger"
     )
@@ -228,7 +228,7 @@ def readme_text(context: Mapping[str, Any], *, pdf: bool = True) -> str:
             paras = ", ".join(str(p) for p in x["paragraphs"])
             word = "paragraph" if len(x["paragraphs"]) == 1 else "paragraphs"
             lines.append(f"  {x['exhibit']}  {x['file']}")
-            lines.append(f"       {x['name']}, {x['size']} bytes, cited in {word} {paras}")
+            lines.append(f"       {visible(x['name'])}, {x['size']} bytes, cited in {word} {paras}")
     return "\n".join(lines) + "\n"
 
 
@@ -268,10 +268,17 @@ def verify_text(context: Mapping[str, Any]) -> str:
         *(
             [
                 "After a blank line comes a signature of those three lines, made with the key kept",
-                "in the resident's residentlog store.",
+                "in the resident's residentlog store. This is the key that checks it (a verifier key",
+                "is public: it can check signatures, never make them):",
+                "",
+                f"  {cp['vkey']}",
+                "",
+                "and this command says whether the signature was made with it:",
+                "",
+                f"  residentlog check --key {cp['vkey']} checkpoint.txt",
                 "",
             ]
-            if cp.get("note")
+            if cp.get("note") and cp.get("vkey")
             else []
         ),
         f"It was issued on {cp['issued']}. Keep a copy. At any later time the resident, or anyone",

@@ -39,6 +39,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from .chart import Month, Series, month_label, month_range, stacked_bars_svg
+from .console import visible
 from .errors import InputError, NotFound
 from .models import KIND_TITLES
 from .record import decode
@@ -185,7 +186,9 @@ def chronology_context(
             "origin": checkpoint.origin,
             "size": checkpoint.size,
             "root": checkpoint.root_b64,
-            "note": getattr(checkpoint, "note", None) or "",  # the signed note, where signing is on
+            "note": checkpoint.note or "",  # the signed note: the three lines and a signature
+            "signed": checkpoint.signed_text(),
+            "vkey": checkpoint.vkey or "",  # the key that checks the signature
             "issued": format_local(now),
             "issued_at": to_rfc3339(now),
         },
@@ -716,14 +719,21 @@ def to_json(context: Mapping[str, Any]) -> str:
             "root": cp["root"],
             "issued_at": cp["issued_at"],
             "text": cp["text"],
+            "note": cp["note"],
+            "vkey": cp["vkey"],
         },
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def _cell(value: Any) -> Any:
-    """A CSV cell; text a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+def csv_cell(value: Any) -> Any:
+    """A CSV cell: control characters shown as ``\\x1b`` notation (newlines and tabs kept, the
+    cell is quoted), and text a spreadsheet would run as a formula (starting with ``=``, ``+``,
+    ``-``, ``@``, tab or carriage return) gets a leading apostrophe. The one CSV escape."""
+    if not isinstance(value, str):
+        return value
+    value = visible(value, multiline=True)
+    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
 
@@ -731,8 +741,9 @@ def _cell(value: Any) -> Any:
 def to_csv(context: Mapping[str, Any]) -> str:
     """One row per entry, corrected values, for spreadsheets (UTF-8 with a BOM, CRLF lines).
 
-    A cell that starts with ``=``, ``+``, ``-`` or ``@`` gets a leading ``'`` so that a spreadsheet
-    shows it as text instead of running it as a formula; the JSON output is exact.
+    A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading
+    ``'`` so that a spreadsheet shows it as text instead of running it as a formula, and control
+    characters are shown as ``\\x1b`` notation (:func:`csv_cell`); the JSON output is exact.
     """
     buf = io.StringIO()
     buf.write("\ufeff")
@@ -762,5 +773,5 @@ def to_csv(context: Mapping[str, Any]) -> str:
             "; ".join(f"{c['at']}: {c['reason']}" for c in e["corrections"]),
             e["hash"],
         ]
-        writer.writerow([_cell(v) for v in row])
+        writer.writerow([csv_cell(v) for v in row])
     return buf.getvalue()

@@ -2,27 +2,63 @@
 
 Rich is imported only by the functions that draw tables, so quick commands such as ``add``
 start without it. Times are shown in Europe/London local time.
+
+This module also holds :func:`visible`, the one place that decides which characters are never
+shown raw, in any output (terminal, Markdown, HTML, PDF, DOCX, CSV): C0 controls, DEL, C1
+controls, the bidi embeddings, overrides and isolates, and in single-line text also newline, tab
+and the line and paragraph separators. Each is shown as ``\\x1b`` / ``\\u202e`` notation, so
+nothing is hidden and nothing can move the cursor, recolour the terminal or forge a line.
+:mod:`residentlog.models` refuses the same characters at input; old records may still hold them.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import TYPE_CHECKING, Any
 
-from .when import format_local, format_local_short, from_rfc3339
+from .when import format_local, from_rfc3339
 
 if TYPE_CHECKING:
     from .verify import Report
     from .views import EntryView
 
 
+_C0_C1 = "\x00-\x08\x0b-\x1f\x7f-\x9f"  # C0 controls but tab and newline, DEL, C1 controls
+_BIDI = "\u202a-\u202e\u2066-\u2069"  # bidi embeddings, overrides and isolates
+_BREAKS = "\t\n\u2028\u2029"  # tab, newline, line and paragraph separators
+#: Refused in any text at input (tab and newline are allowed where text may have several lines).
+CONTROLS = re.compile(f"[{_C0_C1}]")
+#: Refused in single-line text at input; never shown raw in a single-line field.
+HIDDEN_IN_LINE = re.compile(f"[{_C0_C1}{_BIDI}{_BREAKS}]")
+#: Never shown raw in multi-line text (bidi controls, which old records or details may hold, too).
+HIDDEN_IN_TEXT = re.compile(f"[{_C0_C1}{_BIDI}]")
+
+
+def notation(char: str) -> str:
+    """How a hidden character is shown: ``\\x1b``, ``\\x9b``, ``\\u202e``."""
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str, *, multiline: bool = False) -> str:
+    """``text`` with every control (and, in a single line, bidi) character shown as notation."""
+    pattern = HIDDEN_IN_TEXT if multiline else HIDDEN_IN_LINE
+    return pattern.sub(lambda m: notation(m.group()), text)
+
+
+def a_or_an(word: str) -> str:
+    """The indefinite article before ``word``: ``a`` lift, ``an`` extended, ``an`` asb."""
+    return "an" if word[:1].lower() in ("a", "e", "i", "o", "u") else "a"
+
+
 def out(text: str = "") -> None:
-    sys.stdout.write(text + "\n")
+    sys.stdout.write(visible(text, multiline=True) + "\n")
 
 
 def err(text: str) -> None:
-    sys.stderr.write(text + "\n")
+    sys.stderr.write(visible(text, multiline=True) + "\n")
 
 
 def error(message: str) -> None:
@@ -34,9 +70,9 @@ def print_json(data: Any) -> None:
 
 
 def when_text(record: dict[str, Any], short: bool = False) -> str:
+    """When an entry happened, UK style: ``Sun 22 Nov 2026 18:00 GMT`` (``short``: no GMT/BST)."""
     instant = from_rfc3339(record["occurred_at"])
-    fmt = format_local_short if short else format_local
-    return fmt(instant, record["occurred_precision"])
+    return format_local(instant, record["occurred_precision"], zone=not short)
 
 
 def _console(stderr: bool = False) -> Any:
@@ -47,7 +83,8 @@ def _console(stderr: bool = False) -> Any:
     stream = sys.stderr if stderr else sys.stdout
     # Piped output is not wrapped to a guessed 80 columns: files and other tools get whole lines.
     width = None if stream.isatty() or os.environ.get("COLUMNS") else 200
-    return Console(stderr=stderr, highlight=False, soft_wrap=False, width=width)
+    # No highlighting and no :emoji: codes: what a resident typed is shown as typed.
+    return Console(stderr=stderr, highlight=False, emoji=False, soft_wrap=False, width=width)
 
 
 def entries_table(views: list[EntryView]) -> None:
@@ -77,11 +114,11 @@ def entries_table(views: list[EntryView]) -> None:
             event = f"stage {fields.get('stage')} {event}"
         table.add_row(
             str(view.num),
-            when_text(rec, short=True),
-            rec["kind"],
-            _escape(str(event)),
-            _escape(rec["summary"]),
-            _escape(rec["case"]),
+            markup(when_text(rec, short=True)),
+            markup(rec["kind"]),
+            markup(str(event)),
+            markup(rec["summary"]),
+            markup(rec["case"]),
             ", ".join(notes),
         )
     _console().print(table)
@@ -101,40 +138,50 @@ def entry_history(num: int, versions: list[tuple[dict[str, Any], str]]) -> None:
         label = "original" if i == 1 else f"correction {i - 1}"
         out(f"Entry {num}, version {i} ({label}), ledger record {rec['seq']}")
         if rec["reason"]:
-            out(f"  corrected because: {rec['reason']}")
+            out(f"  corrected because: {visible(rec['reason'])}")
         _record_lines(rec)
         out(f"  hash:        {digest}")
         out()
 
 
+def _field_value(key: str, value: Any) -> str:
+    """A kind-specific field as a resident reads it: ``yes``/``no``, pounds, minutes."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if key == "amount_pence" and isinstance(value, int):
+        return f"£{value // 100:,}.{value % 100:02d}"
+    return visible(str(value))
+
+
 def _record_lines(rec: dict[str, Any]) -> None:
+    """One line per field; every value typed by a resident is one line, controls made visible."""
+    v = visible
     recorded = format_local(from_rfc3339(rec["recorded_at"]))
-    out(f"  kind:        {rec['kind']}")
+    out(f"  kind:        {v(rec['kind'])}")
     out(
         f"  happened:    {when_text(rec)}"
         + (f"  (entered as {rec['occurred_text']!r})" if rec["occurred_text"] else "")
     )
     out(f"  recorded:    {recorded}")
-    out(f"  summary:     {rec['summary']}")
+    out(f"  summary:     {v(rec['summary'])}")
     if rec["case"]:
-        out(f"  case:        {rec['case']}")
+        out(f"  case:        {v(rec['case'])}")
     if rec["location"]:
-        out(f"  location:    {rec['location']}")
+        out(f"  location:    {v(rec['location'])}")
     for key, value in rec["fields"].items():
-        if key == "amount_pence":
-            key, value = "amount", f"£{value // 100:,}.{value % 100:02d}"
-        out(f"  {key.replace('_', ' ') + ':':<12} {value}")
+        label = "amount" if key == "amount_pence" else v(key).replace("_", " ")
+        out(f"  {label + ':':<12} {_field_value(key, value)}")
     if rec["tags"]:
-        out(f"  tags:        {', '.join(rec['tags'])}")
+        out(f"  tags:        {v(', '.join(rec['tags']))}")
     for ref in rec["refs"]:
-        out(f"  reference:   {ref['by']} {ref['ref']}")
+        out(f"  reference:   {v(ref['by'])} {v(ref['ref'])}")
     if rec["links"]:
         out(f"  see also:    {', '.join('entry ' + str(n) for n in rec['links'])}")
     for att in rec["attachments"]:
-        out(f"  attachment:  {att['name']} ({att['size']:,} bytes, sha256 {att['sha256']})")
+        out(f"  attachment:  {v(att['name'])} ({att['size']:,} bytes, sha256 {v(att['sha256'])})")
     if rec["details"]:
         out("  details:")
-        for line in rec["details"].splitlines() or [""]:
+        for line in v(rec["details"], multiline=True).split("\n"):
             out(f"    {line}")
 
 
@@ -142,10 +189,6 @@ def verify_report(report: Report) -> None:
     if report.ok:
         out(f"OK: the ledger verifies. {report.size} record{'s' if report.size != 1 else ''}.")
         out(f"  root:        {report.as_json()['root']}")
-        if report.first_occurred and report.last_occurred:
-            first = format_local(from_rfc3339(report.first_occurred), "day")
-            last = format_local(from_rfc3339(report.last_occurred), "day")
-            out(f"  events from: {first} to {last}")
         if report.checkpoints_checked:
             out(f"  checkpoints: {report.checkpoints_checked} checked, all consistent")
         if report.anchor:
@@ -163,7 +206,8 @@ def verify_report(report: Report) -> None:
         err(f"  … and {len(report.findings) - 20} more problems (use --json to see all)")
 
 
-def _escape(text: str) -> str:
+def markup(text: object) -> str:
+    """Text for a Rich table cell: shown as typed, never read as markup, no control characters."""
     from rich.markup import escape
 
-    return escape(text)
+    return escape(visible(str(text)))

@@ -12,7 +12,8 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from .clocks import due_soon, missed_by_rule, overdue_now, this_month_counts
-from .console import _console, err, out
+from .console import _console, a_or_an, err, out
+from .console import markup as _esc
 from .when import LONDON, format_local
 
 if TYPE_CHECKING:
@@ -26,12 +27,6 @@ _STYLES = {"met": "green", "breached": "red", "overdue": "bold red", "running": 
 
 # ---------------------------------------------------------------------------------------------
 # Small pieces
-
-
-def _esc(text: object) -> str:
-    from rich.markup import escape
-
-    return escape(str(text))
 
 
 def _day(d: date) -> str:
@@ -430,6 +425,7 @@ def policy_list(rows: Sequence[PackRow]) -> None:
 
 def _where(row: PackRow, markup: bool = True) -> str:
     text = row.where + (f" (entry {row.entry})" if row.entry is not None else "")
+    text = _esc(text) if markup else text
     if not row.used:
         note = f"not used for your clocks: {row.why_not}" if row.why_not else "not used for your clocks"
         text += f"; [dim]{_esc(note)}[/]" if markup else f"; {note}"
@@ -499,7 +495,7 @@ def policy_detail(row: PackRow, others: Sequence[PackRow] = ()) -> None:
                 )
                 if flag
             ]
-            text = f"{ext.describe()}, recorded by a '{ext.event}' entry"
+            text = f"{ext.describe()}, recorded by {a_or_an(ext.event)} '{ext.event}' entry"
             if needs:
                 text += f"; must give {' and '.join(needs)}"
             if ext.confidence:

@@ -163,7 +163,7 @@ class Clock:
     """One clock: a rule started by one entry, with its due date, stop and status.
 
     ``margin`` is how late (breached, overdue), how early (met) or how long is left (running), in
-    ``margin_unit``: whole ``hours`` for hours rules (lateness rounded up, time left rounded down),
+    ``margin_unit``: whole ``hours`` for hours rules (rounded down, so lateness is never overstated),
     ``working days`` for working-day rules and ``days`` (calendar days) otherwise. For day-based
     rules ``calendar_days`` gives the same margin in calendar days. ``exact`` is the signed time
     from the deadline (the end of the due day, UK time, for day-based rules) to the stop, or to
@@ -671,7 +671,7 @@ def _measure(
         status = ClockStatus.RUNNING if on_time else ClockStatus.OVERDUE
     if due.due_date is None:
         delta = ref - due.due_at
-        hours = math.ceil(delta / _HOUR) if delta > timedelta(0) else math.floor(-delta / _HOUR)
+        hours = math.floor(abs(delta) / _HOUR)  # whole hours, rounded down: never overstated
         return status, hours, "hours", None
     ref_day = uk_date(ref)
     days = abs((ref_day - due.due_date).days)
@@ -695,9 +695,12 @@ def _status_text(c: Clock) -> str:
     if c.status in (ClockStatus.BREACHED, ClockStatus.OVERDUE):
         word = c.status.value + " by"
         if unit == "hours":
+            if n == 0:
+                return f"{word} under an hour"
             if n >= 48:
                 days, rest = divmod(n, 24)
-                return f"{word} {_plural(days, 'days')} {_plural(rest, 'hours')} ({_plural(n, unit)})"
+                hours = f" {_plural(rest, 'hours')}" if rest else ""
+                return f"{word} {_plural(days, 'days')}{hours} ({_plural(n, unit)})"
             return f"{word} {_plural(n, unit)}"
         if unit == "working days":
             cal = c.calendar_days or 0

@@ -17,14 +17,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-_MD_ANYWHERE = re.compile(r"([\\`*])")
+_MD_ANYWHERE = re.compile(r"([\\`*<&\[\]|])")
 _MD_LINE_START = re.compile(r"^(\s*)([#>+\-:|])", re.MULTILINE)
 _MD_NUMBER_START = re.compile(r"^(\s*\d+)([.)])", re.MULTILINE)
 
 
-def md_escape(text: str) -> str:
-    """User text made inert in the letter's Markdown: it can never add a heading, list or bold."""
-    text = _MD_ANYWHERE.sub(r"\\\1", text)
+def md_escape(text: str, *, multiline: bool = False) -> str:
+    """User text made inert in Markdown (letters and the chronology): it can never add a heading,
+    list, bold, table cell, link or HTML (``<script>`` becomes ``\\<script>``, shown as typed), and
+    control characters are shown as ``\\x1b`` notation (a newline too, unless ``multiline``)."""
+    from .console import visible
+
+    text = _MD_ANYWHERE.sub(r"\\\1", visible(text, multiline=multiline))
     text = _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
     return _MD_NUMBER_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
 

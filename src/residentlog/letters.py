@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import InputError, NotFound, StoreError
 from .letter_markup import Block, blocks_to_docx, blocks_to_text, markdown_text, md_escape, parse_blocks
 from .models import KIND_TITLES
-from .render import USER_TEMPLATES, render, shipped_templates_dir
+from .render import USER_TEMPLATES, check_template, render, shipped_templates_dir
 from .when import LONDON, from_rfc3339
 
 if TYPE_CHECKING:
@@ -1315,9 +1315,10 @@ def build_letter(
         raise InputError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     now = now or utc_now()
     lt = letter_type(type_name)
+    name = f"{LETTERS_DIR}/{lt.name}.md.j2"
+    check_template(name, store.root)  # a broken copy of it is named before a checkpoint is issued
     ctx = letter_context(store, lt.name, cases, now, draft=draft)
     ctx["_today_iso"] = _local(now).date().isoformat()
-    name = f"{LETTERS_DIR}/{lt.name}.md.j2"
     source = _template_source(store.root, name)
     text = render(name, {k: v for k, v in ctx.items() if not k.startswith("_")}, store.root)
     data = render_text(text, fmt, store_root=store.root, type_name=lt.name, title=_plain_title(ctx), now=now,

@@ -9,6 +9,11 @@ happened in this entry ("reported" to the landlord, landlord "attended", "fixed"
 problem "recurred", ...); a complaint's ``stage`` and ``step`` say where the complaint is.
 
 All text is normalised to Unicode NFC at input (see docs/format.md) and must be valid UTF-8.
+No text may hold a C0 control (U+0000–U+001F; multi-line text may hold newline and tab), DEL
+or a C1 control (U+007F–U+009F); single-line text also no line or paragraph separator (U+2028,
+U+2029) and no bidi embedding, override or isolate (U+202A–U+202E, U+2066–U+2069). The same
+characters, and bidi controls anywhere, are what every output shows as ``\x1b`` notation
+(:func:`residentlog.console.visible`).
 """
 
 # No `from __future__ import annotations` here: Pydantic reads these annotations at runtime, and
@@ -26,6 +31,7 @@ from pydantic import (
     ValidationError,
 )
 
+from .console import CONTROLS, HIDDEN_IN_LINE, a_or_an, notation
 from .errors import InputError
 
 KINDS: tuple[str, ...] = (
@@ -71,8 +77,13 @@ Channel = Literal["phone", "email", "letter", "online", "in-person", "app", "soc
 Priority = Literal["emergency", "urgent", "routine"]
 Step = Literal["raised", "acknowledged", "extended", "responded", "escalated", "ombudsman"]
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SLUG = re.compile(r"^[^\W_][\w.-]{0,59}$")
+
+
+def _refuse(value: str, pattern: re.Pattern[str]) -> None:
+    found = pattern.search(value)
+    if found:
+        raise ValueError(f"contains control characters ({notation(found.group())}): remove them")
 
 
 def _clean(value: str) -> str:
@@ -82,8 +93,7 @@ def _clean(value: str) -> str:
     except UnicodeEncodeError:
         raise ValueError("is not valid UTF-8 text") from None
     value = unicodedata.normalize("NFC", value)
-    if _CONTROL.search(value):
-        raise ValueError("contains control characters")
+    _refuse(value, CONTROLS)
     return value
 
 
@@ -91,7 +101,24 @@ def _line(value: str) -> str:
     value = _clean(value).strip()
     if "\n" in value or "\t" in value:
         raise ValueError("must be a single line")
+    _refuse(value, HIDDEN_IN_LINE)  # also bidi controls and line separators
     return value
+
+
+def check_attachment_name(name: str) -> str:
+    """An attachment's file name, NFC, or InputError: no control or bidi character at all."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(f"attachment name {name!r} is not valid UTF-8; rename the file") from None
+    name = unicodedata.normalize("NFC", name)
+    found = HIDDEN_IN_LINE.search(name)
+    if found:
+        raise InputError(
+            f"attachment name {name!r} contains a control character ({notation(found.group())}); "
+            "rename the file"
+        )
+    return name
 
 
 def _required_line(value: str) -> str:
@@ -238,7 +265,8 @@ def validate_fields(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
     if unknown:
         allowed = ", ".join(field_names(kind)) or "none"
         raise InputError(
-            f"{_option(unknown[0])} does not apply to a {kind} entry (its own fields: {allowed})"
+            f"{_option(unknown[0])} does not apply to {a_or_an(kind)} {kind} entry "
+            f"(its own fields: {allowed})"
         )
     try:
         validated = model.model_validate(fields)

@@ -226,16 +226,18 @@ def parse_bound(text: str, now: datetime, *, end: bool) -> datetime:
     return _local_midnight(day, shown)
 
 
-def format_local(instant: datetime, precision: str = "minute") -> str:
+def format_local(instant: datetime, precision: str = "minute", *, zone: bool = True) -> str:
     """Show an instant as UK local time: ``"Tue 3 Mar 2020 14:00 GMT"``, or ``"Tue 3 Mar 2020"``.
 
-    Weekday and month names are always English, whatever the process locale.
+    Weekday and month names are always English, whatever the process locale. ``zone=False``
+    leaves out GMT/BST, for a table whose heading already says "UK time".
     """
     local = _to_london(instant, precision)
     day = f"{_WEEKDAY_ABBR[local.weekday()]} {local.day} {_MONTH_ABBR[local.month - 1]} {local.year}"
     if precision == "day":
         return day
-    return f"{day} {local.hour:02d}:{local.minute:02d} {local.tzname()}"
+    clock = f"{local.hour:02d}:{local.minute:02d}"
+    return f"{day} {clock} {local.tzname()}" if zone else f"{day} {clock}"
 
 
 def format_local_short(instant: datetime, precision: str = "minute") -> str:
