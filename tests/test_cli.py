@@ -91,7 +91,8 @@ def test_list_show_and_json(runner: CliRunner, tmp_path: Path) -> None:
     run(runner, "add", "lift", "Lift <b>stuck</b> [red]", "--when", "yesterday 6pm")
     r = run(runner, "list")
     assert r.exit_code == 0
-    assert "Front door will not lock" in r.stdout and "2019-09-03" in r.stdout
+    assert "Front door will not lock" in r.stdout and "Tue 3 Sep 2019" in r.stdout  # UK style
+    assert "2019-09-03" not in r.stdout
     assert "Lift <b>stuck</b> [red]" in r.stdout  # shown literally, not as markup
     data = json.loads(run(runner, "list", "--json").stdout)
     assert [e["number"] for e in data] == [1, 2]
@@ -318,3 +319,17 @@ def test_python_dash_m(isolated_store: Path) -> None:
         [sys.executable, "-m", "residentlog", "add", "note", "via -m"], capture_output=True, text=True
     )
     assert r.returncode == 0 and r.stdout.startswith("Recorded entry 1")
+
+
+def test_list_and_show_read_as_a_resident_would(initialised: Path, runner: CliRunner) -> None:
+    """UK dates in list, yes/no for a flag, and 'an' before a vowel (issue 10 §6)."""
+    r = run(runner, "add", "lift", "Lift 2 out", "--when", "22 Nov 2026 18:00", "--out-of-service")
+    assert r.exit_code == 0
+    listed = run(runner, "list").stdout
+    assert "│ Sun 22 Nov 2026 18:00 │" in listed and "2026-11-22" not in listed
+    shown = run(runner, "show", "1").stdout.splitlines()
+    assert "  out of service: yes" in shown and not any("True" in line for line in shown)
+    r = run(runner, "add", "asb", "x", "--trapped", "2")
+    assert r.exit_code == 2 and r.stderr.startswith("Error: --trapped does not apply to an asb entry (")
+    policy = run(runner, "policy", "show", "hos-complaint-handling-code").stdout
+    assert "recorded by an 'extended' entry" in policy and "a 'extended'" not in policy
