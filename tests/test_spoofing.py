@@ -207,6 +207,15 @@ def test_show_prints_every_field_on_its_own_line_with_controls_visible(
     assert "\\u202egnp.exe" in r.stdout
 
 
+def test_json_output_stays_exact_and_valid(nasty_store: Store, runner: CliRunner) -> None:
+    import json
+
+    r = run(runner, "show", "1", "--json")
+    assert r.exit_code == 0
+    _no_raw_controls(r.stdout)
+    assert json.loads(r.stdout)["summary"] == NASTY["summary"]  # escaped as JSON, not altered
+
+
 def test_list_shows_controls_visibly_and_never_reads_user_text_as_rich_markup(
     nasty_store: Store, runner: CliRunner
 ) -> None:

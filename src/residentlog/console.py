@@ -66,7 +66,9 @@ def error(message: str) -> None:
 
 
 def print_json(data: Any) -> None:
-    out(json.dumps(data, ensure_ascii=False, indent=2))
+    """JSON, exact: a control or bidi character in a string is written as its ``\\u`` escape."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    sys.stdout.write(HIDDEN_IN_TEXT.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
 
 
 def when_text(record: dict[str, Any], short: bool = False) -> str:

@@ -8,12 +8,13 @@ draw, never at import time. Anything a resident typed is escaped before it reach
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from .clocks import due_soon, missed_by_rule, overdue_now, this_month_counts
 from .console import _console, a_or_an, err, out
 from .console import markup as _esc
+from .deadlines import duration_text
 from .when import LONDON, format_local
 
 if TYPE_CHECKING:
@@ -40,19 +41,6 @@ def _entry_when(sc: StoreClocks, number: int, at: datetime) -> str:
 
 def _plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
-
-
-def _duration(td: timedelta) -> str:
-    """``377 days 4 hours``, ``5 hours``, ``under an hour``."""
-    hours = int(td.total_seconds() // 3600)
-    if hours < 1:
-        return "under an hour"
-    days, rest = divmod(hours, 24)
-    if days == 0:
-        return _plural(rest, "hour")
-    if days >= 30 or rest == 0:
-        return _plural(days, "day")
-    return f"{_plural(days, 'day')} {_plural(rest, 'hour')}"
 
 
 def _due(c: Clock) -> str:
@@ -280,7 +268,7 @@ def _missed_rows(clocks: Sequence[Clock], sources: _Sources) -> Any:
             str(row.met),
             _late_cell(row.breached, row.worst_breached),
             _late_cell(row.overdue, row.worst_overdue),
-            f"{_duration(row.median_late)} late (median)",
+            f"{duration_text(row.median_late)} late (median)",
         )
     return table
 

@@ -690,18 +690,26 @@ def _plural(n: int, unit: str) -> str:
     return f"{n} {unit}"
 
 
+def duration_text(td: timedelta) -> str:
+    """How long, in words: ``377 days 4 hours``, ``30 hours``, ``under an hour``. The one place a
+    lateness or elapsed time is worded: whole hours, always rounded down, so never overstated;
+    days and hours from 48 hours up."""
+    hours = max(0, math.floor(td / _HOUR))
+    if hours < 1:
+        return "under an hour"
+    if hours < 48:
+        return _plural(hours, "hours")
+    days, rest = divmod(hours, 24)
+    return _plural(days, "days") + (f" {_plural(rest, 'hours')}" if rest else "")
+
+
 def _status_text(c: Clock) -> str:
     unit, n = c.margin_unit, c.margin
     if c.status in (ClockStatus.BREACHED, ClockStatus.OVERDUE):
         word = c.status.value + " by"
         if unit == "hours":
-            if n == 0:
-                return f"{word} under an hour"
-            if n >= 48:
-                days, rest = divmod(n, 24)
-                hours = f" {_plural(rest, 'hours')}" if rest else ""
-                return f"{word} {_plural(days, 'days')}{hours} ({_plural(n, unit)})"
-            return f"{word} {_plural(n, unit)}"
+            text = f"{word} {duration_text(n * _HOUR)}"
+            return f"{text} ({_plural(n, unit)})" if n >= 48 else text
         if unit == "working days":
             cal = c.calendar_days or 0
             if n == 0:

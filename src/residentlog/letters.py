@@ -440,10 +440,16 @@ def _rule_ctx(pack: Pack, rule: Rule, own: bool, whose: str = "your") -> dict[st
 
 
 def _span(start: datetime, end: datetime, hours_rule: bool) -> str:
-    """How long from ``start`` to ``end``: ``30 hours`` (under two days, hours rules) or ``378 days``."""
-    if hours_rule and end - start < timedelta(hours=48):
-        hours = max(0, int((end - start) / timedelta(hours=1)))
-        return plural(hours, "hour")
+    """How long from ``start`` to ``end``: ``30 hours`` (under two days, hours rules) or ``378 days``.
+
+    Hours rules count whole hours and whole days, rounded down (never overstated); day rules count
+    calendar days, as the rule itself does."""
+    from .deadlines import duration_text
+
+    if hours_rule:
+        if end - start < timedelta(hours=48):
+            return duration_text(end - start)
+        return plural((end - start).days, "day")
     days = (_local(end).date() - _local(start).date()).days
     if days == 0:
         return "the same day"
@@ -451,10 +457,11 @@ def _span(start: datetime, end: datetime, hours_rule: bool) -> str:
 
 
 def _late_by(c: Clock) -> str:
+    from .deadlines import duration_text
+
     if c.margin_unit == "hours":
-        hours = c.margin
-        if hours < 48:
-            return plural(hours, "hour")
+        if c.margin < 48:
+            return duration_text(c.exact)
         return plural(c.exact.days, "day")
     if c.margin_unit == "working days":
         return plural(c.margin, "working day")
