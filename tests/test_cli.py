@@ -23,17 +23,26 @@ def size(root: Path) -> int:
         return s.size()
 
 
-def test_first_add_creates_the_store_and_says_where(runner: CliRunner, isolated_store: Path) -> None:
+def test_first_add_needs_init_then_records(runner: CliRunner, isolated_store: Path) -> None:
+    r = run(runner, "add", "lift", "Lift 2 out of order", "--when", "3 March 2020 14:00", "--out-of-service")
+    assert r.exit_code == 2
+    assert (
+        r.stderr
+        == f"Error: no store at {isolated_store} (run residentlog init {isolated_store} to create one)\n"
+    )
+    assert not isolated_store.exists()
+    assert run(runner, "init").exit_code == 0
     r = run(runner, "add", "lift", "Lift 2 out of order", "--when", "3 March 2020 14:00", "--out-of-service")
     assert r.exit_code == 0
     assert r.stdout.splitlines()[0] == "Recorded entry 1  (happened Tue 3 Mar 2020 14:00 GMT)"
     assert r.stdout.splitlines()[1].startswith("hash ") and len(r.stdout.splitlines()[1]) == 5 + 64
-    assert r.stderr == f"Created a new store at {isolated_store}\n"
+    assert r.stderr == ""
     assert size(isolated_store) == 1
 
 
 def test_global_store_option(runner: CliRunner, tmp_path: Path) -> None:
     other = tmp_path / "elsewhere"
+    assert run(runner, "init", str(other)).exit_code == 0
     assert run(runner, "--store", str(other), "add", "note", "hello").exit_code == 0
     assert size(other) == 1
 
@@ -63,7 +72,7 @@ def test_init_refuses_bad_nation_and_writes_nothing(runner: CliRunner, tmp_path:
     assert not (tmp_path / "s").exists()
 
 
-def test_list_show_and_json(runner: CliRunner, tmp_path: Path) -> None:
+def test_list_show_and_json(initialised: Path, runner: CliRunner, tmp_path: Path) -> None:
     photo = tmp_path / "door.jpg"
     photo.write_bytes(b"jpeg")
     run(
@@ -112,7 +121,7 @@ def test_list_show_and_json(runner: CliRunner, tmp_path: Path) -> None:
     assert json.loads(run(runner, "show", "1", "--json").stdout)["summary"] == "Front door will not lock"
 
 
-def test_amend_and_history(runner: CliRunner) -> None:
+def test_amend_and_history(initialised: Path, runner: CliRunner) -> None:
     run(runner, "add", "lift", "Lift fault", "--when", "3 March 2020 14:00")
     r = run(runner, "amend", "1", "--reason", "Wrong time", "--when", "3 March 2020 15:30")
     assert r.exit_code == 0
@@ -131,7 +140,9 @@ def test_amend_and_history(runner: CliRunner) -> None:
     assert "amended" in run(runner, "list").stdout
 
 
-def test_verify_and_checkpoint(runner: CliRunner, tmp_path: Path, isolated_store: Path) -> None:
+def test_verify_and_checkpoint(
+    initialised: Path, runner: CliRunner, tmp_path: Path, isolated_store: Path
+) -> None:
     for i in range(3):
         run(runner, "add", "lift", f"fault {i}")
     r = run(runner, "checkpoint")
@@ -170,7 +181,7 @@ def test_verify_and_checkpoint(runner: CliRunner, tmp_path: Path, isolated_store
     assert r.exit_code == 1 and "not issuing a checkpoint" in r.stderr
 
 
-def test_verify_against_truncating_checkpoint(runner: CliRunner, tmp_path: Path) -> None:
+def test_verify_against_truncating_checkpoint(initialised: Path, runner: CliRunner, tmp_path: Path) -> None:
     run(runner, "add", "note", "one")
     origin = run(runner, "checkpoint").stdout.splitlines()[0]
     text = f"{origin}\n5\n{'A' * 43}=\n"
@@ -185,7 +196,7 @@ def test_verify_against_truncating_checkpoint(runner: CliRunner, tmp_path: Path)
     assert r.exit_code == 2 and r.stderr == "Error: not a checkpoint: bad size line 'five'\n"
 
 
-def test_attachment_command(runner: CliRunner, tmp_path: Path) -> None:
+def test_attachment_command(initialised: Path, runner: CliRunner, tmp_path: Path) -> None:
     photo = tmp_path / "lift photo.jpg"
     photo.write_bytes(b"jpeg bytes")
     run(runner, "add", "lift", "Lift", "--attach", str(photo))
@@ -224,7 +235,7 @@ def test_attachment_command(runner: CliRunner, tmp_path: Path) -> None:
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(
-    runner: CliRunner, isolated_store: Path, args: list[str], message: str
+    initialised: Path, runner: CliRunner, isolated_store: Path, args: list[str], message: str
 ) -> None:
     run(runner, "add", "note", "existing entry")
     r = run(runner, *args)
@@ -240,7 +251,7 @@ def test_usage_errors_exit_2(runner: CliRunner) -> None:
     assert run(runner, "show", "one").exit_code == 2
 
 
-def test_non_utf8_argument(isolated_store: Path) -> None:
+def test_non_utf8_argument(initialised: Path, isolated_store: Path) -> None:
     import subprocess
     import sys
 
@@ -258,7 +269,7 @@ def test_commands_need_a_store(runner: CliRunner, isolated_store: Path) -> None:
         assert r.exit_code == 2
         assert (
             r.stderr
-            == f"Error: no residentlog store at {isolated_store} (create one with: residentlog init)\n"
+            == f"Error: no store at {isolated_store} (run residentlog init {isolated_store} to create one)\n"
         )
 
 
@@ -272,7 +283,7 @@ def test_foreign_and_corrupted_sqlite(runner: CliRunner, isolated_store: Path) -
     assert r.exit_code == 2 and "is not a usable residentlog store" in r.stderr
 
 
-def test_newer_format_is_refused(runner: CliRunner, isolated_store: Path) -> None:
+def test_newer_format_is_refused(initialised: Path, runner: CliRunner, isolated_store: Path) -> None:
     run(runner, "add", "note", "x")
     conn = sqlite3.connect(isolated_store / "ledger.sqlite")
     conn.execute("DROP TRIGGER IF EXISTS meta_no_update")
@@ -285,7 +296,7 @@ def test_newer_format_is_refused(runner: CliRunner, isolated_store: Path) -> Non
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
-def test_unwritable_store(runner: CliRunner, isolated_store: Path) -> None:
+def test_unwritable_store(initialised: Path, runner: CliRunner, isolated_store: Path) -> None:
     run(runner, "add", "note", "x")
     isolated_store.chmod(0o500)
     (isolated_store / "ledger.sqlite").chmod(0o400)
@@ -301,8 +312,11 @@ def test_unwritable_store(runner: CliRunner, isolated_store: Path) -> None:
 def test_store_path_is_a_file(runner: CliRunner, tmp_path: Path) -> None:
     f = tmp_path / "afile"
     f.write_text("x")
-    r = run(runner, "--store", str(f), "add", "note", "x")
+    r = run(runner, "init", str(f))
     assert r.exit_code == 2 and "is not a directory" in r.stderr
+    r = run(runner, "--store", str(f), "add", "note", "x")
+    assert r.exit_code == 2 and f"no store at {f}" in r.stderr
+    assert f.read_text() == "x"
 
 
 def test_help_lists_every_command(runner: CliRunner) -> None:
@@ -311,7 +325,7 @@ def test_help_lists_every_command(runner: CliRunner) -> None:
         assert command in r.stdout
 
 
-def test_python_dash_m(isolated_store: Path) -> None:
+def test_python_dash_m(initialised: Path, isolated_store: Path) -> None:
     import subprocess
     import sys
 
