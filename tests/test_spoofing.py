@@ -217,8 +217,9 @@ def test_json_output_stays_exact_and_valid(nasty_store: Store, runner: CliRunner
 
 
 def test_list_shows_controls_visibly_and_never_reads_user_text_as_rich_markup(
-    nasty_store: Store, runner: CliRunner
+    nasty_store: Store, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("COLUMNS", "300")  # the whole summary on one line of the table
     r = run(runner, "list")
     assert r.exit_code == 0
     _no_raw_controls(r.stdout)
