@@ -24,7 +24,7 @@ from residentlog.cli import app
 from residentlog.console import visible
 from residentlog.errors import InputError
 from residentlog.letters import render_letter
-from residentlog.models import check_attachment_name, validate_content
+from residentlog.models import check_attachment_name, check_line, validate_content
 from residentlog.record import build_record, encode
 from residentlog.store import Store
 
@@ -78,6 +78,12 @@ def test_details_keep_newlines_and_tabs_but_refuse_other_controls() -> None:
         with pytest.raises(InputError) as exc:
             validate_content({"kind": "note", "summary": "s", "details": f"a{char}b"})
         assert str(exc.value) == f"--details: contains control characters ({shown}): remove them"
+
+
+def test_a_line_given_outside_a_model_is_checked_the_same_way() -> None:
+    assert check_line("  cafe\u0301 closed ", "--reason") == "café closed"  # NFC, stripped
+    with pytest.raises(InputError, match=r"^--reason: contains control characters \(\\x9b\): remove them$"):
+        check_line(f"typo{CSI}2J", "--reason")
 
 
 def test_attachment_names_may_hold_no_control_character_at_all() -> None:

@@ -105,6 +105,14 @@ def _line(value: str) -> str:
     return value
 
 
+def check_line(value: str, option: str) -> str:
+    """One line of text given outside a model (``--reason``), NFC and stripped, or InputError."""
+    try:
+        return _line(value)
+    except ValueError as exc:
+        raise InputError(f"{option}: {exc}") from None
+
+
 def check_attachment_name(name: str) -> str:
     """An attachment's file name, NFC, or InputError: no control or bidi character at all."""
     try:
