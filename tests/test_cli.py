@@ -72,7 +72,10 @@ def test_init_refuses_bad_nation_and_writes_nothing(runner: CliRunner, tmp_path:
     assert not (tmp_path / "s").exists()
 
 
-def test_list_show_and_json(initialised: Path, runner: CliRunner, tmp_path: Path) -> None:
+def test_list_show_and_json(
+    initialised: Path, runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # whole table cells whatever terminal the tests run in
     photo = tmp_path / "door.jpg"
     photo.write_bytes(b"jpeg")
     run(
