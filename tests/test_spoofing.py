@@ -93,10 +93,6 @@ def test_attachment_names_may_hold_no_control_character_at_all() -> None:
             check_attachment_name(name)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs objects.attachment_name to call models.check_attachment_name (objects.py is not ours)",
-)
 def test_add_refuses_an_attachment_whose_name_holds_a_newline(
     runner: CliRunner, tmp_path: Path, isolated_store: Path
 ) -> None:
@@ -295,3 +291,13 @@ def test_visible_notation() -> None:
     assert visible(f"a{ESC}b{CSI}c\n\td{RLO}") == r"a\x1bb\x9bc\x0a\x09d\u202e"
     assert visible(f"a{ESC}b\n\td{RLO}", multiline=True) == "a\\x1bb\n\td\\u202e"
     assert visible("café — ok") == "café — ok"
+
+
+def test_amend_refuses_a_reason_with_control_characters(runner: CliRunner, isolated_store: Path) -> None:
+    assert run(runner, "init").exit_code == 0
+    assert run(runner, "add", "door", "Front door").exit_code == 0
+    r = run(runner, "amend", "1", "--reason", f"typo{ESC}[2J", "--summary", "Front door broken")
+    assert r.exit_code == 2
+    assert r.stderr == "Error: --reason: contains control characters (\\x1b): remove them\n"
+    with Store.open(isolated_store) as s:
+        assert s.size() == 1

@@ -69,7 +69,9 @@ def amend_entry(
     one); attachments are added to the ones already there. The original stays in the ledger.
     """
     now = now or utc_now()
-    reason = " ".join(reason.split())
+    from .models import check_line
+
+    reason = check_line(" ".join(reason.split()), "--reason")
     if not reason:
         raise InputError("--reason: say why the entry is being corrected")
     from .views import entry_versions

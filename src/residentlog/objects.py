@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -38,12 +37,10 @@ def check_readable(path: Path) -> None:
 
 
 def attachment_name(path: Path) -> str:
-    try:
-        name = unicodedata.normalize("NFC", path.name)
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InputError(f"attachment name {path.name!r} is not valid UTF-8; rename the file") from None
-    return name
+    """The name a record keeps for an attachment: NFC, valid UTF-8, no control or bidi character."""
+    from .models import check_attachment_name
+
+    return check_attachment_name(path.name)
 
 
 def store_object(objects_dir: Path, source: Path) -> dict[str, Any]:

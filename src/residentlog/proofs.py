@@ -889,7 +889,7 @@ def _check_consistency(proof: ConsistencyProof, result: CheckResult, pinned: Seq
     result.proven.append(
         f"the ledger {old.origin} as of its checkpoint of {new.size} records starts with exactly the "
         f"{old.size} records of the old checkpoint: none of them was changed, removed or reordered; "
-        f"{new.size - old.size} were added after them"
+        f"{new.size - old.size} {'was' if new.size - old.size == 1 else 'were'} added after them"
     )
     result.not_proven.append(
         "what any record says (ask for a disclosure of the entries you need), or when records were added"
