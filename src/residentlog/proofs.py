@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from . import merkle
 from .checkpoint import BOM, MAX_SIZE, ORIGIN_PREFIX, Checkpoint, parse_checkpoint, parse_checkpoint_strict
 from .errors import InputError, ResidentlogError, VerificationFailed
-from .signing import SIG_PREFIX, NoteError, Verifier, b64, b64decode_strict, parse_note, parse_vkey
+from .signing import SIG_PREFIX, Note, NoteError, Verifier, b64, b64decode_strict, parse_note, parse_vkey
 
 if TYPE_CHECKING:
     from .store import Store
@@ -684,8 +684,8 @@ def _file_key(vkey: str, result: CheckResult, pinned: Sequence[Verifier]) -> Ver
     return key
 
 
-def _checkpoint_of(note_text: str, keys: Sequence[Verifier], what: str) -> Checkpoint:
-    """Verify a signed checkpoint: signed by a known key whose name is the checkpoint's origin."""
+def _signed_checkpoint(note_text: str, what: str) -> tuple[Note, Checkpoint]:
+    """A signed note and the residentlog checkpoint it holds, parsed strictly (not yet verified)."""
     try:
         note = parse_note(note_text)
         cp = parse_checkpoint_strict(note.text)
@@ -693,6 +693,12 @@ def _checkpoint_of(note_text: str, keys: Sequence[Verifier], what: str) -> Check
         raise Malformed(f"{what}: {exc}") from None
     if not _ORIGIN.match(cp.origin):
         raise Malformed(f"{what}: {cp.origin!r} is not a residentlog ledger (residentlog/<32 hex digits>)")
+    return note, cp
+
+
+def _checkpoint_of(note_text: str, keys: Sequence[Verifier], what: str) -> Checkpoint:
+    """Verify a signed checkpoint: signed by a known key whose name is the checkpoint's origin."""
+    note, cp = _signed_checkpoint(note_text, what)
     candidates = [k for k in keys if k.name == cp.origin]
     if not candidates:
         named = ", ".join(sorted({f"{s.name}+{s.key_id:08x}" for s in note.signatures}))
@@ -946,15 +952,7 @@ def _origin_line(text: str) -> str:
 
 def _unchecked_checkpoint(text: str, result: CheckResult) -> None:
     """A signed checkpoint with no key to check it by: well-formed is all that can be said."""
-    try:
-        note = parse_note(text)
-        cp = parse_checkpoint_strict(note.text)
-    except (NoteError, InputError) as exc:
-        raise Malformed(f"the checkpoint: {exc}") from None
-    if not _ORIGIN.match(cp.origin):
-        raise Malformed(
-            f"the checkpoint: {cp.origin!r} is not a residentlog ledger (residentlog/<32 hex digits>)"
-        )
+    note, cp = _signed_checkpoint(text, "the checkpoint")
     named = ", ".join(sorted({f"{s.name}+{s.key_id:08x}" for s in note.signatures}))
     result.unchecked = NO_KEY
     result.lines.append(
