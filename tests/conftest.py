@@ -36,6 +36,14 @@ def isolated_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
+def photo(tmp_path: Path) -> Path:
+    """A small stand-in photo to attach."""
+    p = tmp_path / "photo.jpg"
+    p.write_bytes(b"\xff\xd8 the door held open with a wedge")
+    return p
+
+
+@pytest.fixture
 def initialised(isolated_store: Path) -> Path:
     """The default store made as a resident makes it (``residentlog init``): only init makes one."""
     from residentlog.cli import app

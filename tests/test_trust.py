@@ -24,13 +24,6 @@ from .conftest import NOW, raw
 
 
 @pytest.fixture
-def photo(tmp_path: Path) -> Path:
-    p = tmp_path / "photo.jpg"
-    p.write_bytes(b"\xff\xd8 the front door wedged open")
-    return p
-
-
-@pytest.fixture
 def checked(store: Store, photo: Path) -> Store:
     """Four door entries (the second with a photo) and a signed checkpoint after verify."""
     for i in range(1, 5):

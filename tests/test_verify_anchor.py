@@ -21,13 +21,6 @@ from .conftest import NOW, raw
 
 
 @pytest.fixture
-def photo(tmp_path: Path) -> Path:
-    p = tmp_path / "photo.jpg"
-    p.write_bytes(b"\xff\xd8 the door held open with a wedge")
-    return p
-
-
-@pytest.fixture
 def anchored(store: Store, photo: Path) -> Store:
     """Five entries (the second with a photo, the third corrected), a checkpoint, two more."""
     for i in range(1, 6):
