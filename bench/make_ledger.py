@@ -7,19 +7,19 @@ deletes one that does). Nothing here goes through the CLI.
 
 Two ways to build, both through the core modules:
 
-``--mode api``   ``residentlog.ledger.add_entry`` once per entry: exactly the production append
+``--mode api``   ``residentlog.ledger.add.add_entry`` once per entry: exactly the production append
                  path (Pydantic validation, RFC 8785 encoding, one IMMEDIATE transaction per
                  entry), except that the build connection sets ``PRAGMA synchronous = OFF`` so
                  the million commits are not each fsynced (with the store's own FULL they cost
                  ~4 ms each: over an hour for 1M).
-``--mode batch`` (default) the same records built with ``residentlog.record.build_record`` +
+``--mode batch`` (default) the same records built with ``residentlog.ledger.record.build_record`` +
                  ``encode`` and written with ``executemany`` into ``ledger`` in batches of
                  BATCH rows, each batch one transaction, synchronous OFF during the build; the
                  ``ledger_index`` trigger fills ``entries`` and the FTS triggers fill
                  ``entries_fts`` exactly as for a normal append; at the end ``tree`` (the stored
-                 subtree hashes) is filled with ``residentlog.store.fill_tree``, as an upgrade
+                 subtree hashes) is filled with ``residentlog.ledger.store.fill_tree``, as an upgrade
                  from store format 2 does. Content dicts come from
-                 ``residentlog.models.validate_content(...).model_dump(mode="json")``, which is
+                 ``residentlog.ledger.models.validate_content(...).model_dump(mode="json")``, which is
                  what ``add_entry`` stores, and occurred_at/precision/text are what ``add``
                  without ``--when`` records (the minute of recording, "minute", ""), so every
                  record has the shape ``add_entry`` produces. It skips only per-entry Python
@@ -41,10 +41,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from residentlog.ledger import add_entry
-from residentlog.models import validate_content
-from residentlog.record import build_record, encode
-from residentlog.store import Store, fill_tree
+from residentlog.ledger.add import add_entry
+from residentlog.ledger.models import validate_content
+from residentlog.ledger.record import build_record, encode
+from residentlog.ledger.store import Store, fill_tree
 
 BATCH = 20_000
 START = datetime(2021, 1, 4, 9, 0, tzinfo=UTC)

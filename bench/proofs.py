@@ -48,11 +48,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import benchlib as bl
 
-from residentlog import merkle
-from residentlog.checkpoint import Checkpoint, origin_for
-from residentlog.proofs import ConsistencyProof, Disclosure, TlogProof, check_text, make_disclosure
-from residentlog.signing import Signer, sign_note
-from residentlog.store import Store
+from residentlog.integrity.checkpoint import Checkpoint, origin_for
+from residentlog.integrity.proofs import ConsistencyProof, Disclosure, TlogProof, check_text, make_disclosure
+from residentlog.integrity.signing import Signer, sign_note
+from residentlog.ledger import merkle
+from residentlog.ledger.store import Store
 
 
 def timed(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:

@@ -8,7 +8,7 @@
 2. `python -X importtime .venv/bin/residentlog --store S add note x`, several runs; per
    module the median self and cumulative microseconds. Prints the 15 largest cumulative
    imports, the 15 largest self times, and self time summed by top-level package.
-3. Phases of `add` in one process: `import residentlog.cli`; the modules the command imports
+3. Phases of `add` in one process: `import residentlog.cli.app`; the modules the command imports
    lazily (pre-imported here to time them apart); running the command (parse, validate,
    open the store, append, fsync, print); a second add in the same warm process (the
    steady-state cost of the work itself); and the rest of the process's wall time
@@ -35,12 +35,12 @@ import benchlib as bl
 
 #: Modules the add command imports inside its function body (see cli.add and _report_added).
 LAZY_MODULES = (
-    "residentlog.paths",
-    "residentlog.ledger",
-    "residentlog.models",
-    "residentlog.store",
-    "residentlog.console",
-    "residentlog.when",
+    "residentlog.ledger.location",
+    "residentlog.ledger.add",
+    "residentlog.ledger.models",
+    "residentlog.ledger.store",
+    "residentlog.cli.console",
+    "residentlog.ledger.when",
 )
 LINE = re.compile(r"^import time:\s+(\d+)\s+\|\s+(\d+)\s+\|(\s*)(\S+)\s*$")
 NOTABLE = (
@@ -65,7 +65,7 @@ PHASES = """
 import time
 t0 = time.perf_counter()
 import importlib, json, sys
-import residentlog.cli as cli
+import residentlog.cli.app as cli
 t1 = time.perf_counter()
 for name in LAZY:  # what the add command imports lazily, pre-imported to time it apart
     try:
@@ -86,7 +86,7 @@ t3 = time.perf_counter()
 add()
 t4 = time.perf_counter()
 phases = {
-    "import residentlog.cli": t1 - t0,
+    "import residentlog.cli.app": t1 - t0,
     "import add's lazy modules": t2 - t1,
     "run the add command": t3 - t2,
     "(a 2nd add in the same process)": t4 - t3,
@@ -178,8 +178,8 @@ def main() -> int:
             "   notable packages imported by add: "
             + ", ".join(f"{p} {'yes' if p in mods else 'no'}" for p in NOTABLE)
         )
-        cli_modules = sorted(name for name in mods if name.startswith("residentlog.cli"))
-        print(f"   residentlog.cli* modules imported by add: {', '.join(cli_modules)}")
+        cli_modules = sorted(name for name in mods if name.startswith("residentlog.cli.app"))
+        print(f"   residentlog.cli.app* modules imported by add: {', '.join(cli_modules)}")
 
         print(f"\n3. phases of `add` ({args.runs} runs; median / p90):")
         phase_times: dict[str, list[float]] = defaultdict(list)

@@ -69,9 +69,9 @@ print(n)
 PHASES = """
 import json, sys, time
 from pathlib import Path
-from residentlog import verify
-from residentlog.checkpoint import origin_for
-from residentlog.store import Store
+from residentlog.integrity import verify
+from residentlog.integrity.checkpoint import origin_for
+from residentlog.ledger.store import Store
 
 out = {}
 t = time.perf_counter()

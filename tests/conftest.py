@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from residentlog.store import Store
+from residentlog.ledger.store import Store
 
 NOW = datetime(2026, 11, 23, 18, 40, tzinfo=UTC)
 
@@ -46,7 +46,7 @@ def photo(tmp_path: Path) -> Path:
 @pytest.fixture
 def initialised(isolated_store: Path) -> Path:
     """The default store made as a resident makes it (``residentlog init``): only init makes one."""
-    from residentlog.cli import app
+    from residentlog.cli.app import app
 
     result = CliRunner().invoke(app, ["init"])
     assert result.exit_code == 0, result.output

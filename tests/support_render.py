@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from residentlog import record
-from residentlog import store as store_module
-from residentlog.ledger import add_entry, amend_entry
-from residentlog.profile import update_profile
-from residentlog.store import Store
+from residentlog.ledger import record
+from residentlog.ledger import store as store_module
+from residentlog.ledger.add import add_entry, amend_entry
+from residentlog.ledger.profile import update_profile
+from residentlog.ledger.store import Store
 
 from .conftest import NOW
 

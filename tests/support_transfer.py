@@ -27,7 +27,7 @@ from typing import Any
 import typer
 from typer.testing import CliRunner
 
-import residentlog.cli as cli
+import residentlog.cli.app as cli
 
 OPENSSL = shutil.which("openssl")
 
@@ -35,7 +35,7 @@ _APP: typer.Typer | None = None
 
 
 def cli_app() -> typer.Typer:
-    """residentlog's app with export/import/timestamp, without changing ``residentlog.cli.app``.
+    """residentlog's app with export/import/timestamp, without changing ``residentlog.cli.app.app``.
 
     Once cli.py registers the transfer commands itself, that app is used as it is.
     """
@@ -43,7 +43,7 @@ def cli_app() -> typer.Typer:
     if any(c.name == "export" for c in cli.app.registered_commands):
         return cli.app
     if _APP is None:
-        from residentlog.cli_transfer import register
+        from residentlog.cli.transfer import register
 
         app = typer.Typer(name="residentlog", add_completion=False, pretty_exceptions_enable=False)
         app.callback()(cli._main)

@@ -19,14 +19,14 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from residentlog.chronology import render_chronology
-from residentlog.cli import app
-from residentlog.console import visible
+from residentlog.cli.app import app
+from residentlog.cli.console import visible
+from residentlog.documents.chronology import render_chronology
+from residentlog.documents.letters import render_letter
 from residentlog.errors import InputError
-from residentlog.letters import render_letter
-from residentlog.models import check_attachment_name, check_line, validate_content
-from residentlog.record import build_record, encode
-from residentlog.store import Store
+from residentlog.ledger.models import check_attachment_name, check_line, validate_content
+from residentlog.ledger.record import build_record, encode
+from residentlog.ledger.store import Store
 
 from .conftest import NOW
 
@@ -165,7 +165,7 @@ NASTY = {
 
 def _objects(store: Store) -> None:
     """The attachments' bytes, stored under their digests (so the ledger verifies)."""
-    from residentlog.objects import object_path
+    from residentlog.ledger.objects import object_path
 
     for data in (ONE, TWO):
         path = object_path(store.objects_dir, hashlib.sha256(data).hexdigest())
@@ -175,7 +175,7 @@ def _objects(store: Store) -> None:
 
 @pytest.fixture
 def nasty_store(store: Store) -> Store:
-    from residentlog.profile import update_profile
+    from residentlog.ledger.profile import update_profile
 
     update_profile(store.root, {"name": "Sam Resident", "landlord": "Example HA"})
     _objects(store)
@@ -275,7 +275,7 @@ def test_letter_docx_and_markdown_show_controls(nasty_store: Store) -> None:
 
 
 def test_bundle_text_files_show_controls(nasty_store: Store, tmp_path: Path) -> None:
-    from residentlog.bundle import build_bundle
+    from residentlog.documents.bundle import build_bundle
 
     out = tmp_path / "bundle"
     build_bundle(nasty_store, NOW, out, pdf=False)

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
+from residentlog.errors import InputError
 
 
 def fsync_path(path: Path) -> None:

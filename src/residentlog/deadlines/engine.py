@@ -1,0 +1,758 @@
+"""The deadline engine: clocks from ledger entries and policy packs. Pure: no I/O, no clock reads.
+
+Input is a sequence of :class:`EntryFacts` (what the ledger says happened, when, in which case),
+the policy packs, the resident's nation and ``now``. Output is one :class:`Clock` per start event
+per matching rule, each with its due date, what stopped it, its status and a one-line explanation
+of how the due date was worked out; and per-case summaries (:func:`summarise_cases`).
+
+How clocks are derived
+----------------------
+* **Which pack.** For each entry, every pack version in force on the entry's UK date (see
+  :func:`residentlog.deadlines.policy.pack_in_force`) whose jurisdiction covers the resident's nation.
+* **Start.** An entry starts a clock for a rule when its event is one of the rule's ``start``
+  events and it strictly matches one of the rule's ``applies_to`` alternatives (kind, and every
+  attribute the alternative names present with an accepted value). ``priority``, ``category`` and
+  ``hazard`` carry forward within a case: an entry that does not set them has the values most
+  recently set by an earlier entry of the case. Every start event opens its own clock: a case with
+  23 reported lift faults has 23 clocks.
+* **Stop.** The first later entry of the same case whose event is one of the rule's ``stop``
+  events, whose kind fits, and whose own attributes do not contradict the alternative that started
+  the clock, stops the clock; so one "fixed" stops every clock of that rule still open in the case.
+  Entries are ordered by ``occurred_at`` then entry number. Entries with no case form one group.
+* **Due.** Hours run round the clock from the start instant. Day-based rules count from day zero
+  (the start's UK date, moved by the rule's ``day_zero`` and ``after_hours`` settings) and are due
+  by the end of the due day, UK time.
+* **Extension.** The first extension event (for example a complaint entry ``extended``) after the
+  start, before any stop and no later than the original due date, moves the due date by the rule's
+  allowed extension, or to the date in the entry's ``until`` attribute (YYYY-MM-DD) if that is
+  sooner. Later extensions are noted, not applied.
+* **Status.** ``met`` (stopped on time), ``breached`` (stopped late), ``running`` (open, not yet
+  due at ``now``) or ``overdue`` (open and past due).
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import math
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+from residentlog.deadlines.policy import Citation, Match, Pack, Rule, describe_amount, packs_in_force
+from residentlog.deadlines.workdays import (
+    CALENDAR_LABELS,
+    add_working_days,
+    as_utc,
+    end_of_uk_day,
+    format_day,
+    format_instant,
+    month_end_clamped,
+    next_working_day,
+    receipt_day,
+    resolve_calendar,
+    skipped_days,
+    uk_date,
+    uk_local,
+    working_days_between,
+)
+from residentlog.errors import InputError
+
+# Events that say the problem is (still) there, that close it, and that count as a report.
+REPORT_EVENTS: frozenset[str] = frozenset({"reported", "raised", "requested"})
+OPENING_EVENTS: frozenset[str] = frozenset(
+    {
+        "observed",
+        "reported",
+        "recurred",
+        "not-fixed",
+        "raised",
+        "escalated",
+        "requested",
+        "chased",
+        "ombudsman",
+    }
+)
+CLOSING_EVENTS: frozenset[str] = frozenset({"fixed", "provided", "responded", "refused"})
+
+# Attributes a case keeps once an entry has set them, for matching later start events.
+CASE_ATTRS: tuple[str, ...] = ("priority", "category", "hazard")
+
+_HOUR = timedelta(hours=1)
+
+# The resident's nation: its working-day calendar and the pack jurisdictions that cover it.
+_NATIONS: Mapping[str, tuple[str, frozenset[str]]] = {
+    "england": ("england-wales", frozenset({"england", "uk"})),
+    "wales": ("england-wales", frozenset({"wales", "uk"})),
+    "england-wales": ("england-wales", frozenset({"england", "wales", "uk"})),
+    "scotland": ("scotland", frozenset({"scotland", "uk"})),
+    "northern-ireland": ("northern-ireland", frozenset({"northern-ireland", "uk"})),
+}
+_NATION_ALIASES: Mapping[str, str] = {
+    "eng": "england",
+    "wls": "wales",
+    "england-and-wales": "england-wales",
+    "sct": "scotland",
+    "nir": "northern-ireland",
+}
+
+
+def resident_nation(nation: str) -> tuple[str, frozenset[str]]:
+    """(working-day calendar, covered jurisdictions) for a resident's nation.
+
+    Accepts england, wales, scotland, northern-ireland, england-wales and the codes ENG, WLS, SCT,
+    NIR. Raises ``InputError`` otherwise.
+    """
+    key = str(nation).strip().lower().replace("_", "-").replace(" ", "-")
+    key = _NATION_ALIASES.get(key, key)
+    if key not in _NATIONS:
+        raise InputError(f"unknown nation {nation!r}: use england, wales, scotland or northern-ireland")
+    return _NATIONS[key]
+
+
+# ---------------------------------------------------------------------------------------------
+# Input and output types
+
+
+@dataclass(frozen=True)
+class EntryFacts:
+    """What the deadline engine needs to know about one ledger entry.
+
+    ``event`` is the incident event (observed, reported, acknowledged, attended, fixed, …) or, for
+    a complaint, its step (raised, acknowledged, extended, responded, escalated, ombudsman).
+    ``attrs`` holds the entry's matching attributes as strings: priority, category, stage, hazard,
+    direction, channel, and for extensions ``until``, ``reasons`` and ``ombudsman_details``.
+    ``occurred_at`` must be timezone-aware; it is stored in UTC.
+    """
+
+    number: int
+    kind: str
+    event: str
+    occurred_at: datetime
+    case: str | None = None
+    attrs: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "occurred_at", as_utc(self.occurred_at))
+        clean = {str(k): _attr_text(v) for k, v in dict(self.attrs).items() if v is not None}
+        object.__setattr__(self, "attrs", MappingProxyType(clean))
+
+    @property
+    def order(self) -> tuple[datetime, int]:
+        return (self.occurred_at, self.number)
+
+
+def _attr_text(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+class ClockStatus(StrEnum):
+    MET = "met"
+    BREACHED = "breached"
+    RUNNING = "running"
+    OVERDUE = "overdue"
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One clock: a rule started by one entry, with its due date, stop and status.
+
+    ``margin`` is how late (breached, overdue), how early (met) or how long is left (running), in
+    ``margin_unit``: whole ``hours`` for hours rules (rounded down, so lateness is never overstated),
+    ``working days`` for working-day rules and ``days`` (calendar days) otherwise. For day-based
+    rules ``calendar_days`` gives the same margin in calendar days. ``exact`` is the signed time
+    from the deadline (the end of the due day, UK time, for day-based rules) to the stop, or to
+    ``now`` if the clock is open: positive means late.
+    """
+
+    pack_id: str
+    pack_title: str
+    pack_version: str
+    rule_id: str
+    case: str | None
+    start_entry: int
+    started_at: datetime
+    day_zero: date | None
+    due_at: datetime
+    due_date: date | None
+    stop_entry: int | None
+    stopped_at: datetime | None
+    status: ClockStatus
+    margin: int
+    margin_unit: str
+    calendar_days: int | None
+    exact: timedelta
+    elapsed: timedelta
+    explanation: str
+    calendar: str | None
+    original_due_at: datetime
+    rule: Rule = field(compare=False, hash=False, repr=False)
+    extension_entry: int | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def citation(self) -> Citation:
+        return self.rule.citation
+
+    @property
+    def title(self) -> str:
+        return self.rule.title
+
+    @property
+    def party(self) -> str:
+        return self.rule.party
+
+    @property
+    def is_open(self) -> bool:
+        return self.stop_entry is None
+
+    @property
+    def late(self) -> bool:
+        return self.status in (ClockStatus.BREACHED, ClockStatus.OVERDUE)
+
+    @property
+    def status_text(self) -> str:
+        """``breached by 377 days 4 hours (9052 hours)``, ``running, due in 3 working days`` …"""
+        return _status_text(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data (ISO 8601 times in UTC, durations in seconds)."""
+
+        def iso(dt: datetime | None) -> str | None:
+            return None if dt is None else dt.isoformat().replace("+00:00", "Z")
+
+        cit = self.rule.citation
+        return {
+            "pack": {"id": self.pack_id, "title": self.pack_title, "version": self.pack_version},
+            "rule": {
+                "id": self.rule_id,
+                "title": self.rule.title,
+                "party": self.rule.party,
+                "allowed": self.rule.allowed.describe(),
+            },
+            "citation": {
+                "section": cit.section,
+                "wording": cit.wording,
+                "url": cit.url,
+                "document": cit.document,
+                "confidence": cit.confidence,
+            },
+            "case": self.case,
+            "start": {"entry": self.start_entry, "at": iso(self.started_at)},
+            "day_zero": None if self.day_zero is None else self.day_zero.isoformat(),
+            "due": {
+                "at": iso(self.due_at),
+                "date": None if self.due_date is None else self.due_date.isoformat(),
+                "original_at": iso(self.original_due_at),
+            },
+            "stop": None
+            if self.stop_entry is None
+            else {"entry": self.stop_entry, "at": iso(self.stopped_at)},
+            "extension_entry": self.extension_entry,
+            "status": self.status.value,
+            "status_text": self.status_text,
+            "margin": {"amount": self.margin, "unit": self.margin_unit, "calendar_days": self.calendar_days},
+            "exact_seconds": int(self.exact.total_seconds()),
+            "elapsed_seconds": int(self.elapsed.total_seconds()),
+            "calendar": self.calendar,
+            "explanation": self.explanation,
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """One case at a glance: first report, number of reports, recurrences, days open, clocks.
+
+    ``reports`` lists (entry number, instant) of every report (events reported, raised or
+    requested). ``recurrences`` counts the times the problem came back: each ``recurred`` entry,
+    and each ``observed`` or ``reported`` entry that follows a ``fixed`` one with nothing in
+    between saying it was back. The case is closed if its last open/close event was fixed,
+    provided, responded or refused; ``days_open`` runs from the first report (or first entry) to
+    then, or to ``now`` if it is still open.
+    """
+
+    case: str | None
+    kinds: tuple[str, ...]
+    entries: tuple[int, ...]
+    first_entry: int
+    first_at: datetime
+    reports: tuple[tuple[int, datetime], ...]
+    recurrences: int
+    is_open: bool
+    closed_at: datetime | None
+    days_open: int
+    clocks: tuple[Clock, ...]
+
+    @property
+    def first_report(self) -> tuple[int, datetime] | None:
+        return self.reports[0] if self.reports else None
+
+    @property
+    def report_count(self) -> int:
+        return len(self.reports)
+
+    def counts(self) -> dict[str, int]:
+        """Clocks by status: ``{"met": 1, "breached": 13, "running": 0, "overdue": 0}``."""
+        out = {s.value: 0 for s in ClockStatus}
+        for c in self.clocks:
+            out[c.status.value] += 1
+        return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The engine
+
+
+def compute_clocks(
+    entries: Iterable[EntryFacts],
+    packs: Iterable[Pack],
+    nation: str,
+    now: datetime,
+) -> tuple[Clock, ...]:
+    """Every clock the entries start under the packs, in start order (see the module docs)."""
+    now = as_utc(now)
+    calendar, jurisdictions = resident_nation(nation)
+    pack_list = [p for p in packs if p.jurisdiction in jurisdictions]
+    ordered = _ordered(entries)
+    in_force_cache: dict[date, tuple[Pack, ...]] = {}
+    clocks: list[Clock] = []
+    for case_entries in _by_case(ordered).values():
+        index = _CaseIndex(case_entries)
+        context: dict[str, str] = {}
+        for i, entry in enumerate(case_entries):
+            # A case remembers its priority, category and hazard: a later entry that does not say
+            # otherwise (an "attended" on a significant damp hazard) still matches rules on them.
+            for name in CASE_ATTRS:
+                if name in entry.attrs:
+                    context[name] = entry.attrs[name]
+            effective = {**context, **entry.attrs}
+            day = uk_date(entry.occurred_at)
+            if day not in in_force_cache:
+                in_force_cache[day] = packs_in_force(pack_list, day)
+            for pack in in_force_cache[day]:
+                for rule in pack.rules:
+                    if entry.event not in rule.start:
+                        continue
+                    alt = rule.match_for(entry.kind, effective)
+                    if alt is None:
+                        continue
+                    later = _Later(index, i)
+                    clocks.append(_make_clock(pack, rule, alt, entry, later, calendar, now))
+    clocks.sort(key=lambda c: (c.started_at, c.start_entry, c.pack_id, c.rule_id))
+    return tuple(clocks)
+
+
+def summarise_cases(
+    entries: Iterable[EntryFacts],
+    clocks: Iterable[Clock],
+    now: datetime,
+) -> tuple[CaseSummary, ...]:
+    """A :class:`CaseSummary` per case (entries with no case form one), by first entry."""
+    now = as_utc(now)
+    ordered = _ordered(entries)
+    clocks_by_case: dict[str | None, list[Clock]] = {}
+    for c in clocks:
+        clocks_by_case.setdefault(c.case, []).append(c)
+    out = [
+        _summarise(case, items, clocks_by_case.get(case, []), now)
+        for case, items in _by_case(ordered).items()
+    ]
+    out.sort(key=lambda s: (s.first_at, s.first_entry))
+    return tuple(out)
+
+
+def summarise_case(
+    case: str | None,
+    entries: Iterable[EntryFacts],
+    clocks: Iterable[Clock],
+    now: datetime,
+) -> CaseSummary:
+    """The summary of one case; raises ``InputError`` if no entry belongs to it."""
+    items = [e for e in _ordered(entries) if e.case == case]
+    if not items:
+        raise InputError(f"no entries in case {case!r}")
+    return _summarise(case, items, [c for c in clocks if c.case == case], as_utc(now))
+
+
+def _ordered(entries: Iterable[EntryFacts]) -> list[EntryFacts]:
+    items = sorted(entries, key=lambda e: e.order)
+    seen: set[int] = set()
+    for e in items:
+        if e.number in seen:
+            raise InputError(f"entry number {e.number} appears twice")
+        seen.add(e.number)
+    return items
+
+
+def _by_case(ordered: Sequence[EntryFacts]) -> dict[str | None, list[EntryFacts]]:
+    groups: dict[str | None, list[EntryFacts]] = {}
+    for e in ordered:
+        groups.setdefault(e.case, []).append(e)
+    return groups
+
+
+class _CaseIndex:
+    """A case's entries in order, with the positions of each event, to find stops quickly."""
+
+    def __init__(self, entries: Sequence[EntryFacts]) -> None:
+        self.entries = entries
+        self.positions: dict[str, list[int]] = {}
+        for i, e in enumerate(entries):
+            self.positions.setdefault(e.event, []).append(i)
+
+
+class _Later:
+    """The entries after position ``after`` in a case, filtered by event on demand."""
+
+    def __init__(self, index: _CaseIndex, after: int) -> None:
+        self.index = index
+        self.after = after
+
+    def with_events(self, events: Iterable[str]) -> Iterator[EntryFacts]:
+        """Entries after the start whose event is one of ``events``, in ledger order."""
+        runs = []
+        for event in set(events):
+            pos = self.index.positions.get(event, [])
+            runs.append(pos[bisect.bisect_right(pos, self.after) :])
+        for i in heapq.merge(*runs):
+            yield self.index.entries[i]
+
+
+@dataclass(frozen=True)
+class _Due:
+    due_at: datetime
+    due_date: date | None
+    day_zero: date | None
+    text: str  # "Mon 10 Mar 2025 = acknowledged Mon 24 Feb (entry 41, day zero) + 10 working days; ..."
+
+
+def _make_clock(
+    pack: Pack,
+    rule: Rule,
+    alt: Match,
+    start: EntryFacts,
+    later: _Later,
+    resident_calendar: str,
+    now: datetime,
+) -> Clock:
+    calendar = resident_calendar if rule.calendar == "nation" else resolve_calendar(rule.calendar)
+    stop = next((e for e in later.with_events(rule.stop) if alt.compatible(e.kind, e.attrs)), None)
+    original = _due(rule, start, calendar)
+    due = original
+    notes: list[str] = []
+    ext_entry: int | None = None
+    if rule.extension is not None:
+        due, ext_entry, ext_notes = _apply_extension(rule, alt, start, later, stop, original, calendar)
+        notes.extend(ext_notes)
+
+    ref = stop.occurred_at if stop is not None else now
+    status, margin, unit, cal_days = _measure(rule, due, ref, calendar, stopped=stop is not None)
+    basis = f"rule {rule.citation.section} ({pack.label()})"
+    if rule.citation.confidence in ("low", "unconfirmed"):
+        basis += f" [source confidence: {rule.citation.confidence}]"
+    explanation = f"Due {due.text}; {basis}"
+    if pack.example:
+        notes.append("from an example pack: check it against your landlord's own policy")
+    return Clock(
+        pack_id=pack.id,
+        pack_title=pack.title,
+        pack_version=pack.version,
+        rule_id=rule.id,
+        case=start.case,
+        start_entry=start.number,
+        started_at=start.occurred_at,
+        day_zero=due.day_zero,
+        due_at=due.due_at,
+        due_date=due.due_date,
+        stop_entry=None if stop is None else stop.number,
+        stopped_at=None if stop is None else stop.occurred_at,
+        status=status,
+        margin=margin,
+        margin_unit=unit,
+        calendar_days=cal_days,
+        exact=ref - due.due_at,
+        elapsed=ref - start.occurred_at,
+        explanation=explanation,
+        calendar=None if rule.unit == "hours" else calendar,
+        original_due_at=original.due_at,
+        extension_entry=ext_entry,
+        notes=tuple(notes),
+        rule=rule,
+    )
+
+
+def _due(rule: Rule, start: EntryFacts, calendar: str, extra: tuple[int, str] | None = None) -> _Due:
+    """When the clock falls due, with the sentence explaining it.
+
+    ``extra`` (amount, unit) is an extension in the rule's own unit, added to the allowance and
+    counted from the same start (so 1 + 2 calendar months is 3 months from receipt).
+    """
+    amount = rule.allowed.amount + (extra[0] if extra else 0)
+    unit = rule.unit
+    what = f"{start.event} "
+    if unit == "hours":
+        due_at = start.occurred_at + timedelta(hours=amount)
+        text = (
+            f"{format_instant(due_at)} = {what}{format_instant(start.occurred_at)} "
+            f"(entry {start.number}) + {describe_amount(amount, unit)}, counted round the clock"
+        )
+        return _Due(due_at, None, None, text)
+
+    event_day = uk_date(start.occurred_at)
+    d0 = receipt_day(start.occurred_at, calendar, day_zero=rule.day_zero, after_hours=rule.after_hours)
+    tail: list[str] = []
+    if unit == "working_days":
+        due = add_working_days(d0, amount, calendar)
+        weekend, hols = skipped_days(d0, due, calendar)
+        tail.append(f"{weekend} weekend day{'s' if weekend != 1 else ''} skipped")
+        if hols:
+            names = ", ".join(f"{name} {format_day(d, year=False)}" for d, name in hols)
+            tail.append(f"{len(hols)} bank holiday{'s' if len(hols) != 1 else ''} skipped ({names})")
+        else:
+            tail.append("no bank holidays")
+        tail[-1] += f" ({CALENDAR_LABELS[calendar]})"
+    elif unit == "calendar_days":
+        due = d0 + timedelta(days=amount - (1 if rule.inclusive else 0))
+    else:  # calendar_months
+        due, clamped = month_end_clamped(d0, amount)
+        if clamped:
+            tail.append(f"no day {d0.day} in that month, so its last day")
+    if rule.roll_forward:
+        rolled = next_working_day(due, calendar, inclusive=True)
+        if rolled != due:
+            tail.append(f"{format_day(due, year=False)} is not a working day, so the next working day")
+            due = rolled
+
+    same_year = d0.year == due.year
+    # Months run from a date to the same date: "day zero" would mislead (the ICO calls it day one).
+    label = "day 1" if rule.inclusive else ("" if unit == "calendar_months" else "day zero")
+    if d0 != event_day:
+        why = "after hours" if _after_hours(start.occurred_at, rule) else "on a non-working day"
+        start_txt = (
+            f"{what}{format_day(event_day, year=not same_year)} {why} (entry {start.number}), "
+            f"counted from {format_day(d0, year=not same_year)}" + (f" ({label})" if label else "")
+        )
+    else:
+        start_txt = f"{what}{format_day(d0, year=not same_year)} (entry {start.number}" + (
+            f", {label})" if label else ")"
+        )
+    counting = describe_amount(amount, unit)
+    if rule.inclusive:
+        counting += " counting that day"
+    text = f"{format_day(due)} = {start_txt} + {counting}"
+    if tail:
+        text += "; " + "; ".join(tail)
+    return _Due(end_of_uk_day(due), due, d0, text)
+
+
+def _after_hours(dt: datetime, rule: Rule) -> bool:
+    return rule.after_hours is not None and uk_local(dt).time().replace(tzinfo=None) >= rule.after_hours
+
+
+def _on_time(due: _Due, t: datetime) -> bool:
+    if due.due_date is None:
+        return t <= due.due_at
+    return uk_date(t) <= due.due_date
+
+
+def _apply_extension(
+    rule: Rule,
+    alt: Match,
+    start: EntryFacts,
+    later: _Later,
+    stop: EntryFacts | None,
+    original: _Due,
+    calendar: str,
+) -> tuple[_Due, int | None, list[str]]:
+    ext = rule.extension
+    assert ext is not None
+    notes: list[str] = []
+    candidates = [
+        e
+        for e in later.with_events([ext.event])
+        if alt.compatible(e.kind, e.attrs) and (stop is None or e.order < stop.order)
+    ]
+    chosen: EntryFacts | None = None
+    for e in candidates:
+        if chosen is not None:
+            notes.append(f"a further extension (entry {e.number}) was not applied: one per clock")
+        elif _on_time(original, e.occurred_at):
+            chosen = e
+        else:
+            notes.append(f"extension (entry {e.number}) came after the due date, so it was not applied")
+    if chosen is None:
+        return original, None, notes
+
+    # The furthest the extension may go.
+    cap: _Due | None
+    if ext.amount is None or ext.unit is None:
+        cap = None
+    elif ext.unit == rule.unit:
+        cap = _due(rule, start, calendar, extra=(ext.amount, ext.unit))
+    else:
+        cap = _shift(original, ext.amount, ext.unit, calendar)
+
+    until_text = chosen.attrs.get("until")
+    until: date | None = None
+    if until_text:
+        try:
+            until = date.fromisoformat(until_text)
+        except ValueError:
+            notes.append(
+                f"extension (entry {chosen.number}): 'until' {until_text!r} is not a date (YYYY-MM-DD)"
+            )
+    new = cap
+    if until is not None:
+        wanted = _Due(end_of_uk_day(until), until if original.due_date else None, original.day_zero, "")
+        if cap is None or wanted.due_at <= cap.due_at:
+            new = wanted
+        else:
+            notes.append(
+                f"extension (entry {chosen.number}) asked for {format_day(until)}, beyond the "
+                f"{ext.describe()} allowed; capped"
+            )
+    if new is None:
+        notes.append(
+            f"extension (entry {chosen.number}) gave no new date ('until') and the rule has no fixed "
+            "cap, so the original due date still applies"
+        )
+        return original, chosen.number, notes
+
+    if ext.reasons_required and chosen.attrs.get("reasons", "").strip().lower() in ("", "no", "false", "0"):
+        notes.append(f"extension (entry {chosen.number}): no reasons recorded; this rule requires them")
+    if ext.ombudsman_details_required and chosen.attrs.get("ombudsman_details", "").lower() not in (
+        "yes",
+        "true",
+        "1",
+    ):
+        notes.append(
+            f"extension (entry {chosen.number}): the Ombudsman's contact details are not recorded; "
+            "this rule requires them"
+        )
+    if ext.confidence in ("low", "unconfirmed"):
+        notes.append(f"the extension limit is {ext.confidence}: check it")
+    new_day = new.due_date
+    new_when = format_day(new_day) if new_day is not None else format_instant(new.due_at)
+    text = (
+        f"{new_when} after extension (entry {chosen.number}, {format_day(uk_date(chosen.occurred_at))}; "
+        f"{ext.describe()} allowed); originally due {original.text}"
+    )
+    return _Due(new.due_at, new.due_date, original.day_zero, text), chosen.number, notes
+
+
+def _shift(due: _Due, amount: int, unit: str, calendar: str) -> _Due:
+    """An extension in a different unit from the rule's, added to the original due date."""
+    if unit == "hours":
+        return _Due(due.due_at + timedelta(hours=amount), None, due.day_zero, "")
+    base = due.due_date if due.due_date is not None else uk_date(due.due_at)
+    if unit == "working_days":
+        day = add_working_days(base, amount, calendar)
+    elif unit == "calendar_days":
+        day = base + timedelta(days=amount)
+    else:
+        day, _ = month_end_clamped(base, amount)
+    return _Due(end_of_uk_day(day), day if due.due_date is not None else None, due.day_zero, "")
+
+
+def _measure(
+    rule: Rule, due: _Due, ref: datetime, calendar: str, *, stopped: bool
+) -> tuple[ClockStatus, int, str, int | None]:
+    """(status, margin, margin unit, margin in calendar days) at instant ``ref``."""
+    on_time = _on_time(due, ref)
+    if stopped:
+        status = ClockStatus.MET if on_time else ClockStatus.BREACHED
+    else:
+        status = ClockStatus.RUNNING if on_time else ClockStatus.OVERDUE
+    if due.due_date is None:
+        delta = ref - due.due_at
+        hours = math.floor(abs(delta) / _HOUR)  # whole hours, rounded down: never overstated
+        return status, hours, "hours", None
+    ref_day = uk_date(ref)
+    days = abs((ref_day - due.due_date).days)
+    if rule.unit == "working_days":
+        return status, abs(working_days_between(due.due_date, ref_day, calendar)), "working days", days
+    return status, days, "days", days
+
+
+# ---------------------------------------------------------------------------------------------
+# Text
+
+
+def _plural(n: int, unit: str) -> str:
+    if n == 1:
+        unit = {"hours": "hour", "days": "day", "working days": "working day"}.get(unit, unit)
+    return f"{n} {unit}"
+
+
+def duration_text(td: timedelta) -> str:
+    """How long, in words: ``377 days 4 hours``, ``30 hours``, ``under an hour``. The one place a
+    lateness or elapsed time is worded: whole hours, always rounded down, so never overstated;
+    days and hours from 48 hours up."""
+    hours = max(0, math.floor(td / _HOUR))
+    if hours < 1:
+        return "under an hour"
+    if hours < 48:
+        return _plural(hours, "hours")
+    days, rest = divmod(hours, 24)
+    return _plural(days, "days") + (f" {_plural(rest, 'hours')}" if rest else "")
+
+
+def _status_text(c: Clock) -> str:
+    unit, n = c.margin_unit, c.margin
+    if c.status in (ClockStatus.BREACHED, ClockStatus.OVERDUE):
+        word = c.status.value + " by"
+        if unit == "hours":
+            text = f"{word} {duration_text(n * _HOUR)}"
+            return f"{text} ({_plural(n, unit)})" if n >= 48 else text
+        if unit == "working days":
+            cal = c.calendar_days or 0
+            if n == 0:
+                return f"{word} {_plural(cal, 'days')} (no working days)"
+            return f"{word} {_plural(n, unit)} ({_plural(cal, 'days')})"
+        return f"{word} {_plural(n, unit)}"
+    if c.status is ClockStatus.MET:
+        if n == 0:
+            return "met (on the due day)" if unit != "hours" else "met (under an hour to spare)"
+        return f"met ({_plural(n, unit)} to spare)"
+    if n == 0:
+        return "running, due today" if unit != "hours" else "running, due within the hour"
+    return f"running, due in {_plural(n, unit)}"
+
+
+def _summarise(
+    case: str | None, items: Sequence[EntryFacts], clocks: Sequence[Clock], now: datetime
+) -> CaseSummary:
+    reports = tuple((e.number, e.occurred_at) for e in items if e.event in REPORT_EVENTS)
+    recurrences = 0
+    is_open = True
+    closed_at: datetime | None = None
+    last_close: str | None = None
+    for e in items:
+        if e.event == "recurred" or (e.event in ("observed", "reported") and last_close == "fixed"):
+            recurrences += 1
+        if e.event in CLOSING_EVENTS:
+            is_open, closed_at, last_close = False, e.occurred_at, e.event
+        elif e.event in OPENING_EVENTS:
+            is_open, closed_at, last_close = True, None, None
+    first_day = uk_date(reports[0][1] if reports else items[0].occurred_at)
+    end_day = uk_date(closed_at) if closed_at is not None else uk_date(now)
+    kinds = tuple(dict.fromkeys(e.kind for e in items))
+    return CaseSummary(
+        case=case,
+        kinds=kinds,
+        entries=tuple(e.number for e in items),
+        first_entry=items[0].number,
+        first_at=items[0].occurred_at,
+        reports=reports,
+        recurrences=recurrences,
+        is_open=is_open,
+        closed_at=closed_at,
+        days_open=max(0, (end_day - first_day).days),
+        clocks=tuple(sorted(clocks, key=lambda c: (c.started_at, c.start_entry, c.pack_id, c.rule_id))),
+    )

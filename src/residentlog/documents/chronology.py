@@ -1,0 +1,777 @@
+"""A dated chronology of the ledger, for handing to a landlord, councillor or the Ombudsman.
+
+:func:`chronology_context` gathers everything a chronology shows, as plain data, from the
+corrected view of each entry and from the deadline engine:
+
+* a cover summary: who, which landlord, the period covered, counts by kind and by case, every
+  policy timeframe missed (breached, or overdue now) and by how much with the rule's source,
+  and the problems that have run longest;
+* a chart of incidents per month per kind (:mod:`residentlog.documents.chart`);
+* the entries as numbered paragraphs in date order (or grouped by case), each with its local
+  time, kind, summary, details, facts, references, attachments as numbered exhibits,
+  corrections shown openly (when, why, and what the entry said before), and the time it was
+  written down when that was more than a day after it happened;
+* an index of exhibits (name, size, SHA-256) and, at the end, a checkpoint of the ledger and
+  how to verify it.
+
+:func:`render_context` turns that data into Markdown, HTML (one self-contained, printable
+file), PDF (WeasyPrint, from the same HTML), CSV or JSON. Paragraph numbers and exhibit numbers
+follow the order of the document, so a letter or a caseworker can cite "paragraph 12" or
+"exhibit E03" in it.
+
+What counts as an *incident* in the chart: an entry of a fault or nuisance kind (lift, door,
+asb, repair, damp, cctv) whose event is ``observed``, ``reported`` or ``recurred``; a report
+that links to the earlier entry of the same kind it reports (the door seen broken on Monday,
+reported on Tuesday) is the same incident and counts once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from residentlog.cli.console import visible
+from residentlog.documents.chart import Month, Series, month_label, month_range, stacked_bars_svg
+from residentlog.documents.render import render
+from residentlog.errors import InputError, NotFound
+from residentlog.ledger.models import KIND_TITLES
+from residentlog.ledger.record import decode
+from residentlog.ledger.store import Store
+from residentlog.ledger.views import EntryView, Filters, list_entries
+from residentlog.ledger.when import LONDON, format_local, format_local_short, from_rfc3339, to_rfc3339
+
+LATE = timedelta(days=1)
+FORMATS = ("md", "html", "pdf", "csv", "json")
+TEXT_FORMATS = ("md", "html", "csv", "json")
+INCIDENT_KINDS = ("lift", "door", "asb", "repair", "damp", "cctv")  # also the chart's stacking order
+INCIDENT_EVENTS = frozenset({"observed", "reported", "recurred"})
+JSON_FORMAT = "residentlog-chronology"
+JSON_VERSION = 1
+
+CSV_COLUMNS = (
+    "paragraph",
+    "entry",
+    "occurred_local",
+    "occurred_at_utc",
+    "precision",
+    "recorded_at_utc",
+    "recorded_late",
+    "kind",
+    "event",
+    "case",
+    "summary",
+    "details",
+    "location",
+    "facts",
+    "references",
+    "links",
+    "exhibits",
+    "tags",
+    "corrections",
+    "correction_reasons",
+    "hash",
+)
+
+# Kind-specific fields shown as facts, with their labels; event, step and stage are in the
+# entry's event label instead.
+_FACT_LABELS: dict[str, str] = {
+    "channel": "Channel",
+    "priority": "Priority",
+    "category": "Category",
+    "lift": "Lift",
+    "out_of_service": "Out of service",
+    "trapped": "People trapped",
+    "trapped_minutes": "Trapped for",
+    "door": "Door",
+    "witness": "Witnessed",
+    "camera": "Camera",
+    "rooms": "Rooms",
+    "hazard": "Hazard",
+    "amount_pence": "Amount",
+    "charge_year": "Charge year",
+    "service": "Service",
+    "direction": "Direction",
+    "who": "With",
+}
+_NOT_FACTS = frozenset({"event", "step", "stage"})
+
+
+# ---------------------------------------------------------------------------------------------
+# The data
+
+
+def chronology_context(
+    store: Store,
+    now: datetime,
+    *,
+    cases: Sequence[str] = (),
+    kinds: Sequence[str] = (),
+    since: str | None = None,
+    until: str | None = None,
+    by_case: bool = False,
+) -> dict[str, Any]:
+    """Everything a chronology shows, as plain data for the templates and the CSV/JSON writers.
+
+    Raises :class:`~residentlog.errors.NotFound` for a ``--case`` no entry belongs to, and
+    :class:`~residentlog.errors.VerificationFailed` if the ledger does not verify (no checkpoint
+    is issued for a damaged ledger).
+    """
+    from residentlog.deadlines.clocks import compute_for_store
+    from residentlog.ledger.add import issue_checkpoint
+    from residentlog.ledger.profile import load_profile
+
+    sc = compute_for_store(store, now)
+    known_cases = sorted({c.case for c in sc.cases if c.case})
+    for name in cases:
+        if name not in known_cases:
+            hint = f"; cases: {', '.join(known_cases)}" if known_cases else "; no entry has a case yet"
+            raise NotFound(f"--case {name}: no entries in case {name!r}{hint}")
+    all_views = list_entries(store, Filters(), now)
+    views = list_entries(store, Filters(since=since, until=until), now) if (since or until) else all_views
+    if cases:
+        views = [v for v in views if v.record["case"] in cases]
+    if kinds:
+        views = [v for v in views if v.record["kind"] in kinds]
+    checkpoint = issue_checkpoint(store, now)
+
+    groups = _groups(views, by_case)
+    ordered = [v for _, members in groups for v in members]
+    paragraphs = {v.num: i for i, v in enumerate(ordered, 1)}
+    exhibits = _exhibits(ordered)
+    entries = {v.num: _entry(store, v, paragraphs, exhibits) for v in ordered}
+    for exhibit in exhibits.values():
+        exhibit["paragraphs"] = [paragraphs[n] for n in exhibit["entries"]]
+
+    in_order = [entries[v.num] for v in ordered]
+    occurred_all = [from_rfc3339(v.record["occurred_at"]) for v in views]
+    profile = load_profile(store.root)
+    selected = {v.num for v in views}
+    return {
+        "title": "Chronology of events",
+        "profile": profile.model_dump(),
+        "generated": format_local(now),
+        "generated_at": to_rfc3339(now),
+        "period": (format_local(min(occurred_all), "day"), format_local(max(occurred_all), "day"))
+        if occurred_all
+        else None,
+        "period_dates": (_local_date(min(occurred_all)), _local_date(max(occurred_all)))
+        if occurred_all
+        else None,
+        "filters": {"cases": list(cases), "kinds": list(kinds), "since": since, "until": until},
+        "by_case_mode": by_case,
+        "exhibit_links": False,  # the bundle links each exhibit to its file beside the chronology
+        "kind_titles": dict(KIND_TITLES),
+        "by_kind": sorted(Counter(e["kind"] for e in in_order).items()),
+        "by_case": _by_case(in_order),
+        "problems": _problems(sc, {e["case"] for e in in_order if e["case"]}),
+        **_missed(sc, selected, paragraphs),
+        "chart": _chart(views, all_views),
+        "groups": [
+            {"case": case, "title": _group_title(case, by_case), "entries": [entries[v.num] for v in members]}
+            for case, members in groups
+        ],
+        "entries": in_order,
+        "exhibits": sorted(exhibits.values(), key=lambda x: x["index"]),
+        "warnings": list(sc.warnings),
+        "checkpoint": {
+            "text": checkpoint.text(),
+            "origin": checkpoint.origin,
+            "size": checkpoint.size,
+            "root": checkpoint.root_b64,
+            "note": checkpoint.note or "",  # the signed note: the three lines and a signature
+            "signed": checkpoint.signed_text(),
+            "vkey": checkpoint.vkey or "",  # the key that checks the signature
+            "issued": format_local(now),
+            "issued_at": to_rfc3339(now),
+        },
+    }
+
+
+def _local_date(instant: datetime) -> str:
+    return instant.astimezone(LONDON).date().isoformat()
+
+
+def _groups(views: Sequence[EntryView], by_case: bool) -> list[tuple[str | None, list[EntryView]]]:
+    """One group of everything, or one per case (in order of its first entry), no case last."""
+    if not by_case:
+        return [(None, list(views))]
+    groups: dict[str, list[EntryView]] = {}
+    loose: list[EntryView] = []
+    for v in views:
+        if v.record["case"]:
+            groups.setdefault(v.record["case"], []).append(v)
+        else:
+            loose.append(v)
+    out: list[tuple[str | None, list[EntryView]]] = list(groups.items())
+    if loose:
+        out.append((None, loose))
+    return out
+
+
+def _group_title(case: str | None, by_case: bool) -> str:
+    if not by_case:
+        return ""
+    return f"Case {case}" if case else "Entries not in a case"
+
+
+def _exhibits(ordered: Sequence[EntryView]) -> dict[str, dict[str, Any]]:
+    """Each distinct attached file (by SHA-256) as an exhibit, numbered in document order."""
+    found: dict[str, dict[str, Any]] = {}
+    for v in ordered:
+        for att in v.record["attachments"]:
+            item = found.get(att["sha256"])
+            if item is None:
+                item = found[att["sha256"]] = {**att, "index": len(found) + 1, "entries": []}
+            if v.num not in item["entries"]:
+                item["entries"].append(v.num)
+    width = max(2, len(str(len(found))))
+    for item in found.values():
+        item["exhibit"] = f"E{item['index']:0{width}d}"
+        item["file"] = f"exhibits/{exhibit_file_name(item['exhibit'], item['name'])}"
+    return found
+
+
+def exhibit_file_name(exhibit: str, name: str) -> str:
+    """``E01-front-door.png``: the exhibit number and the attachment's name, made safe.
+
+    Only ASCII letters, digits, ``.``, ``-`` and ``_`` survive (accents are dropped, anything else
+    becomes ``-``); no folders, no leading dots, at most 60 characters before an extension of at
+    most 10. A name with nothing left becomes ``attachment``. The exhibit number in front keeps
+    every name distinct and clear of names that Windows reserves.
+    """
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    ascii_name = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode("ascii")
+    stem, dot, ext = ascii_name.rpartition(".")
+    if not dot or not base.rpartition(".")[0].strip("."):  # no extension, or a name like ".bashrc"
+        stem, ext = ascii_name, ""
+    ext = re.sub(r"[^A-Za-z0-9]+", "", ext)[:10]
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem)
+    stem = re.sub(r"([-._])[-._]+", r"\1", stem).strip("-._")[:60].rstrip("-._") or "attachment"
+    return f"{exhibit}-{stem}.{ext}" if ext else f"{exhibit}-{stem}"
+
+
+def _entry(
+    store: Store, view: EntryView, paragraphs: Mapping[int, int], exhibits: Mapping[str, dict[str, Any]]
+) -> dict[str, Any]:
+    rec = view.record
+    versions = [decode(data) for _, data in store.versions(view.num)] or [rec]
+    occurred = from_rfc3339(rec["occurred_at"])
+    precision = rec["occurred_precision"]
+    recorded = from_rfc3339(versions[0]["recorded_at"])
+    latest_possible = occurred + (timedelta(days=1) if precision == "day" else timedelta(0))
+    late = recorded - latest_possible > LATE
+    late_days = (recorded.astimezone(LONDON).date() - occurred.astimezone(LONDON).date()).days
+    attachments = [
+        {
+            "exhibit": exhibits[att["sha256"]]["exhibit"],
+            "file": exhibits[att["sha256"]]["file"],
+            "name": att["name"],
+            "size": att["size"],
+            "sha256": att["sha256"],
+            "media_type": att["media_type"],
+        }
+        for att in rec["attachments"]
+    ]
+    return {
+        "paragraph": paragraphs[view.num],
+        "number": view.num,
+        "when": format_local(occurred, precision),
+        "when_short": format_local_short(occurred, precision),
+        "occurred_at": rec["occurred_at"],
+        "precision": precision,
+        "recorded": format_local(recorded),
+        "recorded_at": versions[0]["recorded_at"],
+        "late": late and format_local(recorded),
+        "late_days": late_days if late else 0,
+        "kind": rec["kind"],
+        "kind_title": KIND_TITLES.get(rec["kind"], rec["kind"]),
+        "event": _event_label(rec),
+        "summary": rec["summary"],
+        "details": rec["details"],
+        "details_paragraphs": _paragraphs(rec["details"]),
+        "location": rec["location"],
+        "case": rec["case"],
+        "tags": list(rec["tags"]),
+        "facts": _facts(rec["fields"]),
+        "fields": dict(rec["fields"]),
+        "refs": rec["refs"],
+        "links": rec["links"],
+        "see_also": [{"number": n, "paragraph": paragraphs.get(n)} for n in rec["links"]],
+        "attachments": attachments,
+        "hash": view.hash,
+        "versions": view.versions,
+        "corrections": _corrections(versions),
+    }
+
+
+def _event_label(rec: Mapping[str, Any]) -> str:
+    fields = rec["fields"]
+    if rec["kind"] == "complaint":
+        return f"stage {fields.get('stage')} {fields.get('step', '')}".strip()
+    return str(fields.get("event") or "")
+
+
+def _paragraphs(text: str) -> list[list[str]]:
+    """Details as paragraphs (split at blank lines), each a list of its lines."""
+    out: list[list[str]] = []
+    for block in text.replace("\r\n", "\n").split("\n\n"):
+        lines = [line.rstrip() for line in block.strip("\n").split("\n")]
+        if any(lines):
+            out.append(lines)
+    return out
+
+
+def _money(pence: int) -> str:
+    return f"£{pence // 100:,}.{pence % 100:02d}"
+
+
+def _fact_value(key: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if key == "amount_pence" and isinstance(value, int):
+        return _money(value)
+    if key == "trapped_minutes":
+        return f"{value} minute{'' if value == 1 else 's'}"
+    if key == "direction":
+        return {"out": "from the resident", "in": "to the resident"}.get(str(value), str(value))
+    return str(value)
+
+
+def _facts(fields: Mapping[str, Any]) -> list[dict[str, str]]:
+    return [
+        {"label": _FACT_LABELS.get(key, key.replace("_", " ").capitalize()), "value": _fact_value(key, value)}
+        for key, value in fields.items()
+        if key not in _NOT_FACTS and value is not None
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Corrections: when, why, and what changed
+
+
+def _corrections(versions: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for before, after in itertools.pairwise(versions):
+        out.append(
+            {
+                "on": format_local(from_rfc3339(after["recorded_at"])),
+                "at": after["recorded_at"],
+                "reason": after["reason"],
+                "changes": _changes(before, after),
+            }
+        )
+    return out
+
+
+def _shown(key: str, rec: Mapping[str, Any]) -> str:
+    value = rec[key]
+    if key == "occurred_at":
+        return format_local(from_rfc3339(value), rec["occurred_precision"])
+    if key in ("tags", "links"):
+        return ", ".join(str(v) for v in value)
+    if key == "refs":
+        return "; ".join(f"{r['by']} {r['ref']}" for r in value)
+    if key == "attachments":
+        return ", ".join(a["name"] for a in value)
+    return str(value)
+
+
+def _changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[dict[str, str]]:
+    """What a correction changed: one item per field, with the value before and after."""
+    labels = {
+        "occurred_at": "when it happened",
+        "kind": "kind",
+        "summary": "summary",
+        "details": "details",
+        "location": "where",
+        "case": "case",
+        "tags": "tags",
+        "links": "linked entries",
+        "refs": "references",
+        "attachments": "attachments",
+    }
+    out = []
+    for key, label in labels.items():
+        changed = before[key] != after[key]
+        if key == "occurred_at":
+            changed = changed or before["occurred_precision"] != after["occurred_precision"]
+        if changed:
+            out.append(
+                {
+                    "field": label,
+                    "was": _shown(key, before) or "(none)",
+                    "now": _shown(key, after) or "(none)",
+                }
+            )
+    old, new = before["fields"], after["fields"]
+    for key in list(dict.fromkeys([*old, *new])):
+        if old.get(key) != new.get(key):
+            label = _FACT_LABELS.get(key, key).lower() if key not in _NOT_FACTS else key
+            was = _fact_value(key, old[key]) if key in old else "(none)"
+            now = _fact_value(key, new[key]) if key in new else "(none)"
+            out.append({"field": label, "was": was, "now": now})
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Cases and clocks
+
+
+def _by_case(entries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    cases: dict[str, list[Mapping[str, Any]]] = {}
+    for e in entries:
+        if e["case"]:
+            cases.setdefault(e["case"], []).append(e)
+    return [
+        {
+            "name": name,
+            "count": len(items),
+            "first": min(items, key=lambda e: (e["occurred_at"], e["number"]))["when"],
+            "last": max(items, key=lambda e: (e["occurred_at"], e["number"]))["when"],
+        }
+        for name, items in sorted(cases.items())
+    ]
+
+
+def _problems(sc: Any, names: set[str]) -> list[dict[str, Any]]:
+    """Every case in the selection, longest-running first, with its whole history's figures."""
+    out = []
+    for s in sc.cases:
+        if s.case not in names:
+            continue
+        first = s.first_report
+        out.append(
+            {
+                "name": s.case,
+                "kinds": ", ".join(KIND_TITLES.get(k, k) for k in s.kinds),
+                "entries": len(s.entries),
+                "first_report": format_local(first[1], sc.precisions.get(first[0], "minute"))
+                if first
+                else "",
+                "first_report_entry": first[0] if first else None,
+                "reports": s.report_count,
+                "recurrences": s.recurrences,
+                "open": s.is_open,
+                "closed": format_local(s.closed_at, "day") if s.closed_at else "",
+                "days_open": s.days_open,
+            }
+        )
+    out.sort(key=lambda p: (-p["days_open"], p["name"]))
+    return out
+
+
+def _day(d: date) -> str:
+    return format_local(datetime.combine(d, time(12), tzinfo=LONDON), "day")
+
+
+def _missed(sc: Any, selected: set[int], paragraphs: Mapping[int, int]) -> dict[str, Any]:
+    """Every clock started by a selected entry that was missed (breached) or is overdue now."""
+    clocks = [c for c in sc.clocks if c.start_entry in selected]
+    counts = Counter(c.status.value for c in clocks)
+    sources: dict[tuple[str, str, str], dict[str, Any]] = {}
+    packs = {(p.id, p.version): p for p in sc.packs}
+    missed = []
+    for c in clocks:
+        if not c.late:
+            continue
+        key = (c.pack_id, c.pack_version, c.rule_id)
+        if key not in sources:
+            cit = c.citation
+            pack = packs.get((c.pack_id, c.pack_version))
+            sources[key] = {
+                "n": len(sources) + 1,
+                "title": c.title,
+                "allowed": _allowed(c.rule),
+                "section": cit.section,
+                "wording": cit.wording,
+                "url": cit.url or "",
+                "document": cit.document or "",
+                "confidence": str(cit.confidence),
+                "pack_title": c.pack_title,
+                "pack_version": c.pack_version,
+                "example": bool(pack is not None and pack.example),
+            }
+        due = f"end of {_day(c.due_date)}" if c.due_date is not None else format_local(c.due_at)
+        if c.extension_entry is not None:
+            due += f" (extended, entry {c.extension_entry})"
+        precision = sc.precisions.get
+        missed.append(
+            {
+                "case": c.case or "",
+                "rule": c.title,
+                "party": c.party,
+                "allowed": _allowed(c.rule),
+                "source": sources[key]["n"],
+                "started": format_local(c.started_at, precision(c.start_entry, "minute")),
+                "start_entry": c.start_entry,
+                "start_paragraph": paragraphs.get(c.start_entry),
+                "due": due,
+                "stopped": format_local(c.stopped_at, precision(c.stop_entry, "minute"))
+                if c.stop_entry is not None and c.stopped_at is not None
+                else "",
+                "stop_entry": c.stop_entry,
+                "stop_paragraph": paragraphs.get(c.stop_entry) if c.stop_entry is not None else None,
+                "status": c.status.value,
+                "by": c.status_text.split(" by ", 1)[-1],
+                "late_seconds": int(c.exact.total_seconds()),
+            }
+        )
+    sources_by_n = {s["n"]: s for s in sources.values()}
+    groups: dict[int, dict[str, Any]] = {}
+    for m in missed:
+        group = groups.setdefault(
+            m["source"], {"source": sources_by_n[m["source"]], "rows": [], "breached": 0, "overdue": 0}
+        )
+        group["rows"].append(m)
+        group[m["status"]] += 1
+    return {
+        "missed": missed,
+        "missed_by_rule": list(groups.values()),
+        "clock_counts": {
+            "total": len(clocks),
+            "met": counts["met"],
+            "breached": counts["breached"],
+            "overdue": counts["overdue"],
+            "running": counts["running"],
+        },
+        "sources": list(sources.values()),
+    }
+
+
+def _allowed(rule: Any) -> str:
+    text = rule.allowed.describe()
+    if rule.extension is not None:
+        text += f" (extendable, {rule.extension.describe()})"
+    return str(text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Incidents per month
+
+
+def incident_nums(views: Sequence[EntryView], all_views: Sequence[EntryView]) -> list[int]:
+    """The entries among ``views`` that count as incidents (see the module docs), in order."""
+    by_num = {v.num: v.record for v in all_views}
+    out = []
+    for v in views:
+        rec = v.record
+        event = rec["fields"].get("event") or "observed"
+        if rec["kind"] not in INCIDENT_KINDS or event not in INCIDENT_EVENTS:
+            continue
+        if event == "reported" and any(_same_incident(rec, by_num.get(n)) for n in rec["links"]):
+            continue
+        out.append(v.num)
+    return out
+
+
+def _same_incident(report: Mapping[str, Any], earlier: Mapping[str, Any] | None) -> bool:
+    return (
+        earlier is not None
+        and earlier["kind"] == report["kind"]
+        and (earlier["fields"].get("event") or "observed") in INCIDENT_EVENTS
+        and earlier["occurred_at"] <= report["occurred_at"]
+    )
+
+
+def _chart(views: Sequence[EntryView], all_views: Sequence[EntryView]) -> dict[str, Any] | None:
+    """Incidents per month per kind: the SVG, a table of the same numbers, and totals per kind."""
+    chosen = set(incident_nums(views, all_views))
+    counts: dict[str, Counter[Month]] = {}
+    for v in views:
+        if v.num in chosen:
+            local = from_rfc3339(v.record["occurred_at"]).astimezone(LONDON)
+            counts.setdefault(v.record["kind"], Counter())[(local.year, local.month)] += 1
+    if not counts:
+        return None
+    series = [Series(k, KIND_TITLES.get(k, k), counts[k]) for k in INCIDENT_KINDS if k in counts]
+    every = [m for s in series for m in s.counts]
+    months = month_range(min(every), max(every))
+    totals = []
+    for s in series:
+        first, last = min(s.counts), max(s.counts)
+        span = len(month_range(first, last))
+        totals.append(
+            {
+                "kind": s.key,
+                "title": s.label,
+                "count": s.total,
+                "first": month_label(first),
+                "last": month_label(last),
+                "months": span,
+                "months_with": len(s.counts),
+            }
+        )
+    title = f"Incidents per month, {month_label(months[0])} to {month_label(months[-1])}"
+    return {
+        "title": title,
+        "svg": stacked_bars_svg(months, series, title=title),
+        "kinds": [{"kind": s.key, "title": s.label} for s in series],
+        "rows": [
+            {"month": month_label(m), "counts": [s.counts.get(m, 0) for s in series]}
+            for m in months
+            if any(s.counts.get(m, 0) for s in series)
+        ],
+        "totals": totals,
+        "bars": sum(len(s.counts) for s in series),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Output
+
+
+def render_context(context: Mapping[str, Any], fmt: str, store: Store | None = None) -> str | bytes:
+    """The chronology in ``fmt``: text for md, html, csv and json; bytes for pdf."""
+    root = store.root if store is not None else None
+    if fmt == "md":
+        return render("chronology.md.j2", dict(context), root)
+    if fmt == "html":
+        return render("chronology.html.j2", dict(context), root)
+    if fmt == "pdf":
+        from residentlog.documents.pdf import html_to_pdf
+
+        return html_to_pdf(render("chronology.html.j2", dict(context), root))
+    if fmt == "csv":
+        return to_csv(context)
+    if fmt == "json":
+        return to_json(context)
+    raise InputError(f"--format {fmt}: choose one of {', '.join(FORMATS)}")
+
+
+def render_chronology(store: Store, now: datetime, *, fmt: str = "md", **filters: Any) -> str:
+    """A text chronology (md, html, csv or json) of the store's entries matching the filters."""
+    if fmt not in TEXT_FORMATS:
+        raise InputError(f"--format {fmt}: not a text format ({', '.join(TEXT_FORMATS)})")
+    result = render_context(chronology_context(store, now, **filters), fmt, store)
+    assert isinstance(result, str)
+    return result
+
+
+def _json_entry(e: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "paragraph": e["paragraph"],
+        "number": e["number"],
+        "kind": e["kind"],
+        "event": e["event"] or None,
+        "case": e["case"] or None,
+        "occurred_at": e["occurred_at"],
+        "occurred_precision": e["precision"],
+        "occurred_local": e["when"],
+        "recorded_at": e["recorded_at"],
+        "recorded_late": bool(e["late"]),
+        "summary": e["summary"],
+        "details": e["details"],
+        "location": e["location"],
+        "tags": e["tags"],
+        "fields": e["fields"],
+        "refs": e["refs"],
+        "links": e["links"],
+        "exhibits": [
+            {k: a[k] for k in ("exhibit", "name", "size", "sha256", "media_type")} for a in e["attachments"]
+        ],
+        "corrections": len(e["corrections"]),
+        "correction_notes": [{"at": c["at"], "reason": c["reason"]} for c in e["corrections"]],
+        "hash": e["hash"],
+    }
+
+
+def to_json(context: Mapping[str, Any]) -> str:
+    """One object per entry (corrected values, correction count), the exhibits and the checkpoint."""
+    profile = context["profile"]
+    period = context["period_dates"]
+    cp = context["checkpoint"]
+    data = {
+        "format": JSON_FORMAT,
+        "version": JSON_VERSION,
+        "generated_at": context["generated_at"],
+        "resident": {k: profile[k] for k in ("name", "address", "landlord", "tenancy_ref")},
+        "selection": {**context["filters"], "by_case": context["by_case_mode"]},
+        "period": None if period is None else {"from": period[0], "to": period[1]},
+        "counts": {
+            "entries": len(context["entries"]),
+            "by_kind": dict(context["by_kind"]),
+            "by_case": {c["name"]: c["count"] for c in context["by_case"]},
+        },
+        "entries": [_json_entry(e) for e in context["entries"]],
+        "exhibits": [
+            {
+                "exhibit": x["exhibit"],
+                "name": x["name"],
+                "file": x["file"],
+                "size": x["size"],
+                "sha256": x["sha256"],
+                "media_type": x["media_type"],
+                "entries": x["entries"],
+            }
+            for x in context["exhibits"]
+        ],
+        "checkpoint": {
+            "origin": cp["origin"],
+            "size": cp["size"],
+            "root": cp["root"],
+            "issued_at": cp["issued_at"],
+            "text": cp["text"],
+            "note": cp["note"],
+            "vkey": cp["vkey"],
+        },
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell: control characters shown as ``\\x1b`` notation (newlines and tabs kept, the
+    cell is quoted), and text a spreadsheet would run as a formula (starting with ``=``, ``+``,
+    ``-``, ``@``, tab or carriage return) gets a leading apostrophe. The one CSV escape."""
+    if not isinstance(value, str):
+        return value
+    value = visible(value, multiline=True)
+    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def to_csv(context: Mapping[str, Any]) -> str:
+    """One row per entry, corrected values, for spreadsheets (UTF-8 with a BOM, CRLF lines).
+
+    A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading
+    ``'`` so that a spreadsheet shows it as text instead of running it as a formula, and control
+    characters are shown as ``\\x1b`` notation (:func:`csv_cell`); the JSON output is exact.
+    """
+    buf = io.StringIO()
+    buf.write("\ufeff")
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for e in context["entries"]:
+        row = [
+            e["paragraph"],
+            e["number"],
+            e["when_short"],
+            e["occurred_at"],
+            e["precision"],
+            e["recorded_at"],
+            "yes" if e["late"] else "no",
+            e["kind"],
+            e["event"],
+            e["case"],
+            e["summary"],
+            e["details"],
+            e["location"],
+            "; ".join(f"{f['label']}: {f['value']}" for f in e["facts"]),
+            "; ".join(f"{r['by']} {r['ref']}" for r in e["refs"]),
+            "; ".join(str(n) for n in e["links"]),
+            "; ".join(f"{a['exhibit']} {a['name']}" for a in e["attachments"]),
+            "; ".join(e["tags"]),
+            len(e["corrections"]),
+            "; ".join(f"{c['at']}: {c['reason']}" for c in e["corrections"]),
+            e["hash"],
+        ]
+        writer.writerow([csv_cell(v) for v in row])
+    return buf.getvalue()

@@ -1,0 +1,334 @@
+"""What an entry may contain, validated by Pydantic before anything is written.
+
+An entry has common fields (summary, details, location, tags, case, links, references,
+attachments, when it happened) and kind-specific fields. Each kind has its own model with
+``extra="forbid"``, so a field that does not apply to a kind is an error, not silently stored.
+
+The vocabulary here is what the deadline engine reads: an incident's ``event`` says what
+happened in this entry ("reported" to the landlord, landlord "attended", "fixed", "not-fixed",
+problem "recurred", ...); a complaint's ``stage`` and ``step`` say where the complaint is.
+
+All text is normalised to Unicode NFC at input (see docs/format.md) and must be valid UTF-8.
+No text may hold a C0 control (U+0000–U+001F; multi-line text may hold newline and tab), DEL
+or a C1 control (U+007F–U+009F); single-line text also no line or paragraph separator (U+2028,
+U+2029) and no bidi embedding, override or isolate (U+202A–U+202E, U+2066–U+2069). The same
+characters, and bidi controls anywhere, are what every output shows as ``\x1b`` notation
+(:func:`residentlog.cli.console.visible`).
+"""
+
+# No `from __future__ import annotations` here: Pydantic reads these annotations at runtime, and
+# given as objects rather than strings they need not be evaluated again when a model is built.
+
+import re
+import unicodedata
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+)
+
+from residentlog.cli.console import CONTROLS, HIDDEN_IN_LINE, a_or_an, notation
+from residentlog.errors import InputError
+
+KINDS: tuple[str, ...] = (
+    "lift",
+    "door",
+    "asb",
+    "cctv",
+    "repair",
+    "damp",
+    "contact",
+    "complaint",
+    "service-charge",
+    "note",
+)
+KIND_TITLES: dict[str, str] = {
+    "lift": "lift fault",
+    "door": "door / entry fault",
+    "asb": "anti-social behaviour",
+    "cctv": "CCTV",
+    "repair": "repair",
+    "damp": "damp / mould",
+    "contact": "contact with landlord",
+    "complaint": "complaint",
+    "service-charge": "service charge",
+    "note": "note",
+}
+REF_SYSTEMS: tuple[str, ...] = ("landlord", "police", "ombudsman", "council", "contractor", "other")
+
+Event = Literal[
+    "observed",  # the problem happened or was seen (the default)
+    "reported",  # reported to the landlord (say how with channel, and give its reference)
+    "acknowledged",  # landlord acknowledged the report or request
+    "attended",  # landlord or contractor attended
+    "fixed",  # the problem was fixed
+    "not-fixed",  # attended or claimed fixed, but it was not
+    "recurred",  # the problem came back
+    "requested",  # something was requested (footage, records, a repair)
+    "provided",  # what was requested was provided
+    "refused",  # a request was refused (or footage was deleted)
+    "chased",  # the resident chased an earlier report or request
+]
+Channel = Literal["phone", "email", "letter", "online", "in-person", "app", "social-media", "other"]
+Priority = Literal["emergency", "urgent", "routine"]
+Step = Literal["raised", "acknowledged", "extended", "responded", "escalated", "ombudsman"]
+
+_SLUG = re.compile(r"^[^\W_][\w.-]{0,59}$")
+
+
+def _refuse(value: str, pattern: re.Pattern[str]) -> None:
+    found = pattern.search(value)
+    if found:
+        raise ValueError(f"contains control characters ({notation(found.group())}): remove them")
+
+
+def _clean(value: str) -> str:
+    """NFC-normalise and reject text that is not valid UTF-8 or holds control characters."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("is not valid UTF-8 text") from None
+    value = unicodedata.normalize("NFC", value)
+    _refuse(value, CONTROLS)
+    return value
+
+
+def _line(value: str) -> str:
+    value = _clean(value).strip()
+    if "\n" in value or "\t" in value:
+        raise ValueError("must be a single line")
+    _refuse(value, HIDDEN_IN_LINE)  # also bidi controls and line separators
+    return value
+
+
+def check_line(value: str, option: str) -> str:
+    """One line of text given outside a model (``--reason``), NFC and stripped, or InputError."""
+    try:
+        return _line(value)
+    except ValueError as exc:
+        raise InputError(f"{option}: {exc}") from None
+
+
+def check_attachment_name(name: str) -> str:
+    """An attachment's file name, NFC, or InputError: no control or bidi character at all."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(f"attachment name {name!r} is not valid UTF-8; rename the file") from None
+    name = unicodedata.normalize("NFC", name)
+    found = HIDDEN_IN_LINE.search(name)
+    if found:
+        raise InputError(
+            f"attachment name {name!r} contains a control character ({notation(found.group())}); "
+            "rename the file"
+        )
+    return name
+
+
+def _required_line(value: str) -> str:
+    value = _line(value)
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+def _slug(value: str) -> str:
+    value = _line(value)
+    if not _SLUG.match(value):
+        raise ValueError(
+            f"{value!r} is not a short name (letters, digits, '-', '.', '_'; at most 60; e.g. lift-2)"
+        )
+    return value
+
+
+Text = Annotated[str, AfterValidator(_clean)]
+Line = Annotated[str, AfterValidator(_line)]
+RequiredLine = Annotated[str, AfterValidator(_required_line)]
+Slug = Annotated[str, AfterValidator(_slug)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+
+class Reference(_Strict):
+    """A reference number given by someone else: the landlord's job number, a police CAD."""
+
+    by: Literal["landlord", "police", "ombudsman", "council", "contractor", "other"]
+    ref: RequiredLine = Field(max_length=120)
+
+
+# -- kind-specific fields -------------------------------------------------------------------
+
+
+class _Incident(_Strict):
+    event: Event = "observed"
+    channel: Channel | None = None
+    priority: Priority | None = None
+    category: Slug | None = None
+
+
+class LiftFields(_Incident):
+    lift: Line | None = Field(default=None, max_length=60)
+    out_of_service: bool | None = None
+    trapped: int | None = Field(default=None, ge=1, le=1000)
+    trapped_minutes: int | None = Field(default=None, ge=1, le=100_000)
+
+
+class DoorFields(_Incident):
+    door: Line | None = Field(default=None, max_length=60)
+
+
+class AsbFields(_Incident):
+    witness: Literal["first-hand", "reported"] | None = None
+
+
+class CctvFields(_Incident):
+    camera: Line | None = Field(default=None, max_length=60)
+
+
+class RepairFields(_Incident):
+    pass
+
+
+class DampFields(_Incident):
+    rooms: Line | None = Field(default=None, max_length=120)
+    hazard: Literal["emergency", "significant"] | None = None
+
+
+class ServiceChargeFields(_Incident):
+    amount_pence: int | None = Field(default=None, ge=0, le=10**11)
+    charge_year: Line | None = Field(default=None, max_length=20)
+    service: Line | None = Field(default=None, max_length=60)
+
+
+class ContactFields(_Strict):
+    event: Event | None = None
+    direction: Literal["in", "out"] = "out"
+    channel: Channel | None = None
+    who: Line | None = Field(default=None, max_length=120)
+    category: Slug | None = None
+    letter: Slug | None = None  # the type of letter sent (set by `residentlog letter`)
+
+
+class ComplaintFields(_Strict):
+    stage: Literal[1, 2]
+    step: Step = "raised"
+    channel: Channel | None = None
+
+
+class NoteFields(_Strict):
+    pass
+
+
+KIND_FIELDS: dict[str, type[_Strict]] = {
+    "lift": LiftFields,
+    "door": DoorFields,
+    "asb": AsbFields,
+    "cctv": CctvFields,
+    "repair": RepairFields,
+    "damp": DampFields,
+    "contact": ContactFields,
+    "complaint": ComplaintFields,
+    "service-charge": ServiceChargeFields,
+    "note": NoteFields,
+}
+
+
+class EntryContent(_Strict):
+    """Everything the resident says about one entry (not the machine-made parts)."""
+
+    kind: Literal[
+        "lift", "door", "asb", "cctv", "repair", "damp", "contact", "complaint", "service-charge", "note"
+    ]
+    summary: RequiredLine = Field(max_length=300)
+    details: Text = Field(default="", max_length=100_000)
+    location: Line = Field(default="", max_length=200)
+    tags: tuple[Slug, ...] = Field(default=(), max_length=50)
+    case: Slug | None = None
+    links: tuple[Annotated[int, Field(ge=1)], ...] = Field(default=(), max_length=100)
+    refs: tuple[Reference, ...] = Field(default=(), max_length=50)
+    fields: dict[str, Any] = Field(default_factory=dict)
+
+
+def field_names(kind: str) -> list[str]:
+    """The kind-specific field names a kind accepts (for messages and prompts)."""
+    return list(KIND_FIELDS[kind].model_fields)
+
+
+def check_kind(kind: str) -> str:
+    if kind not in KIND_FIELDS:
+        raise InputError(f"unknown kind {kind!r}; choose one of: {', '.join(KINDS)}")
+    return kind
+
+
+def validate_fields(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """Validate kind-specific fields; returns them with defaults applied and unset ones dropped."""
+    model = KIND_FIELDS[check_kind(kind)]
+    unknown = sorted(set(fields) - set(model.model_fields))
+    if unknown:
+        allowed = ", ".join(field_names(kind)) or "none"
+        raise InputError(
+            f"{_option(unknown[0])} does not apply to {a_or_an(kind)} {kind} entry "
+            f"(its own fields: {allowed})"
+        )
+    try:
+        validated = model.model_validate(fields)
+    except ValidationError as exc:
+        raise InputError(describe(exc)) from None
+    return validated.model_dump(mode="json", exclude_none=True)
+
+
+def validate_content(data: dict[str, Any]) -> EntryContent:
+    """Validate a whole entry; any problem becomes one InputError line naming the field."""
+    kind = check_kind(str(data.get("kind", "")))
+    fields = validate_fields(kind, dict(data.get("fields") or {}))
+    try:
+        return EntryContent.model_validate({**data, "fields": fields})
+    except ValidationError as exc:
+        raise InputError(describe(exc)) from None
+
+
+def parse_ref(text: str) -> dict[str, str]:
+    """'landlord:REP-123' -> {'by': 'landlord', 'ref': 'REP-123'}; no known prefix -> 'other'."""
+    prefix, sep, rest = text.partition(":")
+    if sep and prefix.strip().lower() in REF_SYSTEMS:
+        return {"by": prefix.strip().lower(), "ref": rest.strip()}
+    return {"by": "other", "ref": text.strip()}
+
+
+def parse_money(text: str) -> int:
+    """'£1,234.50' or '12' -> pence. Money is kept in whole pence: the format has no floats."""
+    cleaned = text.strip().replace(",", "").removeprefix("£").strip()
+    match = re.fullmatch(r"(\d+)(?:\.(\d{1,2}))?", cleaned)
+    if not match:
+        raise InputError(f"{text!r} is not an amount of money (e.g. 125.50 or £125.50)")
+    pounds, pence = match.groups()
+    return int(pounds) * 100 + int((pence or "0").ljust(2, "0"))
+
+
+def _option(field: str) -> str:
+    return "--" + field.replace("_", "-")
+
+
+def describe(exc: ValidationError) -> str:
+    """First validation problem as one line: '--summary: must not be empty'."""
+    err = exc.errors()[0]
+    loc = [str(p) for p in err["loc"] if not isinstance(p, int)]
+    if loc and loc[0] == "fields":
+        loc = loc[1:]
+    name = _option(loc[-1]) if loc else "entry"
+    if name in ("--by", "--ref") and "refs" in loc:
+        name = "--ref"
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "literal_error":
+        msg = "must be one of " + msg.removeprefix("Input should be ").replace("'", "")
+    elif err["type"] == "extra_forbidden":
+        msg = "is not a known field"
+    elif err["type"] == "string_unicode":
+        msg = "is not valid UTF-8 text"
+    return f"{name}: {msg}"

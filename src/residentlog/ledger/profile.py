@@ -1,0 +1,71 @@
+"""The resident's profile: who they are and who their landlord is (used by letters).
+
+Kept in ``profile.json`` in the store. It is not part of the hash chain: it can be corrected
+at any time with ``residentlog profile``; what the resident recorded stays in the ledger.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from residentlog.errors import InputError, StoreError
+from residentlog.fsutil import write_json_atomic
+from residentlog.ledger.models import Line, Text, describe
+
+PROFILE_FILE = "profile.json"
+Nation = Literal["england", "wales", "scotland", "northern-ireland"]
+NATIONS: tuple[str, ...] = ("england", "wales", "scotland", "northern-ireland")
+
+
+class Profile(BaseModel):
+    """Everything a letter needs about the resident and the landlord. All optional."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Line = Field(default="", max_length=120)
+    address: Text = Field(default="", max_length=500)
+    email: Line = Field(default="", max_length=200)
+    phone: Line = Field(default="", max_length=40)
+    landlord: Line = Field(default="", max_length=200)
+    landlord_address: Text = Field(default="", max_length=500)
+    tenancy_ref: Line = Field(default="", max_length=60)
+    nation: Nation = "england"
+
+    def is_empty(self) -> bool:
+        return not any(v for k, v in self.model_dump().items() if k != "nation")
+
+
+def load_profile(root: Path) -> Profile:
+    path = root / PROFILE_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Profile()
+    except (OSError, ValueError) as exc:
+        raise StoreError(f"cannot read {path}: {exc}") from None
+    try:
+        return Profile.model_validate(data)
+    except ValidationError as exc:
+        raise StoreError(f"{path} is not a valid profile ({describe(exc)})") from None
+
+
+def check_profile(data: dict[str, str]) -> Profile:
+    """Validate profile fields; InputError names the first bad one."""
+    try:
+        return Profile.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(describe(exc)) from None
+
+
+def update_profile(root: Path, changes: dict[str, str]) -> Profile:
+    """Apply the given changes (unset options are not passed) and save the profile."""
+    profile = check_profile({**load_profile(root).model_dump(), **changes})
+    try:
+        write_json_atomic(root / PROFILE_FILE, profile.model_dump())
+    except OSError as exc:
+        raise StoreError(f"cannot write {root / PROFILE_FILE}: {exc.strerror or exc}") from None
+    return profile

@@ -1,0 +1,232 @@
+"""Reading the ledger as a resident sees it: the corrected view of each entry, and its history.
+
+Everything shown, and everything ``list`` filters and orders by, is decoded from the hashed
+record bytes themselves (what ``verify`` re-hashes every time), never from the derived index
+(``entries``, ``entries_fts``), so an edited index row can neither change what is shown nor
+hide an entry from a filter.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from residentlog.errors import InputError, NotFound, StoreError
+from residentlog.ledger.merkle import leaf_hash
+from residentlog.ledger.objects import object_path
+from residentlog.ledger.record import decode
+from residentlog.ledger.store import Store
+from residentlog.ledger.when import parse_bound, to_rfc3339
+
+
+@dataclass(frozen=True)
+class EntryView:
+    """Entry ``num`` as it stands now: its latest version, and how many versions it has."""
+
+    num: int
+    record: dict[str, Any]
+    versions: int
+    hash: str
+
+    @property
+    def amended(self) -> bool:
+        return self.versions > 1
+
+    def as_json(self) -> dict[str, Any]:
+        rec = self.record
+        return {
+            "number": self.num,
+            "kind": rec["kind"],
+            "occurred_at": rec["occurred_at"],
+            "occurred_precision": rec["occurred_precision"],
+            "occurred_text": rec["occurred_text"],
+            "recorded_at": rec["recorded_at"],
+            "summary": rec["summary"],
+            "details": rec["details"],
+            "location": rec["location"],
+            "case": rec["case"] or None,
+            "tags": rec["tags"],
+            "links": rec["links"],
+            "refs": rec["refs"],
+            "fields": rec["fields"],
+            "attachments": rec["attachments"],
+            "amended": self.amended,
+            "versions": self.versions,
+            "latest_seq": rec["seq"],
+            "correction_reason": rec["reason"] or None,
+            "hash": self.hash,
+        }
+
+
+@dataclass(frozen=True)
+class Filters:
+    kind: str | None = None
+    case: str | None = None
+    since: str | None = None
+    until: str | None = None
+    tags: tuple[str, ...] = ()
+    search: str | None = None
+
+
+def list_entries(store: Store, filters: Filters, now: datetime) -> list[EntryView]:
+    """The corrected view of every entry matching the filters, oldest event first (then by
+    entry number)."""
+    match = _matcher(filters, now)
+    latest: dict[int, tuple[dict[str, Any], bytes]] = {}
+    versions: dict[int, int] = {}
+    for seq, data in store.records():
+        record = decode(data)
+        if record.get("seq") != seq:
+            raise _damaged(seq)
+        num = _owner(record)
+        if num != seq and num not in latest:
+            raise _damaged(seq)  # a correction of an entry that is not in the ledger
+        latest[num] = (record, data)
+        versions[num] = versions.get(num, 0) + 1
+    views = [
+        EntryView(num=num, record=record, versions=versions[num], hash=leaf_hash(data).hex())
+        for num, (record, data) in latest.items()
+        if match(record)
+    ]
+    views.sort(key=lambda view: (view.record["occurred_at"], view.num))
+    return views
+
+
+def _matcher(filters: Filters, now: datetime) -> Callable[[dict[str, Any]], bool]:
+    """A test of one decoded record against the filters (each input checked first)."""
+    tests: list[Callable[[dict[str, Any]], bool]] = []
+    if filters.kind:
+        from residentlog.ledger.models import check_kind
+
+        kind = check_kind(filters.kind)
+        tests.append(lambda r: r["kind"] == kind)
+    if filters.case:
+        case = filters.case
+        tests.append(lambda r: r["case"] == case)
+    if filters.since:
+        since = to_rfc3339(parse_bound(filters.since, now, end=False))
+        tests.append(lambda r: r["occurred_at"] >= since)
+    if filters.until:
+        until = to_rfc3339(parse_bound(filters.until, now, end=True))
+        tests.append(lambda r: r["occurred_at"] < until)
+    if filters.tags:
+        wanted = set(filters.tags)
+        tests.append(lambda r: wanted <= set(r["tags"]))
+    if filters.search is not None:
+        terms = _search_terms(filters.search)
+        if not terms:
+            raise InputError("--search: give some words to search for")
+        tests.append(lambda r: _found(terms, _searchable(r)))
+    return lambda record: all(test(record) for test in tests)
+
+
+def _search_terms(query: str) -> list[tuple[str, ...]]:
+    """``--search`` words (a "quoted phrase" is one term), each with the forms it also matches:
+    ``magnets`` matches ``magnet``, ``reported`` matches ``report``."""
+    import re
+
+    terms = []
+    for phrase, word in re.findall(r'"([^"]*)"|(\S+)', query.casefold()):
+        term = " ".join((phrase or word).split())
+        if not term:
+            continue
+        forms = [term]
+        for suffix in ("ing", "es", "ed", "s"):
+            if term.endswith(suffix) and len(term) - len(suffix) >= 3:
+                forms.append(term[: -len(suffix)])
+                break
+        terms.append(tuple(forms))
+    return terms
+
+
+def _found(terms: list[tuple[str, ...]], text: str) -> bool:
+    text = " ".join(text.split())
+    return all(any(form in text for form in forms) for forms in terms)
+
+
+def _searchable(record: dict[str, Any]) -> str:
+    """The text ``--search`` looks in: summary, details, location, case, tags and references."""
+    parts = [record["summary"], record["details"], record["location"], record["case"]]
+    parts += record["tags"]
+    parts += [f"{ref['by']}:{ref['ref']}" for ref in record["refs"]]
+    return "\n".join(parts).casefold()
+
+
+def entry_versions(store: Store, num: int) -> list[tuple[int, bytes]]:
+    """Every version (ledger seq, canonical bytes) of entry ``num``; NotFound if it isn't one."""
+    found = store.versions(num)
+    if not found or found[0][0] != num:
+        raise NotFound(f"there is no entry {num}")
+    first = decode(found[0][1])
+    if first.get("seq") != num:
+        raise _damaged(num)
+    owner = _owner(first)
+    if owner != num:
+        raise NotFound(f"entry {num} is a correction of entry {owner}; use entry {owner}")
+    for seq, data in found[1:]:
+        record = decode(data)
+        if record.get("seq") != seq or _owner(record) != num:
+            raise _damaged(seq)
+    return found
+
+
+def get_entry(store: Store, num: int) -> EntryView:
+    versions = entry_versions(store, num)
+    return _view(num, len(versions), versions[-1][1])
+
+
+def history(store: Store, num: int) -> list[tuple[dict[str, Any], str]]:
+    """Every version of entry ``num`` with its hash, oldest first."""
+    return [(decode(data), leaf_hash(data).hex()) for _, data in entry_versions(store, num)]
+
+
+def export_attachments(store: Store, num: int, out_dir: Path) -> list[Path]:
+    """Write entry ``num``'s attachments into ``out_dir`` under their original names.
+
+    Never overwrites: an existing file of the same name is an error, before anything is written.
+    """
+    entry = get_entry(store, num)
+    attachments = entry.record["attachments"]
+    if not attachments:
+        raise NotFound(f"entry {num} has no attachments")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"--out: {out_dir} is not a directory")
+    targets = []
+    for att in attachments:
+        name = os.path.basename(att["name"]) or att["sha256"]
+        target = out_dir / name
+        if target.exists():
+            raise InputError(f"{target} already exists; choose another --out directory")
+        source = object_path(store.objects_dir, att["sha256"])
+        if not source.is_file():
+            raise StoreError(f"attachment {att['name']!r} of entry {num} is missing from the store")
+        targets.append((source, target))
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for source, target in targets:
+            with open(source, "rb") as src, open(target, "xb") as dst:
+                while chunk := src.read(1 << 20):
+                    dst.write(chunk)
+    except OSError as exc:
+        raise StoreError(f"cannot write to {out_dir}: {exc.strerror or exc}") from None
+    return [target for _, target in targets]
+
+
+def _view(num: int, versions: int, data: bytes) -> EntryView:
+    return EntryView(num=num, record=decode(data), versions=versions, hash=leaf_hash(data).hex())
+
+
+def _owner(record: dict[str, Any]) -> int:
+    """The entry a record belongs to: the one it corrects, else itself."""
+    return record["amends"] or record["seq"]
+
+
+def _damaged(seq: int) -> StoreError:
+    return StoreError(
+        f"the ledger is damaged: record {seq} is not where its own number says, or corrects an entry "
+        "that is not there; run: residentlog verify"
+    )

@@ -1,0 +1,218 @@
+"""Start-up of the real entry point: `add` runs without the other command modules, and help,
+unknown commands and every other command still see all of them.
+
+``residentlog.cli.app.main`` hands Typer only the command that argv names when it is defined in
+cli.py (``add``, ``list``, ...); anything else gets the app with every command, which is also
+what ``residentlog.cli.app.app`` is.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import residentlog.cli.app as cli
+from residentlog.cli.app import app
+from residentlog.ledger.store import Store
+
+SRC = str(Path(cli.__file__).resolve().parents[2])
+CORE = ["init", "profile", "add", "amend", "list", "show", "verify", "checkpoint", "attachment"]
+EVERY = [
+    *CORE,
+    "status",
+    "deadlines",
+    "chronology",
+    "bundle",
+    "prove",
+    "consistency",
+    "check",
+    "letter",
+    "export",
+    "import",
+    "timestamp",
+    "policy",
+    "case",
+    "templates",
+]
+CLI_MODULES = (
+    "residentlog.cli.clocks",
+    "residentlog.cli.documents",
+    "residentlog.cli.letters",
+    "residentlog.cli.proofs",
+    "residentlog.cli.transfer",
+)
+
+
+def listed_commands(help_text: str) -> list[str]:
+    section = help_text.split("\nCommands:\n")[1]
+    return [line.split()[0] for line in section.splitlines() if line.startswith("  ")]
+
+
+def run_main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str):
+    """``cli.main()`` in this process with ``sys.argv`` = residentlog ARGS: (exit code, out, err)."""
+    monkeypatch.setattr(sys, "argv", ["residentlog", *args])
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main()
+    captured = capsys.readouterr()
+    return exit_info.value.code, captured.out, captured.err
+
+
+def run_app(capsys: pytest.CaptureFixture[str], *args: str):
+    """The app with every command, run as ``main`` runs it: (exit code, out, err)."""
+    with pytest.raises(SystemExit) as exit_info:
+        app(list(args), prog_name="residentlog")
+    captured = capsys.readouterr()
+    return exit_info.value.code, captured.out, captured.err
+
+
+def subprocess_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("RESIDENTLOG_DEBUG", "PYTHONPATH")}
+    env["PYTHONPATH"] = SRC
+    return env
+
+
+@pytest.mark.parametrize(
+    ("args", "command"),
+    [
+        (["add", "note", "x"], "add"),
+        (["--store", "s", "add", "note", "x"], "add"),
+        (["--store=s", "list"], "list"),
+        (["--store", "a", "--store=b", "verify"], "verify"),
+        (["--store", "add", "add"], "add"),
+        (["--store", "--help", "show", "1"], "show"),
+        (["attachment", "1"], "attachment"),
+        ([], None),
+        (["--help"], None),
+        (["--help", "add"], None),
+        (["--store"], None),
+        (["--store", "s"], None),
+        (["--store", "add"], None),
+        (["--", "add"], None),
+        (["--bogus", "add"], None),
+        (["status"], None),
+        (["policy", "list"], None),
+        (["ad", "note", "x"], None),
+        (["list_"], None),
+    ],
+)
+def test_the_core_command_is_found_after_store_options_only(args: list[str], command: str | None) -> None:
+    assert cli._core_command(args) == command
+
+
+def test_the_core_commands_are_those_defined_in_cli() -> None:
+    assert list(cli._CORE_COMMANDS) == CORE
+    assert all(info.callback.__module__ == "residentlog.cli.app" for info in cli._CORE_COMMANDS.values())
+
+
+def test_app_has_every_command() -> None:
+    r = CliRunner().invoke(app, ["--help"])
+    assert r.exit_code == 0
+    assert listed_commands(r.stdout) == EVERY
+    assert cli.app is app
+
+
+def test_main_help_and_no_args_list_every_command(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_main(monkeypatch, capsys, "--help")
+    assert (code, out, err) == run_app(capsys, "--help")
+    assert (code, err) == (0, "")
+    assert listed_commands(out) == EVERY
+
+    code, out, err = run_main(monkeypatch, capsys)
+    assert (code, out, err) == run_app(capsys)
+    assert (code, out) == (2, "")
+    assert listed_commands(err) == EVERY
+
+
+@pytest.mark.parametrize("command", CORE)
+def test_main_gives_each_core_command_the_same_help(
+    command: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_main(monkeypatch, capsys, "--store", "unused", command, "--help")
+    assert (code, out, err) == run_app(capsys, command, "--help")
+    assert (code, err) == (0, "")
+    assert out.startswith(f"Usage: residentlog {command} [OPTIONS]")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["statu"], "Error: No such command 'statu'. Did you mean 'status'?"),
+        (["ad", "note", "x"], "Error: No such command 'ad'. Did you mean 'add'?"),
+        (["--bogus", "add", "note", "x"], "Error: No such option: --bogus"),
+        (["add", "note", "x", "--bogus"], "Error: No such option: --bogus"),
+        (["add"], "Error: Missing argument 'kind'."),
+    ],
+)
+def test_main_reports_usage_errors_as_the_app_does(
+    args: list[str], message: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_main(monkeypatch, capsys, *args)
+    assert (code, out, err) == run_app(capsys, *args)
+    assert (code, out) == (2, "")
+    assert err.splitlines()[-1] == message
+
+
+def test_add_through_the_entry_point_loads_no_other_command_module(
+    tmp_path: Path, isolated_store: Path
+) -> None:
+    code = (
+        "import sys\n"
+        "from residentlog.cli.app import main\n"
+        "try:\n"
+        "    main()\n"
+        "finally:\n"
+        "    print(sorted(m for m in sys.modules if m.startswith('residentlog.cli.')), file=sys.stderr)\n"
+    )
+    store = tmp_path / "elsewhere"
+    Store.create(store).close()
+    done = subprocess.run(
+        [sys.executable, "-c", code, "--store", str(store), "add", "note", "Lift 2 out of service"],
+        capture_output=True,
+        text=True,
+        env=subprocess_env(),
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "['residentlog.cli.app', 'residentlog.cli.console', 'residentlog.cli.options']\n"
+    first, second = done.stdout.splitlines()
+    assert first.startswith("Recorded entry 1  (happened ")
+    assert second.startswith("hash ") and len(second) == 5 + 64
+    assert not isolated_store.exists()
+
+
+def test_python_m_residentlog_runs_core_and_other_commands(tmp_path: Path, isolated_store: Path) -> None:
+    store = tmp_path / "s"
+
+    def residentlog(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "residentlog", *args],
+            capture_output=True,
+            text=True,
+            env=subprocess_env(),
+            stdin=subprocess.DEVNULL,
+            timeout=120,
+        )
+
+    assert residentlog("init", str(store)).returncode == 0
+    added = residentlog(f"--store={store}", "add", "note", "Lift 2 out of service", "--case", "lift-2")
+    assert added.returncode == 0, added.stderr
+    assert added.stderr == ""
+    listed = residentlog("--store", str(store), "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    [entry] = json.loads(listed.stdout)
+    assert (entry["number"], entry["summary"], entry["case"]) == (1, "Lift 2 out of service", "lift-2")
+    clocks = residentlog("--store", str(store), "deadlines", "--json")
+    assert (clocks.returncode, clocks.stdout, clocks.stderr) == (0, "[]\n", "")
+    unknown = residentlog("--store", str(store), "statu")
+    assert unknown.returncode == 2
+    assert unknown.stderr.splitlines()[-1] == "Error: No such command 'statu'. Did you mean 'status'?"
+    assert not isolated_store.exists()

@@ -1,0 +1,592 @@
+"""Tests for residentlog.ledger.when: reading "when it happened" and formatting instants."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from residentlog.errors import InputError
+from residentlog.ledger.when import (
+    LONDON,
+    When,
+    format_local,
+    format_local_short,
+    from_rfc3339,
+    parse_bound,
+    parse_when,
+    to_rfc3339,
+)
+
+# Monday 23 November 2026, 18:40 GMT (London is on GMT, so local == UTC).
+NOW = datetime(2026, 11, 23, 18, 40, 27, tzinfo=UTC)
+# Saturday 4 July 2020, 10:00 UTC == 11:00 BST.
+SUMMER_NOW = datetime(2020, 7, 4, 10, 0, tzinfo=UTC)
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def london_midnight(d: date) -> datetime:
+    return datetime.combine(d, time(), tzinfo=LONDON).astimezone(UTC)
+
+
+def assert_input_error(text: str, *fragments: str, now: datetime = NOW) -> str:
+    """parse_when(text) raises InputError; the one-line message quotes the input and has fragments."""
+    with pytest.raises(InputError) as info:
+        parse_when(text, now)
+    message = str(info.value)
+    assert "\n" not in message
+    assert f"'{' '.join(text.split())}'" in message
+    for fragment in fragments:
+        assert fragment in message
+    return message
+
+
+# ---------------------------------------------------------------------------------------------
+# Accepted forms
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "instant", "precision"),
+    [
+        # ISO 8601
+        ("2020-03-03", utc(2020, 3, 3), "day"),
+        ("2020-03-03T14:00", utc(2020, 3, 3, 14, 0), "minute"),
+        ("2020-03-03 14:00", utc(2020, 3, 3, 14, 0), "minute"),
+        ("2020-03-03T14:00:59", utc(2020, 3, 3, 14, 0), "minute"),
+        ("2020-03-03T14:00:59.999", utc(2020, 3, 3, 14, 0), "minute"),
+        ("2020-03-03T14:00Z", utc(2020, 3, 3, 14, 0), "minute"),
+        ("2020-03-03t14:00z", utc(2020, 3, 3, 14, 0), "minute"),
+        ("2020-03-03T14:00:00+00:00", utc(2020, 3, 3, 14, 0), "minute"),
+        ("2020-03-03T14:00:30+05:30", utc(2020, 3, 3, 8, 30), "minute"),
+        ("2020-07-04T14:00", utc(2020, 7, 4, 13, 0), "minute"),  # naive ISO is London time (BST)
+        ("2020-07-04", utc(2020, 7, 3, 23, 0), "day"),  # local midnight in BST
+        ("2020-3-3", utc(2020, 3, 3), "day"),
+        ("2020-03-03 2pm", utc(2020, 3, 3, 14, 0), "minute"),
+        ("2020-03-03 at 14:00", utc(2020, 3, 3, 14, 0), "minute"),
+        # Day-first UK forms
+        ("03/03/2020", utc(2020, 3, 3), "day"),
+        ("3/3/2020", utc(2020, 3, 3), "day"),
+        ("3/3/2020 14:00", utc(2020, 3, 3, 14, 0), "minute"),
+        ("3.3.2020", utc(2020, 3, 3), "day"),
+        ("03-03-2020", utc(2020, 3, 3), "day"),
+        ("03/04/2020", utc(2020, 4, 2, 23, 0), "day"),  # 3 April, not 4 March
+        ("03/04/2020 09:15", utc(2020, 4, 3, 8, 15), "minute"),
+        ("3/3/20", utc(2020, 3, 3), "day"),
+        ("3/3/99", utc(1999, 3, 3), "day"),
+        ("3 March 2020", utc(2020, 3, 3), "day"),
+        ("3 March 2020 14:00", utc(2020, 3, 3, 14, 0), "minute"),
+        ("3 March 2020, 14:00", utc(2020, 3, 3, 14, 0), "minute"),
+        ("3 March 2020 at 14:00", utc(2020, 3, 3, 14, 0), "minute"),
+        ("3 Mar 2020 2pm", utc(2020, 3, 3, 14, 0), "minute"),
+        ("3 Mar 2020 2 pm", utc(2020, 3, 3, 14, 0), "minute"),
+        ("3 Mar 2020 2 p.m.", utc(2020, 3, 3, 14, 0), "minute"),
+        ("3 Sept 2020 8am", utc(2020, 9, 3, 7, 0), "minute"),
+        ("March 3 2020", utc(2020, 3, 3), "day"),
+        ("March 3, 2020", utc(2020, 3, 3), "day"),
+        ("3rd of March 2020", utc(2020, 3, 3), "day"),
+        ("Tuesday 3 March 2020 14:00", utc(2020, 3, 3, 14, 0), "minute"),
+        ("Tue 3 Mar 2020 14:00", utc(2020, 3, 3, 14, 0), "minute"),
+        ("Tuesday, 3 March 2020", utc(2020, 3, 3), "day"),
+        ("Tues 03/03/2020", utc(2020, 3, 3), "day"),
+        ("14:00 on 3 March 2020", utc(2020, 3, 3, 14, 0), "minute"),
+        ("3 March 2020 14:00:45", utc(2020, 3, 3, 14, 0), "minute"),
+        ("3 March 2020 noon", utc(2020, 3, 3, 12, 0), "minute"),
+        ("3 March 2020 midnight", utc(2020, 3, 3, 0, 0), "minute"),
+        ("  3 MARCH 2020   14:00  ", utc(2020, 3, 3, 14, 0), "minute"),
+        # Explicit zone labels
+        ("3 March 2020 14:00 GMT", utc(2020, 3, 3, 14, 0), "minute"),
+        ("4 July 2020 09:05 BST", utc(2020, 7, 4, 8, 5), "minute"),
+        ("4 July 2020 09:05 UTC", utc(2020, 7, 4, 9, 5), "minute"),
+        ("2020-07-04 09:05 BST", utc(2020, 7, 4, 8, 5), "minute"),
+        ("Sat 4 Jul 2020 09:05 BST", utc(2020, 7, 4, 8, 5), "minute"),
+        # Years left out: this year (2026)
+        ("3 March", utc(2026, 3, 3), "day"),
+        ("3 March 14:00", utc(2026, 3, 3, 14, 0), "minute"),
+        ("March 3", utc(2026, 3, 3), "day"),
+        ("23 November", utc(2026, 11, 23), "day"),  # today, date only: fine
+        ("3/3", utc(2026, 3, 3), "day"),
+        ("4 July", utc(2026, 7, 3, 23, 0), "day"),
+        # Relative (NOW is Monday 23 November 2026 18:40:27 GMT)
+        ("now", utc(2026, 11, 23, 18, 40), "minute"),
+        ("NOW", utc(2026, 11, 23, 18, 40), "minute"),
+        ("today", utc(2026, 11, 23), "day"),
+        ("Today", utc(2026, 11, 23), "day"),
+        ("yesterday", utc(2026, 11, 22), "day"),
+        ("today 14:00", utc(2026, 11, 23, 14, 0), "minute"),
+        ("today at 18:40", utc(2026, 11, 23, 18, 40), "minute"),  # this very minute
+        ("yesterday 6pm", utc(2026, 11, 22, 18, 0), "minute"),
+        ("yesterday at 6:30pm", utc(2026, 11, 22, 18, 30), "minute"),
+        ("Yesterday 18:00", utc(2026, 11, 22, 18, 0), "minute"),
+        ("6pm yesterday", utc(2026, 11, 22, 18, 0), "minute"),
+        ("yesterday noon", utc(2026, 11, 22, 12, 0), "minute"),
+        ("2 days ago", utc(2026, 11, 21), "day"),
+        ("2 days ago at 14:00", utc(2026, 11, 21, 14, 0), "minute"),
+        ("0 days ago", utc(2026, 11, 23), "day"),
+        ("3 hours ago", utc(2026, 11, 23, 15, 40), "minute"),
+        ("45 minutes ago", utc(2026, 11, 23, 17, 55), "minute"),
+        ("45 mins ago", utc(2026, 11, 23, 17, 55), "minute"),
+        ("1 week ago", utc(2026, 11, 16), "day"),
+        ("two weeks ago", utc(2026, 11, 9), "day"),
+        ("an hour ago", utc(2026, 11, 23, 17, 40), "minute"),
+        ("a day ago", utc(2026, 11, 22), "day"),
+        # Times alone: today
+        ("14:00", utc(2026, 11, 23, 14, 0), "minute"),
+        ("14.00", utc(2026, 11, 23, 14, 0), "minute"),
+        ("2pm", utc(2026, 11, 23, 14, 0), "minute"),
+        ("2PM", utc(2026, 11, 23, 14, 0), "minute"),
+        ("2:30pm", utc(2026, 11, 23, 14, 30), "minute"),
+        ("2.30pm", utc(2026, 11, 23, 14, 30), "minute"),
+        ("12am", utc(2026, 11, 23, 0, 0), "minute"),
+        ("12pm", utc(2026, 11, 23, 12, 0), "minute"),
+        ("9:05", utc(2026, 11, 23, 9, 5), "minute"),
+        ("noon", utc(2026, 11, 23, 12, 0), "minute"),
+        ("midnight", utc(2026, 11, 23, 0, 0), "minute"),
+    ],
+)
+def test_accepted_forms(text: str, instant: datetime, precision: str) -> None:
+    when = parse_when(text, NOW)
+    assert when == When(instant=instant, precision=precision, text=text.strip())  # type: ignore[arg-type]
+    assert when.instant.tzinfo is UTC
+
+
+def test_result_is_utc_and_text_kept() -> None:
+    when = parse_when("  Yesterday 6pm \n", NOW)
+    assert when.text == "Yesterday 6pm"
+    assert when.instant.utcoffset() == timedelta(0)
+    assert when.instant.second == 0 and when.instant.microsecond == 0
+
+
+def test_day_first_reading() -> None:
+    assert parse_when("03/04/2020", NOW).instant == london_midnight(date(2020, 4, 3))
+    assert parse_when("04/03/2020", NOW).instant == london_midnight(date(2020, 3, 4))
+    assert parse_when("1.2.2020", NOW).instant == london_midnight(date(2020, 2, 1))
+    assert parse_when("12/11/2026", NOW).instant == london_midnight(date(2026, 11, 12))
+
+
+def test_today_has_day_precision_and_is_not_future() -> None:
+    # Late in the evening: the day-precision "today" is local midnight, earlier than now.
+    when = parse_when("today", NOW)
+    assert when.precision == "day"
+    assert when.instant == utc(2026, 11, 23)
+    # At 00:30 BST on 5 July (23:30 UTC on 4 July), "today" is 5 July in London.
+    late = utc(2020, 7, 4, 23, 30)
+    assert parse_when("today", late).instant == utc(2020, 7, 4, 23, 0)
+    assert parse_when("yesterday", late).instant == utc(2020, 7, 3, 23, 0)
+    assert parse_when("1 day ago", late).instant == utc(2020, 7, 3, 23, 0)
+
+
+def test_yesterday_6pm_in_gmt_and_bst() -> None:
+    assert parse_when("yesterday 6pm", NOW).instant == utc(2026, 11, 22, 18, 0)
+    assert parse_when("yesterday 6pm", SUMMER_NOW).instant == utc(2020, 7, 3, 17, 0)
+    assert parse_when("14:00", SUMMER_NOW + timedelta(hours=5)).instant == utc(2020, 7, 4, 13, 0)
+
+
+def test_relative_units_across_clock_change() -> None:
+    # 26 Oct 2020 09:00 GMT; clocks went back early on 25 October.
+    now = utc(2020, 10, 26, 9, 0)
+    assert parse_when("2 days ago", now).instant == utc(2020, 10, 23, 23, 0)  # 24 Oct, BST midnight
+    assert parse_when("1 day ago", now).instant == utc(2020, 10, 24, 23, 0)  # 25 Oct, still BST at 00:00
+    assert parse_when("today", now).instant == utc(2020, 10, 26, 0, 0)  # 26 Oct, GMT
+    assert parse_when("30 hours ago", now).instant == utc(2020, 10, 25, 3, 0)  # exact elapsed time
+
+
+def test_year_less_dates_use_london_year() -> None:
+    # 31 Dec 2020 23:30 UTC is still 2020 in London (GMT); an hour later it is 2021.
+    assert parse_when("3 March", utc(2020, 12, 31, 23, 30)).instant == utc(2020, 3, 3)
+    assert parse_when("1 January", utc(2021, 1, 1, 0, 30)).instant == utc(2021, 1, 1)
+    assert parse_when("29 Feb", utc(2024, 3, 1)).instant == utc(2024, 2, 29)
+
+
+def test_now_in_another_zone_is_accepted() -> None:
+    now = NOW.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert parse_when("now", now).instant == utc(2026, 11, 23, 18, 40)
+    assert parse_when("today", now).instant == utc(2026, 11, 23)
+
+
+def test_naive_now_is_a_programming_error() -> None:
+    with pytest.raises(ValueError):
+        parse_when("today", datetime(2026, 11, 23, 18, 40))
+
+
+# ---------------------------------------------------------------------------------------------
+# Clock changes
+# ---------------------------------------------------------------------------------------------
+
+
+def test_spring_forward_gap_is_an_error() -> None:
+    message = assert_input_error("29 March 2020 01:30", "never happened", "01:00 to 02:00")
+    assert "clocks went forward" in message
+    assert_input_error("2020-03-29T01:59", "never happened")
+    assert_input_error("29/03/2020 1am", "never happened")
+
+
+def test_spring_forward_edges_exist() -> None:
+    assert parse_when("29 March 2020 00:59", NOW).instant == utc(2020, 3, 29, 0, 59)
+    assert parse_when("29 March 2020 02:00", NOW).instant == utc(2020, 3, 29, 1, 0)  # BST
+    assert parse_when("29 March 2020", NOW).instant == utc(2020, 3, 29)
+
+
+def test_autumn_back_overlap_takes_first_occurrence() -> None:
+    # 01:00-01:59 happened twice on 25 October 2020: first in BST (00:xx UTC), then GMT (01:xx UTC).
+    assert parse_when("25 October 2020 01:30", NOW).instant == utc(2020, 10, 25, 0, 30)
+    assert parse_when("2020-10-25 01:30", NOW).instant == utc(2020, 10, 25, 0, 30)
+    assert parse_when("25 October 2020 01:30 BST", NOW).instant == utc(2020, 10, 25, 0, 30)
+    assert parse_when("25 October 2020 01:30 GMT", NOW).instant == utc(2020, 10, 25, 1, 30)
+    assert parse_when("25 October 2020 02:00", NOW).instant == utc(2020, 10, 25, 2, 0)
+    assert parse_when("25 October 2020", NOW).instant == utc(2020, 10, 24, 23, 0)
+
+
+def test_zone_label_must_match_the_date() -> None:
+    assert_input_error("3 March 2020 14:00 BST", "GMT, not BST")
+    assert_input_error("4 July 2020 14:00 GMT", "BST, not GMT")
+    assert_input_error("3 March 2020 GMT", "no time of day")
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t"])
+def test_empty_text(text: str) -> None:
+    with pytest.raises(InputError, match="No date or time was given"):
+        parse_when(text, NOW)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "xyz",
+        "last night",
+        "next tuesday",
+        "3 marc 2020",
+        "3 hours ago 14:00",
+        "2020-03-03T14:00:00 hello",
+        "2020-3",
+        "five weeks",
+        "3 March 2020 EST",
+        "3 March 2020 +01:00",
+        "٣/٣/٢٠٢٠",  # Arabic-Indic digits are not read as numbers
+        "14:00 3 March 2020 15:00",
+    ],
+)
+def test_unparseable(text: str) -> None:
+    assert_input_error(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("31/02/2020", "(February 2020 has no 31st)"),
+        ("29/02/2019", "(February 2019 has no 29th)"),
+        ("31 April 2020", "(April 2020 has no 31st)"),
+        ("32 March 2020", "(March 2020 has no 32nd)"),
+        ("0/3/2020", "(there is no day 0)"),
+        ("3/13/2020", "(there is no month 13)"),
+        ("2020-13-01", "(there is no month 13)"),
+        ("2020-02-30", "(February 2020 has no 30th)"),
+        ("2020-02-30 14:00", "(February 2020 has no 30th)"),
+        ("31 February", "(February has no 31st)"),
+        ("25:00", "(there is no hour 25; hours go from 00 to 23)"),
+        ("24:00", "there is no hour 24"),
+        ("3 March 2020 25:00", "there is no hour 25"),
+        ("2020-03-03T25:00", "there is no hour 25"),
+        ("14:60", "minutes and seconds go from 00 to 59"),
+        ("13pm", "with am/pm the hour goes from 1 to 12"),
+        ("0am", "with am/pm the hour goes from 1 to 12"),
+    ],
+)
+def test_impossible_dates_and_times(text: str, reason: str) -> None:
+    assert_input_error(text, reason)
+
+
+def test_exact_messages() -> None:
+    assert assert_input_error("31/02/2020") == "'31/02/2020' is not a real date (February 2020 has no 31st)"
+    assert (
+        assert_input_error("tomorrow")
+        == "'tomorrow' is in the future; an entry records something that already happened"
+    )
+
+
+def test_month_first_dates_are_refused_with_a_hint() -> None:
+    assert_input_error("12/31/2020", "there is no month 31", "day first", "31/12/2020")
+
+
+def test_missing_day_or_month() -> None:
+    assert_input_error("March 2020", "no day of the month", "3 March 2020")
+    assert_input_error("march", "no day of the month")
+    assert_input_error("2020", "not a full date")
+    assert_input_error("3", "not a full date")
+    assert_input_error("Tuesday", "needs the date as well as the day of the week")
+
+
+def test_weekday_must_match_date() -> None:
+    assert_input_error("Monday 3 March 2020", "3 March 2020 was a Tuesday, not a Monday")
+    assert_input_error("Fri 03/03/2020 14:00", "was a Tuesday")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tomorrow",
+        "tomorrow 9am",
+        "2027-01-01",
+        "24/11/2026",
+        "2026-11-23T18:41",
+        "18:41",
+        "in 2 days",
+        "9999-12-31T23:59-05:00",
+        "2026-11-23T19:00:00+00:00",
+    ],
+)
+def test_future_is_refused(text: str) -> None:
+    with pytest.raises(InputError) as info:
+        parse_when(text, NOW)
+    message = str(info.value)
+    assert f"'{text}'" in message
+    if text != "in 2 days":  # not understood at all; that's fine too
+        assert "future" in message or "later than" in message
+
+
+def test_future_time_today_suggests_yesterday() -> None:
+    message = assert_input_error("22:00", "later than the time now (18:40)")
+    assert "'yesterday 22:00'" in message
+    # Same clock time reads differently in BST: 11:00 BST is the time now.
+    assert_input_error("11:01", "later than the time now (11:00)", now=SUMMER_NOW)
+    assert parse_when("11:00", SUMMER_NOW).instant == SUMMER_NOW
+
+
+def test_future_year_less_date_asks_for_the_year() -> None:
+    message = assert_input_error("3 December", "in the future", "add the year", "'3 December 2025'")
+    assert "3 December 2026" in message
+    assert_input_error("23 November 19:00", "add the year")
+
+
+def test_year_less_29_february_in_common_year() -> None:
+    assert_input_error("29 Feb", "29 February 2026", "not a leap year", "add the year")
+    assert_input_error("29/02", "not a leap year")
+
+
+def test_before_1900() -> None:
+    assert_input_error("1 Jan 1899", "before 1900")
+    assert_input_error("31/12/1899", "before 1900")
+    assert_input_error("1899-12-31", "before 1900")
+    assert_input_error("0001-01-01", "before 1900")
+    assert_input_error("1900-01-01T00:30+01:00", "before 1900")
+    assert_input_error("10000000 weeks ago", "before 1900")
+    assert parse_when("1 Jan 1900", NOW).instant == utc(1900, 1, 1)
+
+
+def test_error_message_is_one_line_and_short() -> None:
+    message = assert_input_error("not\na date")
+    assert "'not a date'" in message
+    with pytest.raises(InputError) as info:
+        parse_when("x" * 500, NOW)
+    assert len(str(info.value)) < 250
+
+
+# ---------------------------------------------------------------------------------------------
+# parse_bound
+# ---------------------------------------------------------------------------------------------
+
+
+def test_bound_day_precision_start_and_exclusive_end() -> None:
+    assert parse_bound("3 March 2020", NOW, end=False) == utc(2020, 3, 3)
+    assert parse_bound("3 March 2020", NOW, end=True) == utc(2020, 3, 4)
+    assert parse_bound("2020-07-04", NOW, end=False) == utc(2020, 7, 3, 23, 0)
+    assert parse_bound("2020-07-04", NOW, end=True) == utc(2020, 7, 4, 23, 0)
+    # 25 October 2020 was 25 hours long.
+    assert parse_bound("25/10/2020", NOW, end=False) == utc(2020, 10, 24, 23, 0)
+    assert parse_bound("25/10/2020", NOW, end=True) == utc(2020, 10, 26, 0, 0)
+
+
+def test_bound_minute_precision_is_the_instant() -> None:
+    assert parse_bound("3 March 2020 14:00", NOW, end=False) == utc(2020, 3, 3, 14, 0)
+    assert parse_bound("3 March 2020 14:00", NOW, end=True) == utc(2020, 3, 3, 14, 0)
+    assert parse_bound("3 hours ago", NOW, end=True) == utc(2026, 11, 23, 15, 40)
+
+
+def test_bound_allows_future() -> None:
+    assert parse_bound("tomorrow", NOW, end=False) == utc(2026, 11, 24)
+    assert parse_bound("tomorrow", NOW, end=True) == utc(2026, 11, 25)
+    assert parse_bound("3 December", NOW, end=True) == utc(2026, 12, 4)
+    assert parse_bound("2030-01-01 09:00", NOW, end=False) == utc(2030, 1, 1, 9, 0)
+    assert parse_bound("22:00", NOW, end=False) == utc(2026, 11, 23, 22, 0)
+
+
+def test_bound_errors() -> None:
+    with pytest.raises(InputError, match="'31/02/2020'"):
+        parse_bound("31/02/2020", NOW, end=False)
+    with pytest.raises(InputError, match="never happened"):
+        parse_bound("29 March 2020 01:30", NOW, end=True)
+    with pytest.raises(InputError, match="too far in the future"):
+        parse_bound("9999-12-31", NOW, end=True)
+    assert parse_bound("9999-12-31", NOW, end=False) == utc(9999, 12, 31)
+
+
+# ---------------------------------------------------------------------------------------------
+# Formatting
+# ---------------------------------------------------------------------------------------------
+
+
+def test_format_local_gmt_and_bst() -> None:
+    assert format_local(utc(2020, 3, 3, 14, 0)) == "Tue 3 Mar 2020 14:00 GMT"
+    assert format_local(utc(2020, 7, 4, 8, 5)) == "Sat 4 Jul 2020 09:05 BST"
+    assert format_local(utc(2020, 7, 3, 23, 30)) == "Sat 4 Jul 2020 00:30 BST"
+    assert format_local(utc(2020, 10, 25, 0, 30)) == "Sun 25 Oct 2020 01:30 BST"
+    assert format_local(utc(2020, 10, 25, 1, 30)) == "Sun 25 Oct 2020 01:30 GMT"
+    assert format_local(utc(2020, 3, 3, 14, 0, 59)) == "Tue 3 Mar 2020 14:00 GMT"
+
+
+def test_format_local_day_precision() -> None:
+    assert format_local(utc(2020, 3, 3), "day") == "Tue 3 Mar 2020"
+    assert format_local(utc(2020, 7, 3, 23, 0), "day") == "Sat 4 Jul 2020"
+    assert format_local(parse_when("today", NOW).instant, "day") == "Mon 23 Nov 2026"
+
+
+def test_format_local_short() -> None:
+    assert format_local_short(utc(2020, 3, 3, 14, 0)) == "2020-03-03 14:00"
+    assert format_local_short(utc(2020, 7, 4, 8, 5)) == "2020-07-04 09:05"
+    assert format_local_short(utc(2020, 3, 3), "day") == "2020-03-03"
+    assert format_local_short(utc(2020, 7, 3, 23, 0), "day") == "2020-07-04"
+
+
+def test_format_accepts_any_aware_zone() -> None:
+    tokyo = utc(2020, 3, 3, 14, 0).astimezone(ZoneInfo("Asia/Tokyo"))
+    assert format_local(tokyo) == "Tue 3 Mar 2020 14:00 GMT"
+
+
+def test_format_rejects_naive_and_bad_precision() -> None:
+    with pytest.raises(ValueError):
+        format_local(datetime(2020, 3, 3, 14, 0))
+    with pytest.raises(ValueError):
+        format_local_short(datetime(2020, 3, 3, 14, 0))
+    with pytest.raises(ValueError):
+        format_local(utc(2020, 3, 3), "second")
+
+
+def test_rfc3339() -> None:
+    assert to_rfc3339(utc(2020, 3, 3, 14, 0)) == "2020-03-03T14:00:00+00:00"
+    assert to_rfc3339(utc(2020, 3, 3, 14, 0, 5, 999999)) == "2020-03-03T14:00:05+00:00"
+    bst = datetime(2020, 7, 4, 9, 5, tzinfo=LONDON)
+    assert to_rfc3339(bst) == "2020-07-04T08:05:00+00:00"
+    assert from_rfc3339("2020-03-03T14:00:00+00:00") == utc(2020, 3, 3, 14, 0)
+    assert from_rfc3339("2020-07-04T09:05:00+01:00") == utc(2020, 7, 4, 8, 5)
+    assert from_rfc3339("2020-03-03T14:00:00Z") == utc(2020, 3, 3, 14, 0)
+    assert from_rfc3339("2020-03-03T14:00:00Z").tzinfo is UTC
+
+
+def test_rfc3339_rejects() -> None:
+    with pytest.raises(ValueError):
+        to_rfc3339(datetime(2020, 3, 3, 14, 0))
+    for bad in ["2020-03-03T14:00:00", "2020-03-03", "yesterday", "2020-02-30T14:00:00+00:00", ""]:
+        with pytest.raises(ValueError):
+            from_rfc3339(bad)
+
+
+def test_when_validates_and_normalises() -> None:
+    with pytest.raises(ValueError):
+        When(instant=datetime(2020, 3, 3), precision="day", text="x")
+    with pytest.raises(ValueError):
+        When(instant=utc(2020, 3, 3), precision="hour", text="x")  # type: ignore[arg-type]
+    when = When(instant=datetime(2020, 7, 4, 9, 5, tzinfo=LONDON), precision="minute", text="x")
+    assert when.instant.tzinfo is UTC
+    assert when.instant == utc(2020, 7, 4, 8, 5)
+
+
+def test_dateutil_is_not_imported_at_module_import() -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import residentlog.ledger.when
+
+    src = str(Path(residentlog.ledger.when.__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))}
+    code = "import sys, residentlog.ledger.when; print('dateutil' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert out.stdout.strip() == "False"
+
+
+# ---------------------------------------------------------------------------------------------
+# Properties
+# ---------------------------------------------------------------------------------------------
+
+ZONES = [UTC, LONDON, ZoneInfo("America/New_York"), ZoneInfo("Asia/Kolkata"), ZoneInfo("Australia/Sydney")]
+NOW_NAIVE_UTC = NOW.replace(tzinfo=None)
+
+
+def _aware(lo: datetime, hi: datetime) -> st.SearchStrategy[datetime]:
+    return st.builds(
+        lambda x, zone: x.astimezone(zone),
+        st.datetimes(min_value=lo, max_value=hi, timezones=st.just(UTC)),
+        st.sampled_from(ZONES),
+    )
+
+
+@settings(deadline=None)
+@given(_aware(datetime(1950, 1, 1), NOW_NAIVE_UTC))
+def test_property_rfc3339_text_round_trips_to_the_minute(x: datetime) -> None:
+    when = parse_when(to_rfc3339(x), NOW)
+    assert when.precision == "minute"
+    assert when.instant == x.astimezone(UTC).replace(second=0, microsecond=0)
+
+
+@settings(deadline=None)
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2026, 11, 23)))
+def test_property_uk_numeric_date_is_local_midnight(d: date) -> None:
+    when = parse_when(d.strftime("%d/%m/%Y"), NOW)
+    assert when.precision == "day"
+    assert when.instant == london_midnight(d)
+    assert format_local_short(when.instant, "day") == d.isoformat()
+
+
+@settings(deadline=None)
+@given(_aware(datetime(1900, 1, 1), datetime(2200, 1, 1)))
+def test_property_from_rfc3339_inverts_to_rfc3339(x: datetime) -> None:
+    back = from_rfc3339(to_rfc3339(x))
+    # compared as instants: Python never finds an aware time in a repeated (DST fold) hour equal
+    # to a time in another zone, e.g. 01:00 New York on the night clocks go back
+    assert back.timestamp() == x.replace(microsecond=0).timestamp()
+    assert back.tzinfo is UTC
+
+
+@settings(deadline=None)
+@given(_aware(datetime(1950, 1, 1), NOW_NAIVE_UTC))
+def test_property_format_local_reads_back(x: datetime) -> None:
+    # The display form names the zone, so even the repeated autumn hour reads back exactly.
+    expected = x.astimezone(UTC).replace(second=0, microsecond=0)
+    assert parse_when(format_local(x), NOW).instant == expected
+    day = parse_when(format_local(x, "day"), NOW)
+    assert day.precision == "day"
+    assert format_local(day.instant, "day") == format_local(x, "day")
+
+
+FRAGMENTS = [
+    "3", "03", "29", "31", "12", "2020", "20", "1899", "9999", "0", "/", ".", "-", ":", ",", " ",
+    "march", "feb", "sept", "tuesday", "mon", "am", "pm", "p.m.", "noon", "midnight", "today",
+    "yesterday", "tomorrow", "now", "ago", "days", "hours", "an", "at", "on", "of", "t", "z", "gmt",
+    "bst", "utc", "+01:00", "14:00", "25:00", "2pm", "2020-03-03", "2020-13-01", "\n", "é", "٣",
+]  # fmt: skip
+
+
+@settings(deadline=None, max_examples=300)
+@given(st.one_of(st.text(), st.lists(st.sampled_from(FRAGMENTS), max_size=8).map("".join)))
+def test_property_only_input_errors(text: str) -> None:
+    for call in (lambda: parse_when(text, NOW), lambda: parse_bound(text, NOW, end=True)):
+        try:
+            result = call()
+        except InputError as error:
+            assert "\n" not in str(error)
+            assert str(error)
+        else:
+            instant = result.instant if isinstance(result, When) else result
+            assert instant.tzinfo is UTC
