@@ -34,7 +34,7 @@ class Example:
 
 def _quiet_env(mp: pytest.MonkeyPatch) -> None:
     """Fixed now; plain, wide output (no colour, no terminal width) whatever the caller's shell."""
-    mp.setattr("residentlog.ledger.add.utc_now", lambda: NOW)
+    mp.setattr("residentlog.ledger.when.utc_now", lambda: NOW)
     for name in ("COLUMNS", "LINES", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "RESIDENTLOG_DEBUG"):
         mp.delenv(name, raising=False)
 

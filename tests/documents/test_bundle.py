@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 from residentlog.cli.app import app
 from residentlog.documents.bundle import build_bundle
 from residentlog.errors import InputError, ResidentlogError, StoreError
+from residentlog.integrity import issue as issuing
 from residentlog.integrity.checkpoint import parse_checkpoint
-from residentlog.ledger import add as ledger
 from residentlog.ledger.objects import object_path
 from residentlog.ledger.store import Store
 from tests.conftest import NOW
@@ -168,7 +168,7 @@ def test_an_exhibit_changed_while_bundling_is_caught(
     fixed_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The copy is checked against the recorded digest even after the ledger verified."""
-    real = ledger.issue_checkpoint
+    real = issuing.issue_checkpoint
 
     def checkpoint_then_damage(store: Store, *args: object, **kwargs: object) -> object:
         obj = object_path(store.objects_dir, _sha(LETTER))
@@ -178,7 +178,7 @@ def test_an_exhibit_changed_while_bundling_is_caught(
         obj.write_bytes(LETTER.upper())  # ... then changed before it is copied (same size)
         return cp
 
-    monkeypatch.setattr(ledger, "issue_checkpoint", checkpoint_then_damage)
+    monkeypatch.setattr(issuing, "issue_checkpoint", checkpoint_then_damage)
     out = tmp_path / "out"
     out.mkdir()
     for target in (out / "b.zip", out / "b"):

@@ -75,7 +75,7 @@ def letter_commands() -> None:
 
 @pytest.fixture
 def fixed_now(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("residentlog.ledger.add.utc_now", lambda: NOW)
+    monkeypatch.setattr("residentlog.ledger.when.utc_now", lambda: NOW)
 
 
 def _fix_randomness(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from residentlog.errors import InputError, NotFound, VerificationFailed
+from residentlog.integrity.issue import issue_checkpoint
 from residentlog.integrity.proofs import (
     CONSISTENCY,
     DISCLOSURE,
@@ -25,7 +26,7 @@ from residentlog.integrity.proofs import (
 )
 from residentlog.integrity.signing import Signer, b64, load_signer, parse_vkey, sign_note
 from residentlog.ledger import merkle
-from residentlog.ledger.add import add_entry, amend_entry, issue_checkpoint
+from residentlog.ledger.add import add_entry, amend_entry
 from residentlog.ledger.store import Store
 from tests.conftest import NOW
 

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from residentlog.integrity.issue import issue_checkpoint
 from residentlog.integrity.verify import Report, verify_store
-from residentlog.ledger.add import add_entry, amend_entry, issue_checkpoint
+from residentlog.ledger.add import add_entry, amend_entry
 from residentlog.ledger.store import Store
 from tests.conftest import NOW, raw
 

@@ -15,8 +15,9 @@ from typer.testing import CliRunner
 
 from residentlog.cli.app import app
 from residentlog.errors import StoreError
+from residentlog.integrity.issue import issue_checkpoint
 from residentlog.integrity.verify import verify_store
-from residentlog.ledger.add import add_entry, issue_checkpoint
+from residentlog.ledger.add import add_entry
 from residentlog.ledger.store import Store
 from residentlog.ledger.views import Filters, get_entry, list_entries
 from tests.conftest import NOW, raw

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from residentlog.integrity.issue import issue_checkpoint
 from residentlog.integrity.proofs import held_checkpoint
 from residentlog.integrity.verify import verify_store
-from residentlog.ledger.add import add_entry, issue_checkpoint
+from residentlog.ledger.add import add_entry
 from residentlog.ledger.store import Store
 from residentlog.ledger.views import Filters, get_entry, list_entries
 from tests.conftest import NOW, raw

@@ -9,8 +9,9 @@ import pytest
 
 from residentlog.errors import InputError, NotFound
 from residentlog.integrity.checkpoint import origin_for, parse_checkpoint
+from residentlog.integrity.issue import issue_checkpoint
 from residentlog.integrity.verify import verify_store
-from residentlog.ledger.add import add_entry, amend_entry, issue_checkpoint
+from residentlog.ledger.add import add_entry, amend_entry
 from residentlog.ledger.record import decode
 from residentlog.ledger.store import Store
 from residentlog.ledger.views import Filters, export_attachments, get_entry, history, list_entries

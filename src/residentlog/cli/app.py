@@ -395,8 +395,8 @@ def list_(
 ) -> None:
     """List entries (corrected versions), oldest first, in UK local time."""
     from residentlog.cli.console import entries_table, print_json
-    from residentlog.ledger.add import utc_now
     from residentlog.ledger.views import Filters, list_entries
+    from residentlog.ledger.when import utc_now
 
     filters = Filters(kind=kind, case=case, since=since, until=until, tags=tuple(tag or ()), search=search)
     with _open_store() as store:
@@ -480,7 +480,7 @@ def checkpoint(
 ) -> None:
     """Print a signed checkpoint of the ledger as it stands (the store keeps a copy)."""
     from residentlog.cli.console import err, print_json
-    from residentlog.ledger.add import issue_checkpoint
+    from residentlog.integrity.issue import issue_checkpoint
 
     with _open_store() as store:
         cp = issue_checkpoint(store, recipient=to or "")

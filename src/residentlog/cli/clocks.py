@@ -35,7 +35,7 @@ def register(app: typer.Typer, run: Callable[[Any], Any], open_store: Callable[[
 
     def compute(case: str | None = None) -> Any:
         from residentlog.deadlines.clocks import compute_for_store
-        from residentlog.ledger.add import utc_now
+        from residentlog.ledger.when import utc_now
 
         with open_store() as store:
             return compute_for_store(store, utc_now(), case)
@@ -154,7 +154,7 @@ def register(app: typer.Typer, run: Callable[[Any], Any], open_store: Callable[[
         from residentlog.deadlines.clocks import PackRow, find_pack
         from residentlog.deadlines.policy import load_pack
         from residentlog.deadlines.workdays import uk_date
-        from residentlog.ledger.add import utc_now
+        from residentlog.ledger.when import utc_now
 
         path = Path(name)
         if name.endswith(".toml") or path.is_file():
@@ -176,7 +176,7 @@ def register(app: typer.Typer, run: Callable[[Any], Any], open_store: Callable[[
         """Adopt a pack: validate it, copy it into the store, and record it (attached) in the ledger."""
         from residentlog.cli.console import err, out, print_json
         from residentlog.deadlines.clocks import adopt_pack
-        from residentlog.ledger.add import utc_now
+        from residentlog.ledger.when import utc_now
 
         with open_store() as store:
             adoption = adopt_pack(store, file, utc_now())

@@ -11,11 +11,12 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
-from residentlog.cli.console import _console, a_or_an, err, out
+from residentlog.cli.console import _console, err, out
 from residentlog.cli.console import markup as _esc
 from residentlog.deadlines.clocks import due_soon, missed_by_rule, overdue_now, this_month_counts
 from residentlog.deadlines.engine import duration_text
 from residentlog.ledger.when import LONDON, format_local
+from residentlog.text import a_or_an
 
 if TYPE_CHECKING:
     from residentlog.deadlines.clocks import PackRow, StoreClocks

@@ -69,8 +69,8 @@ def register(app: typer.Typer, run: Callable[..., Any], open_store: Callable[[],
         """A dated chronology: summary, timeframes missed, chart, numbered entries, checkpoint."""
         from residentlog.cli.console import out
         from residentlog.documents.chronology import chronology_context, render_context
-        from residentlog.ledger.add import utc_now
         from residentlog.ledger.models import check_kind
+        from residentlog.ledger.when import utc_now
 
         chosen = choose_format(fmt, output)
         if chosen == "pdf" and output is None:
@@ -114,7 +114,7 @@ def register(app: typer.Typer, run: Callable[..., Any], open_store: Callable[[],
         """An evidence bundle: chronology (HTML and PDF), exhibits, digests, checkpoint, how to verify."""
         from residentlog.cli.console import out
         from residentlog.documents.bundle import build_bundle
-        from residentlog.ledger.add import utc_now
+        from residentlog.ledger.when import utc_now
 
         with open_store() as store:
             result = build_bundle(

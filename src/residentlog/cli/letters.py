@@ -105,7 +105,7 @@ def register(app: typer.Typer, run: Callable[..., Any], open_store: Callable[[],
             record_letter,
         )
         from residentlog.errors import InputError
-        from residentlog.ledger.add import utc_now
+        from residentlog.ledger.when import utc_now
 
         kind = letter_type(type_name.strip().lower()).name
         if fmt is None:

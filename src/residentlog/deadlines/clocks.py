@@ -156,8 +156,8 @@ def pack_file_name(pack: Pack) -> str:
 
 def adoption_entries(store: Store) -> dict[str, int]:
     """sha256 of every file attached to a ``policy-pack`` note -> the (first) entry attaching it."""
-    from residentlog.ledger.add import utc_now
     from residentlog.ledger.views import Filters, list_entries
+    from residentlog.ledger.when import utc_now
 
     found: dict[str, int] = {}
     for view in list_entries(store, Filters(kind="note", tags=(ADOPTION_TAG,)), utc_now()):

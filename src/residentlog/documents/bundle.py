@@ -35,12 +35,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from residentlog.cli.console import visible
 from residentlog.errors import InputError, StoreError
 from residentlog.fsutil import fsync_dir
 from residentlog.ledger.objects import CHUNK, object_path
 from residentlog.ledger.store import Store
 from residentlog.ledger.when import LONDON
+from residentlog.text import visible
 
 EXHIBITS_DIR = "exhibits"
 SUMS_FILE = "SHA256SUMS"

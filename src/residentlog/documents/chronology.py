@@ -38,7 +38,6 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from residentlog.cli.console import visible
 from residentlog.documents.chart import Month, Series, month_label, month_range, stacked_bars_svg
 from residentlog.documents.render import render
 from residentlog.errors import InputError, NotFound
@@ -47,6 +46,7 @@ from residentlog.ledger.record import decode
 from residentlog.ledger.store import Store
 from residentlog.ledger.views import EntryView, Filters, list_entries
 from residentlog.ledger.when import LONDON, format_local, format_local_short, from_rfc3339, to_rfc3339
+from residentlog.text import visible
 
 LATE = timedelta(days=1)
 FORMATS = ("md", "html", "pdf", "csv", "json")
@@ -125,7 +125,7 @@ def chronology_context(
     is issued for a damaged ledger).
     """
     from residentlog.deadlines.clocks import compute_for_store
-    from residentlog.ledger.add import issue_checkpoint
+    from residentlog.integrity.issue import issue_checkpoint
     from residentlog.ledger.profile import load_profile
 
     sc = compute_for_store(store, now)

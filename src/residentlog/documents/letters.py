@@ -945,9 +945,9 @@ def letter_context(
     """Everything a letter template may use (see the module docs); issues a checkpoint last (for
     a ``draft``, signs one but keeps no trace of it in the store)."""
     from residentlog.deadlines.clocks import compute_for_store
-    from residentlog.ledger.add import utc_now
     from residentlog.ledger.profile import load_profile
     from residentlog.ledger.views import Filters, list_entries
+    from residentlog.ledger.when import utc_now
 
     now = now or utc_now()
     lt = letter_type(type_name)
@@ -1084,7 +1084,7 @@ def letter_context(
 
 def _issue_checkpoint(store: Store, now: datetime, recipient: str, *, keep: bool) -> Any:
     """Issue a checkpoint, naming whom it is handed to (``keep=False``: a draft's, not kept)."""
-    from residentlog.ledger.add import issue_checkpoint
+    from residentlog.integrity.issue import issue_checkpoint
 
     return issue_checkpoint(store, now, recipient=_unescape(recipient), keep=keep)
 
@@ -1324,7 +1324,7 @@ def build_letter(
 ) -> Letter:
     """Render a letter in ``fmt`` (md, txt, html, pdf, docx). Writes no file and records nothing
     beyond the checkpoint it prints, which a ``draft`` does not keep either."""
-    from residentlog.ledger.add import utc_now
+    from residentlog.ledger.when import utc_now
 
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
@@ -1360,7 +1360,7 @@ def render_text(
     now: datetime | None = None,
 ) -> bytes:
     """A letter's Markdown (as the text template rendered it) in the given format."""
-    from residentlog.ledger.add import utc_now
+    from residentlog.ledger.when import utc_now
 
     if fmt == "md":
         return markdown_text(text).encode("utf-8")

@@ -26,7 +26,7 @@ def md_escape(text: str, *, multiline: bool = False) -> str:
     """User text made inert in Markdown (letters and the chronology): it can never add a heading,
     list, bold, table cell, link or HTML (``<script>`` becomes ``\\<script>``, shown as typed), and
     control characters are shown as ``\\x1b`` notation (a newline too, unless ``multiline``)."""
-    from residentlog.cli.console import visible
+    from residentlog.text import visible
 
     text = _MD_ANYWHERE.sub(r"\\\1", visible(text, multiline=multiline))
     text = _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)

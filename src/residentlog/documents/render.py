@@ -13,9 +13,9 @@ from typing import Any
 import jinja2
 import markupsafe
 
-from residentlog.cli.console import visible
 from residentlog.documents.markup import md_escape
 from residentlog.errors import InputError, StoreError
+from residentlog.text import visible
 
 USER_TEMPLATES = "templates"
 

@@ -324,8 +324,7 @@ def _signed(store: Store, cp: Checkpoint, text: str, recipient: str, now: dateti
     """The signed note for a checkpoint consistent with the ledger, kept like an issued one."""
     from residentlog.integrity.checkpoint import write_checkpoint_file
     from residentlog.integrity.signing import load_or_create_signer, sign_note
-    from residentlog.ledger.add import utc_now
-    from residentlog.ledger.when import to_rfc3339
+    from residentlog.ledger.when import to_rfc3339, utc_now
 
     signer, _ = load_or_create_signer(store.root, cp.origin)
     key = signer.verifier
@@ -355,7 +354,7 @@ def _signed(store: Store, cp: Checkpoint, text: str, recipient: str, now: dateti
 
 
 def _current(store: Store, recipient: str, now: datetime | None) -> Checkpoint:
-    from residentlog.ledger.add import issue_checkpoint
+    from residentlog.integrity.issue import issue_checkpoint
 
     cp = issue_checkpoint(store, now, recipient)
     if store.merkle_root(cp.size) != cp.root:  # only if the store changed under us

@@ -1,4 +1,4 @@
-"""Use-cases that write to the ledger: create or open a store, add and amend entries.
+"""Use-cases that write to the ledger: add and amend entries.
 
 Each function validates everything first (Pydantic models, dates, attachment files), stores
 any attachments, and only then appends one record. If anything is wrong, nothing is written.
@@ -8,19 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from residentlog.errors import InputError
+from residentlog.ledger import when as when_module  # utc_now is looked up at call time: tests replace it
 from residentlog.ledger.models import validate_content
 from residentlog.ledger.objects import check_readable, store_object
 from residentlog.ledger.record import build_record, decode, encode
 from residentlog.ledger.store import Store, Tip
-from residentlog.ledger.when import When, from_rfc3339, parse_when, to_rfc3339
-
-if TYPE_CHECKING:
-    from residentlog.integrity.checkpoint import Checkpoint
+from residentlog.ledger.when import When, from_rfc3339, parse_when
 
 
 @dataclass(frozen=True)
@@ -33,10 +31,6 @@ class Added:
     when: When
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def add_entry(
     store: Store,
     data: dict[str, Any],
@@ -46,7 +40,7 @@ def add_entry(
     now: datetime | None = None,
 ) -> Added:
     """Validate and append a new entry. ``data`` holds EntryContent fields (kind, summary, ...)."""
-    now = now or utc_now()
+    now = now or when_module.utc_now()
     content = validate_content(data)
     when = _when(when_text, now)
     _check_links(store, content.links)
@@ -68,7 +62,7 @@ def amend_entry(
     Given options replace the corresponding values (kind-specific fields are merged one by
     one); attachments are added to the ones already there. The original stays in the ledger.
     """
-    now = now or utc_now()
+    now = now or when_module.utc_now()
     from residentlog.ledger.models import check_line
 
     reason = check_line(" ".join(reason.split()), "--reason")
@@ -154,46 +148,3 @@ def _check_links(store: Store, links: Sequence[int]) -> None:
     for link in links:
         if link > size:
             raise InputError(f"--link {link}: there is no entry {link} yet")
-
-
-def issue_checkpoint(
-    store: Store, now: datetime | None = None, recipient: str = "", *, keep: bool = True
-) -> Checkpoint:
-    """Verify the ledger, then issue, sign and keep a checkpoint of it as it stands.
-
-    A checkpoint is a commitment handed to others, so it is refused for a ledger that does not
-    verify: it would otherwise bless the damage (and C2SP forbids signing a checkpoint that is
-    inconsistent with one signed before; verify checks every one issued). The checkpoint is
-    signed with the store's Ed25519 key (made now if the store has none yet) and kept twice:
-    a row of ``checkpoints`` (when, to whom, the signed note) and the file
-    ``<store>/checkpoints/<size>-<root prefix>.txt`` outside the database. The returned
-    Checkpoint carries the signed note in ``note`` and the key in ``vkey``.
-    """
-    from dataclasses import replace
-
-    from residentlog.integrity.checkpoint import Checkpoint, origin_for, write_checkpoint_file
-    from residentlog.integrity.signing import load_or_create_signer, load_signer, sign_note
-    from residentlog.integrity.verify import verify_store
-
-    recipient = " ".join(recipient.split())
-    report = verify_store(store)
-    report.raise_if_failed("not issuing a checkpoint: the ledger does not verify")
-    cp = Checkpoint(origin_for(store.ledger_id), report.size, report.root)
-    if not keep:  # a draft's: signed if the store has a key, and no trace left in the store
-        draft_signer = load_signer(store.root, cp.origin)
-        if draft_signer is None:
-            return cp
-        return replace(cp, note=sign_note(cp.text(), [draft_signer]), vkey=draft_signer.verifier.vkey)
-    signer, _ = load_or_create_signer(store.root, cp.origin)
-    note = sign_note(cp.text(), [signer])
-    store.add_checkpoint(
-        cp.size,
-        cp.root,
-        to_rfc3339(now or utc_now()),
-        cp.text(),
-        recipient=recipient,
-        note=note,
-        verified=True,
-    )
-    write_checkpoint_file(store.root, cp, note)
-    return replace(cp, note=note, vkey=signer.verifier.vkey)

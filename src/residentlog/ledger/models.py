@@ -13,7 +13,7 @@ No text may hold a C0 control (U+0000–U+001F; multi-line text may hold newline
 or a C1 control (U+007F–U+009F); single-line text also no line or paragraph separator (U+2028,
 U+2029) and no bidi embedding, override or isolate (U+202A–U+202E, U+2066–U+2069). The same
 characters, and bidi controls anywhere, are what every output shows as ``\x1b`` notation
-(:func:`residentlog.cli.console.visible`).
+(:func:`residentlog.text.visible`).
 """
 
 # No `from __future__ import annotations` here: Pydantic reads these annotations at runtime, and
@@ -31,8 +31,8 @@ from pydantic import (
     ValidationError,
 )
 
-from residentlog.cli.console import CONTROLS, HIDDEN_IN_LINE, a_or_an, notation
 from residentlog.errors import InputError
+from residentlog.text import CONTROLS, HIDDEN_IN_LINE, a_or_an, notation
 
 KINDS: tuple[str, ...] = (
     "lift",

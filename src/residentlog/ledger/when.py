@@ -695,3 +695,8 @@ def _quote(text: str) -> str:
     if len(shown) > _MAX_SHOWN:
         shown = shown[: _MAX_SHOWN - 1] + "…"
     return f"'{shown}'"
+
+
+def utc_now() -> datetime:
+    """Now, in UTC: the one clock every command reads (tests replace it)."""
+    return datetime.now(UTC)

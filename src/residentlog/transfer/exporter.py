@@ -64,7 +64,7 @@ def export_store(store: Store, dest: Path, *, now: datetime | None = None) -> Ex
         "not exporting: the ledger does not verify", "; run `residentlog verify` for details"
     )
     if now is None:
-        from residentlog.ledger.add import utc_now
+        from residentlog.ledger.when import utc_now
 
         now = utc_now()
     parent = dest.parent
