@@ -1,8 +1,10 @@
 """The one exception hierarchy of residentlog.
 
 Every error a user can cause or meet is a ``ResidentlogError`` carrying a one-line message and
-the process exit code. The CLI maps them to output in one place (``cli._run``); core code only
-raises them. Exit codes are part of the command-line contract:
+the process exit code. The CLI maps them to output in one place (``residentlog.cli.app._run``);
+core code only raises them, worded for anyone calling it (a Python caller has no ``--flags``): an
+error about one input names it in ``field`` (``"trapped_minutes"``), and the message says
+``trapped_minutes: ...``; the CLI shows the same error as ``--trapped-minutes: ...``. Exit codes are part of the command-line contract:
 
 * 0 — success
 * 1 — verification failed (the ledger or a checkpoint does not check out)
@@ -33,13 +35,21 @@ class ResidentlogError(Exception):
 
     exit_code: ClassVar[int] = 2
 
-    def __init__(self, message: str) -> None:
-        message = cut(message, MAX_MESSAGE)
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        self.field = field
+        self.detail = message
+        message = cut(f"{field}: {message}" if field else message, MAX_MESSAGE)
         super().__init__(message)
         self.message = message
 
     def __str__(self) -> str:
         return self.message
+
+    def for_cli(self) -> str:
+        """The message as the command line shows it: the input named as its option."""
+        if self.field is None:
+            return self.message
+        return cut(f"--{self.field.replace('_', '-')}: {self.detail}", MAX_MESSAGE)
 
 
 class InputError(ResidentlogError):

@@ -68,7 +68,7 @@ def _run(fn: F) -> F:
         except ResidentlogError as exc:
             from residentlog.cli.console import error
 
-            error(exc.message)
+            error(exc.for_cli())
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             sys.stderr.write("Interrupted.\n")
