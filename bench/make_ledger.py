@@ -19,7 +19,7 @@ Two ways to build, both through the core modules:
                  ``entries_fts`` exactly as for a normal append; at the end ``tree`` (the stored
                  subtree hashes) is filled with ``residentlog.ledger.store.fill_tree``, as an upgrade
                  from store format 2 does. Content dicts come from
-                 ``residentlog.ledger.models.validate_content(...).model_dump(mode="json")``, which is
+                 ``residentlog.ledger.vocabulary.validate_content(...).model_dump(mode="json")``, which is
                  what ``add_entry`` stores, and occurred_at/precision/text are what ``add``
                  without ``--when`` records (the minute of recording, "minute", ""), so every
                  record has the shape ``add_entry`` produces. It skips only per-entry Python
@@ -42,9 +42,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from residentlog.ledger.add import add_entry
-from residentlog.ledger.models import validate_content
 from residentlog.ledger.record import build_record, encode
 from residentlog.ledger.store import Store, fill_tree
+from residentlog.ledger.vocabulary import validate_content
 
 BATCH = 20_000
 START = datetime(2021, 1, 4, 9, 0, tzinfo=UTC)

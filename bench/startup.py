@@ -37,7 +37,7 @@ import benchlib as bl
 LAZY_MODULES = (
     "residentlog.ledger.location",
     "residentlog.ledger.add",
-    "residentlog.ledger.models",
+    "residentlog.ledger.vocabulary",
     "residentlog.ledger.store",
     "residentlog.cli.console",
     "residentlog.ledger.when",

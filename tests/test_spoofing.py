@@ -23,9 +23,9 @@ from residentlog.cli.app import app
 from residentlog.documents.chronology import render_chronology
 from residentlog.documents.letters import render_letter
 from residentlog.errors import InputError
-from residentlog.ledger.models import check_attachment_name, check_line, validate_content
 from residentlog.ledger.record import build_record, encode
 from residentlog.ledger.store import Store
+from residentlog.ledger.vocabulary import check_attachment_name, check_line, validate_content
 from residentlog.text import visible
 
 from .conftest import NOW

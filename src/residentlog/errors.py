@@ -4,7 +4,9 @@ Every error a user can cause or meet is a ``ResidentlogError`` carrying a one-li
 the process exit code. The CLI maps them to output in one place (``residentlog.cli.app._run``);
 core code only raises them, worded for anyone calling it (a Python caller has no ``--flags``): an
 error about one input names it in ``field`` (``"trapped_minutes"``), and the message says
-``trapped_minutes: ...``; the CLI shows the same error as ``--trapped-minutes: ...``. Exit codes are part of the command-line contract:
+``trapped_minutes: ...``; the CLI shows the same error as ``--trapped-minutes: ...``.
+
+Exit codes are part of the command-line contract:
 
 * 0 — success
 * 1 — verification failed (the ledger or a checkpoint does not check out)

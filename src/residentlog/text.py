@@ -1,7 +1,7 @@
 """Which characters are never shown raw, and how they are shown: the one place that decides.
 
 C0 controls, DEL, C1 controls, the bidi embeddings, overrides and isolates, and in single-line
-text also newline, tab and the line and paragraph separators. :mod:`residentlog.ledger.models`
+text also newline, tab and the line and paragraph separators. :mod:`residentlog.ledger.vocabulary`
 refuses the same characters at input; old records may still hold them, so every output
 (terminal, Markdown, HTML, PDF, DOCX, CSV) shows each as ``\\x1b`` / ``\\u202e`` notation.
 """

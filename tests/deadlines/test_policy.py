@@ -22,7 +22,7 @@ from residentlog.deadlines.policy import (
     template_text,
 )
 from residentlog.errors import NotFound, PolicyError
-from residentlog.ledger import models
+from residentlog.ledger import vocabulary as models
 
 SHIPPED_IDS = {
     "awaabs-law",

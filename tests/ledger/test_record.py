@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from residentlog.errors import InputError, VerificationFailed
 from residentlog.ledger import merkle
-from residentlog.ledger.models import validate_content
 from residentlog.ledger.record import RECORD_KEYS, build_record, canonical_bytes, decode, encode, is_canonical
+from residentlog.ledger.vocabulary import validate_content
 
 LEDGER = "00112233445566778899aabbccddeeff"
 CONTENT = {

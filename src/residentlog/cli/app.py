@@ -221,7 +221,7 @@ def _with_options(template: Callable[..., None], **replaced: Any) -> Callable[[F
 
 def _content_from_options(options: dict[str, Any]) -> tuple[dict[str, Any], str | None, list[Path]]:
     """Split the options into entry content, the --when text and the attachment paths."""
-    from residentlog.ledger.models import parse_money, parse_ref
+    from residentlog.ledger.vocabulary import parse_money, parse_ref
 
     content: dict[str, Any] = {}
     for name in ("details", "location", "case"):
@@ -321,7 +321,7 @@ def add(
 ) -> None:
     """Record something that happened. Prints the new entry's number and hash."""
     from residentlog.ledger.add import add_entry
-    from residentlog.ledger.models import check_kind
+    from residentlog.ledger.vocabulary import check_kind
 
     check_kind(kind)
     if summary is None:

@@ -69,7 +69,7 @@ def register(app: typer.Typer, run: Callable[..., Any], open_store: Callable[[],
         """A dated chronology: summary, timeframes missed, chart, numbered entries, checkpoint."""
         from residentlog.cli.console import out
         from residentlog.documents.chronology import chronology_context, render_context
-        from residentlog.ledger.models import check_kind
+        from residentlog.ledger.vocabulary import check_kind
         from residentlog.ledger.when import utc_now
 
         chosen = choose_format(fmt, output)

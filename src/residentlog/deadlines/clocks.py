@@ -225,8 +225,8 @@ def adopt_pack(store: Store, path: str | os.PathLike[str], now: datetime) -> Ado
     same day as another version of the same pack.
     """
     from residentlog.ledger.add import add_entry
-    from residentlog.ledger.models import validate_content
     from residentlog.ledger.profile import load_profile
+    from residentlog.ledger.vocabulary import validate_content
 
     source = Path(path)
     if source.is_dir():

@@ -41,10 +41,10 @@ from typing import Any
 from residentlog.documents.chart import Month, Series, month_label, month_range, stacked_bars_svg
 from residentlog.documents.render import render
 from residentlog.errors import InputError, NotFound
-from residentlog.ledger.models import KIND_TITLES
 from residentlog.ledger.record import decode
 from residentlog.ledger.store import Store
 from residentlog.ledger.views import EntryView, Filters, list_entries
+from residentlog.ledger.vocabulary import KIND_TITLES
 from residentlog.ledger.when import LONDON, format_local, format_local_short, from_rfc3339, to_rfc3339
 from residentlog.text import visible
 

@@ -49,7 +49,7 @@ from residentlog.documents.markup import (
 )
 from residentlog.documents.render import USER_TEMPLATES, check_template, render, shipped_templates_dir
 from residentlog.errors import InputError, NotFound, StoreError
-from residentlog.ledger.models import KIND_TITLES
+from residentlog.ledger.vocabulary import KIND_TITLES
 from residentlog.ledger.when import LONDON, from_rfc3339
 
 if TYPE_CHECKING:

@@ -14,10 +14,10 @@ from typing import Any
 
 from residentlog.errors import InputError
 from residentlog.ledger import when as when_module  # utc_now is looked up at call time: tests replace it
-from residentlog.ledger.models import validate_content
 from residentlog.ledger.objects import check_readable, store_object
 from residentlog.ledger.record import build_record, decode, encode
 from residentlog.ledger.store import Store, Tip
+from residentlog.ledger.vocabulary import validate_content
 from residentlog.ledger.when import When, from_rfc3339, parse_when
 
 
@@ -63,7 +63,7 @@ def amend_entry(
     one); attachments are added to the ones already there. The original stays in the ledger.
     """
     now = now or when_module.utc_now()
-    from residentlog.ledger.models import check_line
+    from residentlog.ledger.vocabulary import check_line
 
     reason = check_line(" ".join(reason.split()), "--reason")
     if not reason:

@@ -38,7 +38,7 @@ def check_readable(path: Path) -> None:
 
 def attachment_name(path: Path) -> str:
     """The name a record keeps for an attachment: NFC, valid UTF-8, no control or bidi character."""
-    from residentlog.ledger.models import check_attachment_name
+    from residentlog.ledger.vocabulary import check_attachment_name
 
     return check_attachment_name(path.name)
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from residentlog.errors import InputError, StoreError
 from residentlog.fsutil import write_json_atomic
-from residentlog.ledger.models import Line, Text, describe
+from residentlog.ledger.vocabulary import Line, Text, describe
 
 PROFILE_FILE = "profile.json"
 Nation = Literal["england", "wales", "scotland", "northern-ireland"]

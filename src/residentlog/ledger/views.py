@@ -100,7 +100,7 @@ def _matcher(filters: Filters, now: datetime) -> Callable[[dict[str, Any]], bool
     """A test of one decoded record against the filters (each input checked first)."""
     tests: list[Callable[[dict[str, Any]], bool]] = []
     if filters.kind:
-        from residentlog.ledger.models import check_kind
+        from residentlog.ledger.vocabulary import check_kind
 
         kind = check_kind(filters.kind)
         tests.append(lambda r: r["kind"] == kind)

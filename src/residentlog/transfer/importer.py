@@ -1040,8 +1040,8 @@ def _small_text(src: _Source, manifest: Manifest, name: str, limits: Limits) -> 
 def _check_profile_bytes(data: bytes) -> None:
     from pydantic import ValidationError
 
-    from residentlog.ledger.models import describe
     from residentlog.ledger.profile import Profile
+    from residentlog.ledger.vocabulary import describe
 
     try:
         doc = json.loads(data.decode("utf-8"))
