@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import re
-import typing
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from residentlog.deadlines.policy import (
-    EVENTS,
-    KINDS,
     Pack,
     list_shipped_packs,
     load_pack,
@@ -22,7 +19,6 @@ from residentlog.deadlines.policy import (
     template_text,
 )
 from residentlog.errors import NotFound, PolicyError
-from residentlog.ledger import vocabulary as models
 
 SHIPPED_IDS = {
     "awaabs-law",
@@ -169,11 +165,6 @@ def test_shipped_figures() -> None:
     assert example.rule("customer-care-response").allowed.describe() == "10 working days"
     cctv = example.rule("cctv-police-request-window")
     assert (cctv.allowed.describe(), cctv.party) == ("10 calendar days", "resident")
-
-
-def test_vocabulary_matches_the_ledger() -> None:
-    assert set(models.KINDS) == KINDS
-    assert set(typing.get_args(models.Event)) | set(typing.get_args(models.Step)) == EVENTS
 
 
 def test_shipped_pack_unknown_id() -> None:

@@ -18,7 +18,7 @@ from residentlog.text import HIDDEN_IN_TEXT, visible
 
 if TYPE_CHECKING:
     from residentlog.integrity.verify import Report
-    from residentlog.ledger.views import EntryView
+    from residentlog.ledger.entry import Entry
 
 
 def out(text: str = "") -> None:
@@ -57,7 +57,7 @@ def _console(stderr: bool = False) -> Any:
     return Console(stderr=stderr, highlight=False, emoji=False, soft_wrap=False, width=width)
 
 
-def entries_table(views: list[EntryView]) -> None:
+def entries_table(views: list[Entry]) -> None:
     from rich.table import Table
 
     if not views:
@@ -95,7 +95,7 @@ def entries_table(views: list[EntryView]) -> None:
     err(f"{len(views)} entr{'y' if len(views) == 1 else 'ies'}.")
 
 
-def entry_detail(view: EntryView) -> None:
+def entry_detail(view: Entry) -> None:
     out(f"Entry {view.num}{'  (amended: showing the corrected version)' if view.amended else ''}")
     _record_lines(view.record)
     out(f"  hash:        {view.hash}")

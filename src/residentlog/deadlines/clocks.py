@@ -44,8 +44,8 @@ from residentlog.ledger.when import LONDON, from_rfc3339
 
 if TYPE_CHECKING:
     from residentlog.ledger.add import Added
+    from residentlog.ledger.entry import Entry
     from residentlog.ledger.store import Store
-    from residentlog.ledger.views import EntryView
 
 SOON = timedelta(days=7)
 POLICIES_DIR = "policies"
@@ -71,7 +71,7 @@ LETTER_FACTS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
-def entry_facts(views: Iterable[EntryView]) -> list[EntryFacts]:
+def entry_facts(views: Iterable[Entry]) -> list[EntryFacts]:
     """The deadline engine's view of each (corrected) ledger entry.
 
     ``event`` is the entry's ``fields.event`` or, for a complaint, its ``step`` (with ``stage`` among

@@ -33,27 +33,13 @@ from pydantic import (
 )
 
 from residentlog.errors import NotFound, PolicyError
+from residentlog.ledger.vocabulary import EVENTS, KINDS  # a rule naming anything else is a typo
 
 FORMAT_VERSION = 1
 
-# The ledger's vocabulary (kept in step with the ledger module; a rule naming anything else is a
-# typo, and a typo would silently start no clocks).
-KINDS: frozenset[str] = frozenset(
-    {"lift", "door", "asb", "cctv", "repair", "damp", "contact", "complaint", "service-charge", "note"}
-)
-EVENTS: frozenset[str] = frozenset(
-    {
-        # incident-type entries
-        "observed", "reported", "acknowledged", "attended", "fixed", "not-fixed", "recurred",
-        "requested", "provided", "refused", "chased",
-        # complaint steps
-        "raised", "extended", "responded", "escalated", "ombudsman",
-    }
-)  # fmt: skip
 ANY_KIND = "*"
 
 Unit = Literal["hours", "calendar_days", "working_days", "calendar_months"]
-DAY_UNITS: frozenset[str] = frozenset({"calendar_days", "working_days", "calendar_months"})
 Jurisdiction = Literal["england", "wales", "scotland", "northern-ireland", "uk"]
 CalendarChoice = Literal["nation", "england-wales", "scotland", "northern-ireland", "any-uk"]
 Confidence = Literal["high", "medium", "low", "unconfirmed"]

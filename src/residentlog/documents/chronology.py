@@ -41,17 +41,17 @@ from typing import Any
 from residentlog.documents.chart import Month, Series, month_label, month_range, stacked_bars_svg
 from residentlog.documents.render import render
 from residentlog.errors import InputError, NotFound
+from residentlog.ledger.entry import Entry
 from residentlog.ledger.record import decode
 from residentlog.ledger.store import Store
-from residentlog.ledger.views import EntryView, Filters, list_entries
-from residentlog.ledger.vocabulary import KIND_TITLES
+from residentlog.ledger.views import Filters, list_entries
+from residentlog.ledger.vocabulary import INCIDENT_KINDS, KINDS, kind_title
 from residentlog.ledger.when import LONDON, format_local, format_local_short, from_rfc3339, to_rfc3339
 from residentlog.text import visible
 
 LATE = timedelta(days=1)
 FORMATS = ("md", "html", "pdf", "csv", "json")
 TEXT_FORMATS = ("md", "html", "csv", "json")
-INCIDENT_KINDS = ("lift", "door", "asb", "repair", "damp", "cctv")  # also the chart's stacking order
 INCIDENT_EVENTS = frozenset({"observed", "reported", "recurred"})
 JSON_FORMAT = "residentlog-chronology"
 JSON_VERSION = 1
@@ -168,7 +168,7 @@ def chronology_context(
         "filters": {"cases": list(cases), "kinds": list(kinds), "since": since, "until": until},
         "by_case_mode": by_case,
         "exhibit_links": False,  # the bundle links each exhibit to its file beside the chronology
-        "kind_titles": dict(KIND_TITLES),
+        "kind_titles": {k.name: k.title for k in KINDS.values()},
         "by_kind": sorted(Counter(e["kind"] for e in in_order).items()),
         "by_case": _by_case(in_order),
         "problems": _problems(sc, {e["case"] for e in in_order if e["case"]}),
@@ -199,18 +199,18 @@ def _local_date(instant: datetime) -> str:
     return instant.astimezone(LONDON).date().isoformat()
 
 
-def _groups(views: Sequence[EntryView], by_case: bool) -> list[tuple[str | None, list[EntryView]]]:
+def _groups(views: Sequence[Entry], by_case: bool) -> list[tuple[str | None, list[Entry]]]:
     """One group of everything, or one per case (in order of its first entry), no case last."""
     if not by_case:
         return [(None, list(views))]
-    groups: dict[str, list[EntryView]] = {}
-    loose: list[EntryView] = []
+    groups: dict[str, list[Entry]] = {}
+    loose: list[Entry] = []
     for v in views:
         if v.record["case"]:
             groups.setdefault(v.record["case"], []).append(v)
         else:
             loose.append(v)
-    out: list[tuple[str | None, list[EntryView]]] = list(groups.items())
+    out: list[tuple[str | None, list[Entry]]] = list(groups.items())
     if loose:
         out.append((None, loose))
     return out
@@ -222,7 +222,7 @@ def _group_title(case: str | None, by_case: bool) -> str:
     return f"Case {case}" if case else "Entries not in a case"
 
 
-def _exhibits(ordered: Sequence[EntryView]) -> dict[str, dict[str, Any]]:
+def _exhibits(ordered: Sequence[Entry]) -> dict[str, dict[str, Any]]:
     """Each distinct attached file (by SHA-256) as an exhibit, numbered in document order."""
     found: dict[str, dict[str, Any]] = {}
     for v in ordered:
@@ -259,7 +259,7 @@ def exhibit_file_name(exhibit: str, name: str) -> str:
 
 
 def _entry(
-    store: Store, view: EntryView, paragraphs: Mapping[int, int], exhibits: Mapping[str, dict[str, Any]]
+    store: Store, view: Entry, paragraphs: Mapping[int, int], exhibits: Mapping[str, dict[str, Any]]
 ) -> dict[str, Any]:
     rec = view.record
     versions = [decode(data) for _, data in store.versions(view.num)] or [rec]
@@ -292,7 +292,7 @@ def _entry(
         "late": late and format_local(recorded),
         "late_days": late_days if late else 0,
         "kind": rec["kind"],
-        "kind_title": KIND_TITLES.get(rec["kind"], rec["kind"]),
+        "kind_title": kind_title(rec["kind"]),
         "event": _event_label(rec),
         "summary": rec["summary"],
         "details": rec["details"],
@@ -451,7 +451,7 @@ def _problems(sc: Any, names: set[str]) -> list[dict[str, Any]]:
         out.append(
             {
                 "name": s.case,
-                "kinds": ", ".join(KIND_TITLES.get(k, k) for k in s.kinds),
+                "kinds": ", ".join(kind_title(k) for k in s.kinds),
                 "entries": len(s.entries),
                 "first_report": format_local(first[1], sc.precisions.get(first[0], "minute"))
                 if first
@@ -557,7 +557,7 @@ def _allowed(rule: Any) -> str:
 # Incidents per month
 
 
-def incident_nums(views: Sequence[EntryView], all_views: Sequence[EntryView]) -> list[int]:
+def incident_nums(views: Sequence[Entry], all_views: Sequence[Entry]) -> list[int]:
     """The entries among ``views`` that count as incidents (see the module docs), in order."""
     by_num = {v.num: v.record for v in all_views}
     out = []
@@ -581,7 +581,7 @@ def _same_incident(report: Mapping[str, Any], earlier: Mapping[str, Any] | None)
     )
 
 
-def _chart(views: Sequence[EntryView], all_views: Sequence[EntryView]) -> dict[str, Any] | None:
+def _chart(views: Sequence[Entry], all_views: Sequence[Entry]) -> dict[str, Any] | None:
     """Incidents per month per kind: the SVG, a table of the same numbers, and totals per kind."""
     chosen = set(incident_nums(views, all_views))
     counts: dict[str, Counter[Month]] = {}
@@ -591,7 +591,7 @@ def _chart(views: Sequence[EntryView], all_views: Sequence[EntryView]) -> dict[s
             counts.setdefault(v.record["kind"], Counter())[(local.year, local.month)] += 1
     if not counts:
         return None
-    series = [Series(k, KIND_TITLES.get(k, k), counts[k]) for k in INCIDENT_KINDS if k in counts]
+    series = [Series(k, kind_title(k), counts[k]) for k in INCIDENT_KINDS if k in counts]
     every = [m for s in series for m in s.counts]
     months = month_range(min(every), max(every))
     totals = []

@@ -49,7 +49,7 @@ from residentlog.documents.markup import (
 )
 from residentlog.documents.render import USER_TEMPLATES, check_template, render, shipped_templates_dir
 from residentlog.errors import InputError, NotFound, StoreError
-from residentlog.ledger.vocabulary import KIND_TITLES
+from residentlog.ledger.vocabulary import FAULT_KINDS, PROBLEM_KINDS, kind_title
 from residentlog.ledger.when import LONDON, from_rfc3339
 
 if TYPE_CHECKING:
@@ -57,8 +57,8 @@ if TYPE_CHECKING:
     from residentlog.deadlines.engine import CaseSummary, Clock, EntryFacts
     from residentlog.deadlines.policy import Pack, Rule
     from residentlog.ledger.add import Added
+    from residentlog.ledger.entry import Entry
     from residentlog.ledger.store import Store
-    from residentlog.ledger.views import EntryView
 
 FORMATS: tuple[str, ...] = ("md", "txt", "html", "pdf", "docx")
 BINARY_FORMATS: frozenset[str] = frozenset({"pdf", "docx"})
@@ -73,8 +73,6 @@ LETTERS_DIR = "letters"
 PAGE_TEMPLATE = "letters/letter.html.j2"
 SENT_PREFIX = "Sent letter:"
 
-INCIDENT_KINDS = frozenset({"lift", "door", "repair", "damp"})
-_SIDE_KINDS = frozenset({"contact", "note", "complaint"})
 _POLICY_TAG = "policy-pack"
 
 _MONTHS = (
@@ -108,7 +106,6 @@ class LetterType:
     starts: tuple[str, str, tuple[tuple[str, str], ...]] | None = None
 
 
-_COMPLAINT_KINDS = frozenset({"lift", "door", "repair", "damp", "asb", "cctv", "service-charge"})
 
 LETTER_TYPES: Mapping[str, LetterType] = {
     t.name: t
@@ -119,14 +116,14 @@ LETTER_TYPES: Mapping[str, LetterType] = {
             "Report repairs in writing: what is wrong, since when, every earlier report, the "
             "timeframe that applies.",
             event="reported",
-            kinds=INCIDENT_KINDS,
+            kinds=FAULT_KINDS,
         ),
         LetterType(
             "repair-chaser",
             "Repair chaser",
             "Chase repairs still outstanding: the timeframes passed and by how much.",
             event="chased",
-            kinds=INCIDENT_KINDS,
+            kinds=FAULT_KINDS,
             open_only=True,
         ),
         LetterType(
@@ -134,7 +131,7 @@ LETTER_TYPES: Mapping[str, LetterType] = {
             "Formal complaint (stage 1)",
             "A formal complaint under the landlord's complaints policy: the failures with dates, "
             "the timeframes missed, what would put it right.",
-            kinds=_COMPLAINT_KINDS,
+            kinds=PROBLEM_KINDS,
             late_only=True,
             starts=("complaint", "raised", (("stage", "1"),)),
         ),
@@ -142,7 +139,7 @@ LETTER_TYPES: Mapping[str, LetterType] = {
             "complaint-stage2",
             "Complaint escalation (stage 2)",
             "Escalate a complaint to stage 2: the stage 1 reply (or its absence) and what is unresolved.",
-            kinds=_COMPLAINT_KINDS,
+            kinds=PROBLEM_KINDS,
             late_only=True,
             with_complaints=True,
             starts=("complaint", "escalated", (("stage", "2"),)),
@@ -152,7 +149,7 @@ LETTER_TYPES: Mapping[str, LetterType] = {
             "Referral to the Ombudsman",
             "Refer a complaint to the Ombudsman: the complaint's history, what is unresolved, the "
             "outcome wanted.",
-            kinds=_COMPLAINT_KINDS,
+            kinds=PROBLEM_KINDS,
             late_only=True,
             with_complaints=True,
             to="ombudsman",
@@ -202,7 +199,7 @@ LETTER_TYPES: Mapping[str, LetterType] = {
             "Ask for a date for each outstanding action (after an inspection, a complaint reply or "
             "an Ombudsman order).",
             event="requested",
-            kinds=INCIDENT_KINDS | {"asb"},
+            kinds=FAULT_KINDS | {"asb"},
             open_only=True,
             with_complaints=True,
         ),
@@ -328,7 +325,7 @@ _OMBUDSMEN: Mapping[str, tuple[str, str]] = {
 class _Issue:
     key: str
     case: str | None
-    views: list[EntryView] = field(default_factory=list)
+    views: list[Entry] = field(default_factory=list)
 
 
 def _entry_event(rec: Mapping[str, Any]) -> str:
@@ -356,7 +353,7 @@ _CHANNEL_WORDS: Mapping[str, str] = {
 }
 
 
-def _entry_ctx(view: EntryView, audience: str = "landlord") -> dict[str, Any]:
+def _entry_ctx(view: Entry, audience: str = "landlord") -> dict[str, Any]:
     """An entry as letters cite it. ``audience`` (landlord or ombudsman) is whose references
     are "your ref"."""
     rec = view.record
@@ -382,7 +379,7 @@ def _entry_ctx(view: EntryView, audience: str = "landlord") -> dict[str, Any]:
         "time": "" if precision == "day" else f"{_local(occurred):%H:%M}",
         "iso": _local(occurred).date().isoformat(),
         "kind": rec["kind"],
-        "kind_title": KIND_TITLES[rec["kind"]],
+        "kind_title": kind_title(rec["kind"]),
         "event": event,
         "event_text": _EVENT_WORDS.get(event, event),
         "summary": md_escape(rec["summary"]),
@@ -479,7 +476,7 @@ def _late_by(c: Clock) -> str:
 class _Builder:
     """Builds a letter's context from a store's entries and clocks (one instance per letter)."""
 
-    def __init__(self, store: Store, lt: LetterType, sc: StoreClocks, views: Sequence[EntryView]) -> None:
+    def __init__(self, store: Store, lt: LetterType, sc: StoreClocks, views: Sequence[Entry]) -> None:
         from residentlog.deadlines.clocks import packs_in_force_on, shipped_packs_in_use
         from residentlog.deadlines.workdays import uk_date
 
@@ -679,7 +676,7 @@ class _Builder:
         entries = [self.entry(v.num) for v in issue.views]
         ents = [e for e in entries if e is not None]
         kinds = Counter(e["kind"] for e in ents)
-        main = [k for k, _ in kinds.most_common() if k not in _SIDE_KINDS]
+        main = [k for k, _ in kinds.most_common() if k in PROBLEM_KINDS]
         kind = main[0] if main else kinds.most_common(1)[0][0]
         reports = [self.entry(n) for n, _ in summary.reports]
         landlord_refs = list(dict.fromkeys(r for e in ents for r in e["landlord_refs"]))
@@ -720,7 +717,7 @@ class _Builder:
             "case": md_escape(issue.case or ""),
             "title": md_escape(_issue_title(issue, kind)),
             "kind": kind,
-            "kind_title": KIND_TITLES[kind],
+            "kind_title": kind_title(kind),
             "entries": ents,
             "first": ents[0],
             "reports": reports,
@@ -787,7 +784,7 @@ def _state(
             days = _days_between(first_report["iso"], closer["iso"])
             since = f", {plural(days, 'day')} after I first reported it" if days else ""
         return f"It was {verb} on {closer['date']}{since}."
-    if kind not in INCIDENT_KINDS:
+    if kind not in FAULT_KINDS:
         return (
             "It is not resolved."
             if first_report
@@ -819,7 +816,7 @@ def _state(
 
 def _remedy(kind: str, is_open: bool, recurrences: int) -> str:
     """What would put an issue right, for complaint letters ("" if nothing is outstanding)."""
-    if kind in INCIDENT_KINDS:
+    if kind in FAULT_KINDS:
         if is_open:
             return "a lasting repair, and written confirmation of who will do the work and by what date"
         if recurrences:
@@ -860,7 +857,7 @@ def _issue_title(issue: _Issue, kind: str) -> str:
     rooms = Counter(str(f["rooms"]) for f in fields if f.get("rooms"))
     if kind == "damp":
         return "Damp and mould" + (f" ({rooms.most_common(1)[0][0]})" if rooms else "")
-    title = "Service charges" if kind == "service-charge" else _cap(KIND_TITLES[kind])
+    title = "Service charges" if kind == "service-charge" else _cap(kind_title(kind))
     locations = Counter(v.record["location"] for v in issue.views if v.record["location"])
     if kind == "repair" and locations:
         return f"Repair: {locations.most_common(1)[0][0]}"
@@ -869,7 +866,7 @@ def _issue_title(issue: _Issue, kind: str) -> str:
     return title
 
 
-def _group(views: Iterable[EntryView]) -> list[_Issue]:
+def _group(views: Iterable[Entry]) -> list[_Issue]:
     issues: dict[str, _Issue] = {}
     for v in views:
         case = v.record["case"] or None
@@ -1131,7 +1128,7 @@ def _default_issues(
     return chosen
 
 
-def _complaint_ctx(b: _Builder, views: Sequence[EntryView]) -> dict[str, Any]:
+def _complaint_ctx(b: _Builder, views: Sequence[Entry]) -> dict[str, Any]:
     entries = [e for e in (b.entry(v.num) for v in views) if e is not None]
 
     def last(stage: str, step: str) -> dict[str, Any] | None:
@@ -1186,7 +1183,7 @@ def _type_extras(
     lt: LetterType,
     issues: Sequence[dict[str, Any]],
     selected: Sequence[dict[str, Any] | None],
-    views: Sequence[EntryView],
+    views: Sequence[Entry],
 ) -> dict[str, Any]:
     """What only some letter types need."""
     extra: dict[str, Any] = {}
@@ -1261,7 +1258,7 @@ def _charge_year_bounds(label: str) -> tuple[date, date] | None:
     return date(start, 4, 1), date(start + 1, 3, 31)
 
 
-def _charge_ctx(b: _Builder, charge: dict[str, Any], views: Sequence[EntryView]) -> dict[str, Any]:
+def _charge_ctx(b: _Builder, charge: dict[str, Any], views: Sequence[Entry]) -> dict[str, Any]:
     """A disputed charge, with the failures of that service the ledger holds in its charge year."""
     service = charge["service"].lower()
     kinds = {kind for word, kind in _SERVICE_KINDS if word in service}

@@ -16,50 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from residentlog.errors import InputError, NotFound, StoreError
+from residentlog.ledger.entry import Entry
 from residentlog.ledger.merkle import leaf_hash
 from residentlog.ledger.objects import object_path
 from residentlog.ledger.record import decode
 from residentlog.ledger.store import Store
 from residentlog.ledger.when import parse_bound, to_rfc3339
-
-
-@dataclass(frozen=True)
-class EntryView:
-    """Entry ``num`` as it stands now: its latest version, and how many versions it has."""
-
-    num: int
-    record: dict[str, Any]
-    versions: int
-    hash: str
-
-    @property
-    def amended(self) -> bool:
-        return self.versions > 1
-
-    def as_json(self) -> dict[str, Any]:
-        rec = self.record
-        return {
-            "number": self.num,
-            "kind": rec["kind"],
-            "occurred_at": rec["occurred_at"],
-            "occurred_precision": rec["occurred_precision"],
-            "occurred_text": rec["occurred_text"],
-            "recorded_at": rec["recorded_at"],
-            "summary": rec["summary"],
-            "details": rec["details"],
-            "location": rec["location"],
-            "case": rec["case"] or None,
-            "tags": rec["tags"],
-            "links": rec["links"],
-            "refs": rec["refs"],
-            "fields": rec["fields"],
-            "attachments": rec["attachments"],
-            "amended": self.amended,
-            "versions": self.versions,
-            "latest_seq": rec["seq"],
-            "correction_reason": rec["reason"] or None,
-            "hash": self.hash,
-        }
 
 
 @dataclass(frozen=True)
@@ -72,7 +34,7 @@ class Filters:
     search: str | None = None
 
 
-def list_entries(store: Store, filters: Filters, now: datetime) -> list[EntryView]:
+def list_entries(store: Store, filters: Filters, now: datetime) -> list[Entry]:
     """The corrected view of every entry matching the filters, oldest event first (then by
     entry number)."""
     match = _matcher(filters, now)
@@ -88,7 +50,7 @@ def list_entries(store: Store, filters: Filters, now: datetime) -> list[EntryVie
         latest[num] = (record, data)
         versions[num] = versions.get(num, 0) + 1
     views = [
-        EntryView(num=num, record=record, versions=versions[num], hash=leaf_hash(data).hex())
+        Entry(num=num, record=record, versions=versions[num], hash=leaf_hash(data).hex())
         for num, (record, data) in latest.items()
         if match(record)
     ]
@@ -174,7 +136,7 @@ def entry_versions(store: Store, num: int) -> list[tuple[int, bytes]]:
     return found
 
 
-def get_entry(store: Store, num: int) -> EntryView:
+def get_entry(store: Store, num: int) -> Entry:
     versions = entry_versions(store, num)
     return _view(num, len(versions), versions[-1][1])
 
@@ -216,8 +178,8 @@ def export_attachments(store: Store, num: int, out_dir: Path) -> list[Path]:
     return [target for _, target in targets]
 
 
-def _view(num: int, versions: int, data: bytes) -> EntryView:
-    return EntryView(num=num, record=decode(data), versions=versions, hash=leaf_hash(data).hex())
+def _view(num: int, versions: int, data: bytes) -> Entry:
+    return Entry(num=num, record=decode(data), versions=versions, hash=leaf_hash(data).hex())
 
 
 def _owner(record: dict[str, Any]) -> int:

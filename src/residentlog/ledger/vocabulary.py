@@ -21,7 +21,8 @@ characters, and bidi controls anywhere, are what every output shows as ``\x1b`` 
 
 import re
 import unicodedata
-from typing import Annotated, Any, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -34,30 +35,6 @@ from pydantic import (
 from residentlog.errors import InputError
 from residentlog.text import CONTROLS, HIDDEN_IN_LINE, a_or_an, notation
 
-KINDS: tuple[str, ...] = (
-    "lift",
-    "door",
-    "asb",
-    "cctv",
-    "repair",
-    "damp",
-    "contact",
-    "complaint",
-    "service-charge",
-    "note",
-)
-KIND_TITLES: dict[str, str] = {
-    "lift": "lift fault",
-    "door": "door / entry fault",
-    "asb": "anti-social behaviour",
-    "cctv": "CCTV",
-    "repair": "repair",
-    "damp": "damp / mould",
-    "contact": "contact with landlord",
-    "complaint": "complaint",
-    "service-charge": "service charge",
-    "note": "note",
-}
 REF_SYSTEMS: tuple[str, ...] = ("landlord", "police", "ombudsman", "council", "contractor", "other")
 
 Event = Literal[
@@ -76,6 +53,8 @@ Event = Literal[
 Channel = Literal["phone", "email", "letter", "online", "in-person", "app", "social-media", "other"]
 Priority = Literal["emergency", "urgent", "routine"]
 Step = Literal["raised", "acknowledged", "extended", "responded", "escalated", "ombudsman"]
+#: Every event an entry can record: an incident's ``event`` or a complaint's ``step``.
+EVENTS: frozenset[str] = frozenset(get_args(Event)) | frozenset(get_args(Step))
 
 _SLUG = re.compile(r"^[^\W_][\w.-]{0,59}$")
 
@@ -166,29 +145,33 @@ class Reference(_Strict):
 
 
 class _Incident(_Strict):
-    event: Event = "observed"
-    channel: Channel | None = None
-    priority: Priority | None = None
-    category: Slug | None = None
+    event: Event = Field(default="observed", description="What this entry records (default: observed).")
+    channel: Channel | None = Field(default=None, description="How it was reported or happened.")
+    priority: Priority | None = Field(default=None, description="The landlord's priority.")
+    category: Slug | None = Field(default=None, description="A category, e.g. communal-door.")
 
 
 class LiftFields(_Incident):
-    lift: Line | None = Field(default=None, max_length=60)
-    out_of_service: bool | None = None
-    trapped: int | None = Field(default=None, ge=1, le=1000)
-    trapped_minutes: int | None = Field(default=None, ge=1, le=100_000)
+    lift: Line | None = Field(default=None, max_length=60, description="Which lift.")
+    out_of_service: bool | None = Field(default=None, description="Out of service?")
+    trapped: int | None = Field(default=None, ge=1, le=1000, description="Number of people trapped.")
+    trapped_minutes: int | None = Field(
+        default=None, ge=1, le=100_000, description="How long they were trapped, in minutes."
+    )
 
 
 class DoorFields(_Incident):
-    door: Line | None = Field(default=None, max_length=60)
+    door: Line | None = Field(default=None, max_length=60, description="Which door.")
 
 
 class AsbFields(_Incident):
-    witness: Literal["first-hand", "reported"] | None = None
+    witness: Literal["first-hand", "reported"] | None = Field(
+        default=None, description="Seen first-hand, or reported by someone else."
+    )
 
 
 class CctvFields(_Incident):
-    camera: Line | None = Field(default=None, max_length=60)
+    camera: Line | None = Field(default=None, max_length=60, description="Which camera.")
 
 
 class RepairFields(_Incident):
@@ -196,55 +179,97 @@ class RepairFields(_Incident):
 
 
 class DampFields(_Incident):
-    rooms: Line | None = Field(default=None, max_length=120)
-    hazard: Literal["emergency", "significant"] | None = None
+    rooms: Line | None = Field(default=None, max_length=120, description="Rooms affected.")
+    hazard: Literal["emergency", "significant"] | None = Field(
+        default=None, description="How serious the hazard is (Awaab's Law)."
+    )
 
 
 class ServiceChargeFields(_Incident):
-    amount_pence: int | None = Field(default=None, ge=0, le=10**11)
-    charge_year: Line | None = Field(default=None, max_length=20)
-    service: Line | None = Field(default=None, max_length=60)
+    amount_pence: int | None = Field(
+        default=None, ge=0, le=10**11, description="Amount in pence (the CLI takes pounds: 125.50)."
+    )
+    charge_year: Line | None = Field(default=None, max_length=20, description="Year, e.g. 2020/21.")
+    service: Line | None = Field(default=None, max_length=60, description="Which service.")
 
 
 class ContactFields(_Strict):
-    event: Event | None = None
-    direction: Literal["in", "out"] = "out"
-    channel: Channel | None = None
-    who: Line | None = Field(default=None, max_length=120)
-    category: Slug | None = None
-    letter: Slug | None = None  # the type of letter sent (set by `residentlog letter`)
+    event: Event | None = Field(default=None, description="What this entry records.")
+    direction: Literal["in", "out"] = Field(default="out", description="From you (out) or to you (in).")
+    channel: Channel | None = Field(default=None, description="How.")
+    who: Line | None = Field(default=None, max_length=120, description="Who you dealt with.")
+    category: Slug | None = Field(default=None, description="A category, e.g. communal-door.")
+    letter: Slug | None = Field(default=None, description="The type of letter sent (set by `letter`).")
 
 
 class ComplaintFields(_Strict):
-    stage: Literal[1, 2]
-    step: Step = "raised"
-    channel: Channel | None = None
+    stage: Literal[1, 2] = Field(description="Complaint stage 1 or 2.")
+    step: Step = Field(default="raised", description="Where the complaint is (default: raised).")
+    channel: Channel | None = Field(default=None, description="How.")
 
 
 class NoteFields(_Strict):
     pass
 
 
-KIND_FIELDS: dict[str, type[_Strict]] = {
-    "lift": LiftFields,
-    "door": DoorFields,
-    "asb": AsbFields,
-    "cctv": CctvFields,
-    "repair": RepairFields,
-    "damp": DampFields,
-    "contact": ContactFields,
-    "complaint": ComplaintFields,
-    "service-charge": ServiceChargeFields,
-    "note": NoteFields,
+@dataclass(frozen=True)
+class Kind:
+    """One kind of entry: its name (as typed), title (as read), fields, and what it is about."""
+
+    name: str
+    title: str
+    fields: type[_Strict]
+    #: Something that happened and is counted and charted as an occurrence (a lift breakdown,
+    #: an ASB incident); not a contact, complaint, service charge or note.
+    incident: bool = False
+    #: A fault the landlord must put right (lifts, doors, repairs, damp): what repair letters cover.
+    fault: bool = False
+    #: About the problem itself, rather than the correspondence about it (contact, complaint, note).
+    problem: bool = True
+
+
+#: Every kind, in the order they are listed and charted. The one place a new kind is added.
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        Kind("lift", "lift fault", LiftFields, incident=True, fault=True),
+        Kind("door", "door / entry fault", DoorFields, incident=True, fault=True),
+        Kind("asb", "anti-social behaviour", AsbFields, incident=True),
+        Kind("cctv", "CCTV", CctvFields, incident=True),
+        Kind("repair", "repair", RepairFields, incident=True, fault=True),
+        Kind("damp", "damp / mould", DampFields, incident=True, fault=True),
+        Kind("contact", "contact with landlord", ContactFields, problem=False),
+        Kind("complaint", "complaint", ComplaintFields, problem=False),
+        Kind("service-charge", "service charge", ServiceChargeFields),
+        Kind("note", "note", NoteFields, problem=False),
+    )
 }
+INCIDENT_KINDS: tuple[str, ...] = tuple(k.name for k in KINDS.values() if k.incident)
+FAULT_KINDS: frozenset[str] = frozenset(k.name for k in KINDS.values() if k.fault)
+PROBLEM_KINDS: frozenset[str] = frozenset(k.name for k in KINDS.values() if k.problem)
+
+
+def kind_title(kind: str) -> str:
+    """How a kind is read ("lift fault"); an unknown kind (a newer version's) as its name."""
+    known = KINDS.get(kind)
+    return known.title if known else kind
+
+
+def entry_event(kind: str, fields: dict[str, Any]) -> str | None:
+    """What an entry records: its ``event`` (a complaint's ``step``), else its kind's default
+    (``observed`` for every kind with incident fields). The one derivation every reader uses."""
+    event = fields.get("event") or fields.get("step")
+    if event:
+        return str(event)
+    known = KINDS.get(kind)
+    default = known.fields.model_fields.get("event") if known is not None else None
+    return str(default.default) if default is not None and default.default else None
 
 
 class EntryContent(_Strict):
     """Everything the resident says about one entry (not the machine-made parts)."""
 
-    kind: Literal[
-        "lift", "door", "asb", "cctv", "repair", "damp", "contact", "complaint", "service-charge", "note"
-    ]
+    kind: str  # one of KINDS: checked by check_kind before the model is validated
     summary: RequiredLine = Field(max_length=300)
     details: Text = Field(default="", max_length=100_000)
     location: Line = Field(default="", max_length=200)
@@ -257,18 +282,18 @@ class EntryContent(_Strict):
 
 def field_names(kind: str) -> list[str]:
     """The kind-specific field names a kind accepts (for messages and prompts)."""
-    return list(KIND_FIELDS[kind].model_fields)
+    return list(KINDS[kind].fields.model_fields)
 
 
 def check_kind(kind: str) -> str:
-    if kind not in KIND_FIELDS:
+    if kind not in KINDS:
         raise InputError(f"unknown kind {kind!r}; choose one of: {', '.join(KINDS)}")
     return kind
 
 
 def validate_fields(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
     """Validate kind-specific fields; returns them with defaults applied and unset ones dropped."""
-    model = KIND_FIELDS[check_kind(kind)]
+    model = KINDS[check_kind(kind)].fields
     unknown = sorted(set(fields) - set(model.model_fields))
     if unknown:
         allowed = ", ".join(field_names(kind)) or "none"
