@@ -18,7 +18,7 @@ from residentlog.deadlines.engine import (
 )
 from residentlog.deadlines.policy import Pack, list_shipped_packs, parse_pack, shipped_pack
 from residentlog.deadlines.workdays import uk_timezone
-from residentlog.errors import InputError
+from residentlog.errors import InputError, PolicyError
 
 ALL_PACKS = list_shipped_packs()
 EXAMPLE = shipped_pack("example-landlord")
@@ -436,6 +436,25 @@ def test_cctv_subject_access_request_month() -> None:
     assert clock.explanation.startswith(
         "Due Fri 28 Feb 2025 = requested Fri 31 Jan (entry 1) + 1 calendar month; "
         "no day 31 in that month, so its last day"
+    )
+
+
+def test_a_unit_the_engine_cannot_count_in_is_refused_not_guessed() -> None:
+    """A pack built without validation, with a unit the format does not have: no clock is
+    silently counted in months (the engine once treated every unknown unit as months)."""
+    rules = tuple(
+        r.model_copy(update={"allowed": r.allowed.model_copy(update={"unit": "fortnights"})})
+        if r.id == "cctv-sar-response"
+        else r
+        for r in SAR.rules
+    )
+    pack = SAR.model_copy(update={"rules": rules})
+    entries = [entry(1, "cctv", "requested", "2025-01-31 16:00", "cctv-footage", category="subject-access")]
+    with pytest.raises(PolicyError) as caught:
+        compute_clocks(entries, [pack], "england", uk("2025-04-01 12:00"))
+    assert caught.value.message == (
+        "cctv-sar-response: cannot count in 'fortnights'; "
+        "a timeframe is counted in hours, calendar_days, working_days, calendar_months"
     )
 
 

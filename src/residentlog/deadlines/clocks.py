@@ -33,6 +33,7 @@ from residentlog.deadlines.engine import (
     CaseSummary,
     Clock,
     EntryFacts,
+    attr_text,
     compute_clocks,
     resident_nation,
     summarise_cases,
@@ -40,7 +41,8 @@ from residentlog.deadlines.engine import (
 from residentlog.deadlines.policy import Pack, list_shipped_packs, packs_in_force, parse_pack
 from residentlog.errors import InputError, NotFound, PolicyError, StoreError
 from residentlog.fsutil import fsync_dir
-from residentlog.ledger.when import LONDON, from_rfc3339
+from residentlog.ledger.vocabulary import entry_event
+from residentlog.ledger.when import LONDON
 
 if TYPE_CHECKING:
     from residentlog.ledger.add import Added
@@ -84,18 +86,13 @@ def entry_facts(views: Iterable[Entry]) -> list[EntryFacts]:
     """
     out: list[EntryFacts] = []
     for view in views:
-        rec = view.record
-        fields: Mapping[str, Any] = rec.get("fields") or {}
-        kind = rec["kind"]
+        fields = view.fields
+        kind = view.kind
         if kind == "contact" and fields.get("letter") in LETTER_FACTS:
             kind, as_fields = LETTER_FACTS[fields["letter"]]
             fields = {**fields, **as_fields}
-        if kind == "complaint":
-            event = fields.get("step") or "raised"
-        else:
-            event = fields.get("event") or ""
         attrs = {
-            key: value
+            key: attr_text(value)
             for key, value in fields.items()
             if key not in _NOT_ATTRS and isinstance(value, str | int | bool)
         }
@@ -103,9 +100,9 @@ def entry_facts(views: Iterable[Entry]) -> list[EntryFacts]:
             EntryFacts(
                 number=view.num,
                 kind=kind,
-                event=str(event),
-                occurred_at=from_rfc3339(rec["occurred_at"]),
-                case=rec.get("case") or None,
+                event=entry_event(kind, fields) or "",
+                occurred_at=view.occurred,
+                case=view.case or None,
                 attrs=attrs,
             )
         )
@@ -161,7 +158,7 @@ def adoption_entries(store: Store) -> dict[str, int]:
 
     found: dict[str, int] = {}
     for view in list_entries(store, Filters(kind="note", tags=(ADOPTION_TAG,)), utc_now()):
-        for att in view.record["attachments"]:
+        for att in view.attachments:
             found.setdefault(att["sha256"], view.num)
     return found
 
@@ -307,13 +304,13 @@ def _check_conflicts(pack: Pack, target: Path, existing: Sequence[AdoptedPack]) 
     rivals = [a.pack for a in existing] + [
         p for p in shipped_packs_in_use() if (p.id, p.version) not in adopted
     ]
-    for other in rivals:
-        if (other.id, other.version) == (pack.id, pack.version):
+    for rival in rivals:
+        if (rival.id, rival.version) == (pack.id, pack.version):
             continue  # the same version: it replaces the shipped copy
-        if other.id == pack.id and other.effective_from == pack.effective_from:
+        if rival.id == pack.id and rival.effective_from == pack.effective_from:
             when = pack.effective_from.isoformat() if pack.effective_from else "an unstated date"
             raise PolicyError(
-                f"pack {pack.id!r}: version {other.version!r} already takes effect on {when}; give "
+                f"pack {pack.id!r}: version {rival.version!r} already takes effect on {when}; give "
                 f"version {pack.version!r} a different effective_from"
             )
 
@@ -445,9 +442,9 @@ def compute_for_store(store: Store, now: datetime, case: str | None = None) -> S
     packs = tuple(combine_packs(shipped_packs_in_use(), [a.pack for a in adopted]))
     views = list_entries(store, Filters(), now)
     if case is not None:
-        chosen = [v for v in views if v.record["case"] == case]
+        chosen = [v for v in views if v.case == case]
         if not chosen:
-            known = sorted({v.record["case"] for v in views if v.record["case"]})
+            known = sorted({v.case for v in views if v.case})
             hint = f"; cases: {', '.join(known)}" if known else "; no entry has a case yet"
             raise NotFound(f"no entries in case {case!r}{hint}")
         views = chosen
@@ -468,8 +465,8 @@ def compute_for_store(store: Store, now: datetime, case: str | None = None) -> S
         entries=tuple(facts),
         clocks=clocks,
         cases=cases,
-        summaries={v.num: v.record["summary"] for v in views},
-        precisions={v.num: v.record["occurred_precision"] for v in views},
+        summaries={v.num: v.summary for v in views},
+        precisions={v.num: v.occurred_precision for v in views},
         warnings=warnings,
     )
 

@@ -40,9 +40,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any
+from typing import Any, get_args
 
-from residentlog.deadlines.policy import Citation, Match, Pack, Rule, describe_amount, packs_in_force
+from residentlog.deadlines.policy import (
+    Citation,
+    Match,
+    Pack,
+    Rule,
+    Unit,
+    describe_amount,
+    packs_in_force,
+)
 from residentlog.deadlines.workdays import (
     CALENDAR_LABELS,
     add_working_days,
@@ -59,7 +67,7 @@ from residentlog.deadlines.workdays import (
     uk_local,
     working_days_between,
 )
-from residentlog.errors import InputError
+from residentlog.errors import InputError, PolicyError
 
 # Events that say the problem is (still) there, that close it, and that count as a report.
 REPORT_EVENTS: frozenset[str] = frozenset({"reported", "raised", "requested"})
@@ -137,7 +145,7 @@ class EntryFacts:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "occurred_at", as_utc(self.occurred_at))
-        clean = {str(k): _attr_text(v) for k, v in dict(self.attrs).items() if v is not None}
+        clean = {str(k): attr_text(v) for k, v in dict(self.attrs).items() if v is not None}
         object.__setattr__(self, "attrs", MappingProxyType(clean))
 
     @property
@@ -145,7 +153,7 @@ class EntryFacts:
         return (self.occurred_at, self.number)
 
 
-def _attr_text(v: Any) -> str:
+def attr_text(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     return str(v)
@@ -519,10 +527,12 @@ def _due(rule: Rule, start: EntryFacts, calendar: str, extra: tuple[int, str] | 
         tail[-1] += f" ({CALENDAR_LABELS[calendar]})"
     elif unit == "calendar_days":
         due = d0 + timedelta(days=amount - (1 if rule.inclusive else 0))
-    else:  # calendar_months
+    elif unit == "calendar_months":
         due, clamped = month_end_clamped(d0, amount)
         if clamped:
             tail.append(f"no day {d0.day} in that month, so its last day")
+    else:
+        raise _unknown_unit(rule.id, unit)
     if rule.roll_forward:
         rolled = next_working_day(due, calendar, inclusive=True)
         if rolled != due:
@@ -646,6 +656,13 @@ def _apply_extension(
     return _Due(new.due_at, new.due_date, original.day_zero, text), chosen.number, notes
 
 
+def _unknown_unit(what: str, unit: str) -> PolicyError:
+    """A unit the engine cannot count in: refused, never guessed (packs are validated on load,
+    so this is a pack built without validation, or a unit added to the pack format only)."""
+    units = ", ".join(get_args(Unit))
+    return PolicyError(f"{what}: cannot count in {unit!r}; a timeframe is counted in {units}")
+
+
 def _shift(due: _Due, amount: int, unit: str, calendar: str) -> _Due:
     """An extension in a different unit from the rule's, added to the original due date."""
     if unit == "hours":
@@ -655,8 +672,10 @@ def _shift(due: _Due, amount: int, unit: str, calendar: str) -> _Due:
         day = add_working_days(base, amount, calendar)
     elif unit == "calendar_days":
         day = base + timedelta(days=amount)
-    else:
+    elif unit == "calendar_months":
         day, _ = month_end_clamped(base, amount)
+    else:
+        raise _unknown_unit("an extension", unit)
     return _Due(end_of_uk_day(day), day if due.due_date is not None else None, due.day_zero, "")
 
 

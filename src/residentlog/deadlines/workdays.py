@@ -95,9 +95,9 @@ def holiday_data_version() -> str:
 
     Due dates depend on it; record it beside any date computed from working days.
     """
-    import holidays  # slow-ish import, kept out of module import time
+    from importlib.metadata import version
 
-    return f"holidays {holidays.__version__}"
+    return f"holidays {version('holidays')}"
 
 
 @functools.lru_cache(maxsize=512)
@@ -284,7 +284,7 @@ def uk_timezone() -> tzinfo:
     except ZoneInfoNotFoundError:  # pragma: no cover - e.g. Windows without the tzdata package
         from dateutil.zoneinfo import get_zonefile_instance
 
-        tz = get_zonefile_instance().get("Europe/London")
+        tz: tzinfo | None = get_zonefile_instance().get("Europe/London")
         if tz is None:
             raise InputError("no Europe/London time zone data available") from None
         return tz

@@ -184,7 +184,7 @@ def _view(num: int, versions: int, data: bytes) -> Entry:
 
 def _owner(record: dict[str, Any]) -> int:
     """The entry a record belongs to: the one it corrects, else itself."""
-    return record["amends"] or record["seq"]
+    return int(record["amends"] or record["seq"])
 
 
 def _damaged(seq: int) -> StoreError:

@@ -257,12 +257,15 @@ def kind_title(kind: str) -> str:
 
 def entry_event(kind: str, fields: dict[str, Any]) -> str | None:
     """What an entry records: its ``event`` (a complaint's ``step``), else its kind's default
-    (``observed`` for every kind with incident fields). The one derivation every reader uses."""
-    event = fields.get("event") or fields.get("step")
+    (``observed`` for every kind with incident fields, ``raised`` for a complaint; a note or a
+    contact without an event records none). The one derivation every reader uses."""
+    known = KINDS.get(kind)
+    model = known.fields.model_fields if known is not None else {}
+    key = "step" if "step" in model else "event"
+    event = fields.get(key)
     if event:
         return str(event)
-    known = KINDS.get(kind)
-    default = known.fields.model_fields.get("event") if known is not None else None
+    default = model.get(key)
     return str(default.default) if default is not None and default.default else None
 
 

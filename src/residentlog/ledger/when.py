@@ -419,9 +419,9 @@ def _parse_date_part(dp: str, shown: str, today: date) -> tuple[date, bool, tupl
         return today + timedelta(days=1), False, None
     ago = _re(_AGO).fullmatch(dp)
     if ago and ago["unit"].startswith(("d", "w")):  # "2 days ago at 14:00"
-        m = _ago(dp, shown, datetime.combine(today, time(12), UTC), today)
-        assert m is not None and m.day is not None
-        return m.day, False, None
+        reading = _ago(dp, shown, datetime.combine(today, time(12), UTC), today)
+        assert reading is not None and reading.day is not None
+        return reading.day, False, None
 
     weekdays = {_WEEKDAY_WORDS[w.rstrip(",")] for w in _re(_WEEKDAY).findall(dp)}
     if weekdays:
@@ -579,7 +579,7 @@ def _localise(local: datetime, zone: str | None, shown: str) -> datetime:
     """Naive wall-clock time in London (or UTC if ``zone == "utc"``) to an aware UTC instant."""
     if zone == "utc":
         return local.replace(tzinfo=UTC)
-    candidates = []
+    candidates: list[datetime] = []
     for fold in (0, 1):
         aware = local.replace(tzinfo=LONDON, fold=fold)
         try:
