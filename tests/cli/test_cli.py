@@ -219,7 +219,7 @@ def test_attachment_command(initialised: Path, runner: CliRunner, tmp_path: Path
             "Error: unknown kind 'lfit'; choose one of: lift, door, asb, cctv, repair, damp, "
             "contact, complaint, service-charge, note\n",
         ),
-        (["add", "door", "x", "--trapped", "2"], "Error: --trapped does not apply to a door entry"),
+        (["add", "door", "x", "--trapped", "2"], "Error: --trapped: does not apply to a door entry"),
         (["add", "lift", "x", "--when", "31/02/2020"], "31/02/2020"),
         (["add", "lift", "x", "--when", "next tuesday"], "next tuesday"),
         (["add", "lift", "x", "--when", "1/1/2099"], "future"),
@@ -347,6 +347,6 @@ def test_list_and_show_read_as_a_resident_would(initialised: Path, runner: CliRu
     shown = run(runner, "show", "1").stdout.splitlines()
     assert "  out of service: yes" in shown and not any("True" in line for line in shown)
     r = run(runner, "add", "asb", "x", "--trapped", "2")
-    assert r.exit_code == 2 and r.stderr.startswith("Error: --trapped does not apply to an asb entry (")
+    assert r.exit_code == 2 and r.stderr.startswith("Error: --trapped: does not apply to an asb entry (")
     policy = run(runner, "policy", "show", "hos-complaint-handling-code").stdout
     assert "recorded by an 'extended' entry" in policy and "a 'extended'" not in policy

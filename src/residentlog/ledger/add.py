@@ -65,9 +65,9 @@ def amend_entry(
     now = now or when_module.utc_now()
     from residentlog.ledger.vocabulary import check_line
 
-    reason = check_line(" ".join(reason.split()), "--reason")
+    reason = check_line(" ".join(reason.split()), "reason")
     if not reason:
-        raise InputError("--reason: say why the entry is being corrected")
+        raise InputError("say why the entry is being corrected", field="reason")
     from residentlog.ledger.views import entry_versions
 
     latest = decode(entry_versions(store, num)[-1][1])
@@ -147,4 +147,4 @@ def _check_links(store: Store, links: Sequence[int]) -> None:
     size = store.size()
     for link in links:
         if link > size:
-            raise InputError(f"--link {link}: there is no entry {link} yet")
+            raise InputError(f"there is no entry {link} yet", field="link")

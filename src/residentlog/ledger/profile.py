@@ -12,9 +12,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from residentlog.errors import InputError, StoreError
+from residentlog.errors import StoreError
 from residentlog.fsutil import write_json_atomic
-from residentlog.ledger.vocabulary import Line, Text, describe
+from residentlog.ledger.vocabulary import Line, Text, describe, invalid
 
 PROFILE_FILE = "profile.json"
 Nation = Literal["england", "wales", "scotland", "northern-ireland"]
@@ -58,7 +58,7 @@ def check_profile(data: dict[str, str]) -> Profile:
     try:
         return Profile.model_validate(data)
     except ValidationError as exc:
-        raise InputError(describe(exc)) from None
+        raise invalid(exc) from None
 
 
 def update_profile(root: Path, changes: dict[str, str]) -> Profile:

@@ -81,7 +81,7 @@ def _matcher(filters: Filters, now: datetime) -> Callable[[dict[str, Any]], bool
     if filters.search is not None:
         terms = _search_terms(filters.search)
         if not terms:
-            raise InputError("--search: give some words to search for")
+            raise InputError("give some words to search for", field="search")
         tests.append(lambda r: _found(terms, _searchable(r)))
     return lambda record: all(test(record) for test in tests)
 
@@ -156,13 +156,13 @@ def export_attachments(store: Store, num: int, out_dir: Path) -> list[Path]:
     if not attachments:
         raise NotFound(f"entry {num} has no attachments")
     if out_dir.exists() and not out_dir.is_dir():
-        raise InputError(f"--out: {out_dir} is not a directory")
+        raise InputError(f"{out_dir} is not a directory", field="out")
     targets = []
     for att in attachments:
         name = os.path.basename(att["name"]) or att["sha256"]
         target = out_dir / name
         if target.exists():
-            raise InputError(f"{target} already exists; choose another --out directory")
+            raise InputError(f"{target} already exists; choose another directory", field="out")
         source = object_path(store.objects_dir, att["sha256"])
         if not source.is_file():
             raise StoreError(f"attachment {att['name']!r} of entry {num} is missing from the store")

@@ -84,12 +84,13 @@ def _line(value: str) -> str:
     return value
 
 
-def check_line(value: str, option: str) -> str:
-    """One line of text given outside a model (``--reason``), NFC and stripped, or InputError."""
+def check_line(value: str, field: str) -> str:
+    """One line of text given outside a model (an amendment's reason), NFC and stripped, or
+    InputError naming ``field``."""
     try:
         return _line(value)
     except ValueError as exc:
-        raise InputError(f"{option}: {exc}") from None
+        raise InputError(str(exc), field=field) from None
 
 
 def check_attachment_name(name: str) -> str:
@@ -301,13 +302,12 @@ def validate_fields(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
     if unknown:
         allowed = ", ".join(field_names(kind)) or "none"
         raise InputError(
-            f"{_option(unknown[0])} does not apply to {a_or_an(kind)} {kind} entry "
-            f"(its own fields: {allowed})"
+            f"does not apply to {a_or_an(kind)} {kind} entry (its own fields: {allowed})", field=unknown[0]
         )
     try:
         validated = model.model_validate(fields)
     except ValidationError as exc:
-        raise InputError(describe(exc)) from None
+        raise invalid(exc) from None
     return validated.model_dump(mode="json", exclude_none=True)
 
 
@@ -318,7 +318,7 @@ def validate_content(data: dict[str, Any]) -> EntryContent:
     try:
         return EntryContent.model_validate({**data, "fields": fields})
     except ValidationError as exc:
-        raise InputError(describe(exc)) from None
+        raise invalid(exc) from None
 
 
 def parse_ref(text: str) -> dict[str, str]:
@@ -339,19 +339,16 @@ def parse_money(text: str) -> int:
     return int(pounds) * 100 + int((pence or "0").ljust(2, "0"))
 
 
-def _option(field: str) -> str:
-    return "--" + field.replace("_", "-")
-
-
-def describe(exc: ValidationError) -> str:
-    """First validation problem as one line: '--summary: must not be empty'."""
+def invalid(exc: ValidationError) -> InputError:
+    """The first validation problem as one InputError naming its field: ``summary: must not be
+    empty`` (the command line shows it as ``--summary: ...``)."""
     err = exc.errors()[0]
     loc = [str(p) for p in err["loc"] if not isinstance(p, int)]
     if loc and loc[0] == "fields":
         loc = loc[1:]
-    name = _option(loc[-1]) if loc else "entry"
-    if name in ("--by", "--ref") and "refs" in loc:
-        name = "--ref"
+    name = loc[-1] if loc else None
+    if name in ("by", "ref") and "refs" in loc:
+        name = "ref"
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "literal_error":
         msg = "must be one of " + msg.removeprefix("Input should be ").replace("'", "")
@@ -359,4 +356,9 @@ def describe(exc: ValidationError) -> str:
         msg = "is not a known field"
     elif err["type"] == "string_unicode":
         msg = "is not valid UTF-8 text"
-    return f"{name}: {msg}"
+    return InputError(msg, field=name) if name else InputError(f"entry: {msg}")
+
+
+def describe(exc: ValidationError) -> str:
+    """The first validation problem as one line, for a message about a whole file."""
+    return invalid(exc).message
