@@ -106,3 +106,13 @@ def test_every_exported_name_resolves() -> None:
         assert getattr(residentlog, name) is not None, name
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
         residentlog.nope  # noqa: B018
+
+
+def test_the_readme_example_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    code = readme.split("## From Python", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    residentlog.init_store(tmp_path / "store").close()
+    exec(code.replace("/path/to/store", str(tmp_path / "store")), {})
+    first, *note = capsys.readouterr().out.splitlines()
+    assert first.startswith("1 20") and first.endswith(" observed Lift 2 out of service")
+    assert note[0].startswith("residentlog/") and note[1] == "1"  # origin, then the size: 1 entry
