@@ -16,6 +16,9 @@ order), and each is a fresh process timed from spawn to exit with time.perf_coun
   floor: import typer; BaseModel  `python -c "import typer; from pydantic import BaseModel"`
   floor + BaseModel validated     the first floor, plus one pydantic BaseModel defined and validated
   python -c pass                  the bare interpreter start, for context
+  residentlog add (before)        with --before EXE: another build's residentlog (e.g. a venv of
+                                  the commit before a change), adding to a fresh empty store, so a
+                                  change is measured side by side with what it replaced
 
 Needs bench/setup.sh to have run. Builds (once) and caches the N-entry ledger under bench/.env.
 """
@@ -58,6 +61,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--n", type=int, default=1_000_000, help="size of the big ledger")
+    ap.add_argument("--before", type=Path, help="another residentlog executable to compare with")
     args = ap.parse_args()
     bl.require_jrnl()
 
@@ -100,6 +104,15 @@ def main() -> int:
             bl.Case("floor + BaseModel validated", [py, "-c", FLOOR_MODEL]),
             bl.Case("python -c pass", [py, "-c", "pass"]),
         ]
+        if args.before:
+            before_store = work / "before"
+            cases.append(
+                bl.Case(
+                    "residentlog add (before), empty ledger",
+                    [str(args.before), "--store", str(before_store), "add", "note", SUMMARY],
+                    before=lambda: bl.copy_store(template, before_store),
+                )
+            )
         env = bl.environment()
         print("environment:")
         bl.print_environment(env)
@@ -125,6 +138,8 @@ def main() -> int:
         )
         pairs = [(f"{rl} / {label}", rl, ref) for rl in (empty_name, big_name) for ref, label in references]
         pairs.append(("1M ledger / empty ledger", big_name, empty_name))
+        if args.before:
+            pairs.append(("empty ledger / before", empty_name, cases[-1].name))
         ratios = {
             key: {"median": med[a] / med[b], "p90": p90[a] / p90[b], "cpu_median": cpu[a] / cpu[b]}
             for key, a, b in pairs
