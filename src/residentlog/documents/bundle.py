@@ -42,7 +42,6 @@ from residentlog.ledger.store import Store
 from residentlog.ledger.when import LONDON
 from residentlog.text import visible
 
-EXHIBITS_DIR = "exhibits"
 SUMS_FILE = "SHA256SUMS"
 ZIP64_FROM = 1 << 31
 EXHIBIT_COLUMNS = (

@@ -62,13 +62,6 @@ if TYPE_CHECKING:
 
 FORMATS: tuple[str, ...] = ("md", "txt", "html", "pdf", "docx")
 BINARY_FORMATS: frozenset[str] = frozenset({"pdf", "docx"})
-MEDIA_TYPES: Mapping[str, str] = {
-    "md": "text/markdown",
-    "txt": "text/plain",
-    "html": "text/html",
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
 LETTERS_DIR = "letters"
 PAGE_TEMPLATE = "letters/letter.html.j2"
 SENT_PREFIX = "Sent letter:"
