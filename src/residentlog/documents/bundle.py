@@ -35,6 +35,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from residentlog.documents.wording import noun
 from residentlog.errors import InputError, StoreError
 from residentlog.fsutil import fsync_dir
 from residentlog.ledger.objects import CHUNK, object_path
@@ -218,14 +219,14 @@ def readme_text(context: Mapping[str, Any], *, pdf: bool = True) -> str:
         "  SHA256SUMS       the SHA-256 digest of every other file in this bundle.",
         "  VERIFY.txt       how to check the exhibits and the checkpoint.",
         "",
-        f"{n_entries} entr{'y' if n_entries == 1 else 'ies'}, "
-        f"{len(exhibits)} exhibit{'' if len(exhibits) == 1 else 's'}.",
+        f"{n_entries} {noun(n_entries, 'entry', 'entries')}, "
+        f"{len(exhibits)} {noun(len(exhibits), 'exhibit')}.",
     ]
     if exhibits:
         lines += ["", "Exhibits", "--------", ""]
         for x in exhibits:
             paras = ", ".join(str(p) for p in x["paragraphs"])
-            word = "paragraph" if len(x["paragraphs"]) == 1 else "paragraphs"
+            word = noun(len(x["paragraphs"]), "paragraph")
             lines.append(f"  {x['exhibit']}  {x['file']}")
             lines.append(f"       {visible(x['name'])}, {x['size']} bytes, cited in {word} {paras}")
     return "\n".join(lines) + "\n"

@@ -40,6 +40,7 @@ from typing import Any
 
 from residentlog.documents.chart import Month, Series, month_label, month_range, stacked_bars_svg
 from residentlog.documents.render import render
+from residentlog.documents.wording import money, noun, uk_time
 from residentlog.errors import InputError, NotFound
 from residentlog.ledger.entry import Entry
 from residentlog.ledger.record import decode
@@ -137,9 +138,9 @@ def chronology_context(
     all_views = list_entries(store, Filters(), now)
     views = list_entries(store, Filters(since=since, until=until), now) if (since or until) else all_views
     if cases:
-        views = [v for v in views if v.record["case"] in cases]
+        views = [v for v in views if v.case in cases]
     if kinds:
-        views = [v for v in views if v.record["kind"] in kinds]
+        views = [v for v in views if v.kind in kinds]
     checkpoint = issue_checkpoint(store, now)
 
     groups = _groups(views, by_case)
@@ -151,7 +152,7 @@ def chronology_context(
         exhibit["paragraphs"] = [paragraphs[n] for n in exhibit["entries"]]
 
     in_order = [entries[v.num] for v in ordered]
-    occurred_all = [from_rfc3339(v.record["occurred_at"]) for v in views]
+    occurred_all = [v.occurred for v in views]
     profile = load_profile(store.root)
     selected = {v.num for v in views}
     return {
@@ -196,7 +197,7 @@ def chronology_context(
 
 
 def _local_date(instant: datetime) -> str:
-    return instant.astimezone(LONDON).date().isoformat()
+    return uk_time(instant).date().isoformat()
 
 
 def _groups(views: Sequence[Entry], by_case: bool) -> list[tuple[str | None, list[Entry]]]:
@@ -206,8 +207,8 @@ def _groups(views: Sequence[Entry], by_case: bool) -> list[tuple[str | None, lis
     groups: dict[str, list[Entry]] = {}
     loose: list[Entry] = []
     for v in views:
-        if v.record["case"]:
-            groups.setdefault(v.record["case"], []).append(v)
+        if v.case:
+            groups.setdefault(v.case, []).append(v)
         else:
             loose.append(v)
     out: list[tuple[str | None, list[Entry]]] = list(groups.items())
@@ -226,7 +227,7 @@ def _exhibits(ordered: Sequence[Entry]) -> dict[str, dict[str, Any]]:
     """Each distinct attached file (by SHA-256) as an exhibit, numbered in document order."""
     found: dict[str, dict[str, Any]] = {}
     for v in ordered:
-        for att in v.record["attachments"]:
+        for att in v.attachments:
             item = found.get(att["sha256"])
             if item is None:
                 item = found[att["sha256"]] = {**att, "index": len(found) + 1, "entries": []}
@@ -261,14 +262,13 @@ def exhibit_file_name(exhibit: str, name: str) -> str:
 def _entry(
     store: Store, view: Entry, paragraphs: Mapping[int, int], exhibits: Mapping[str, dict[str, Any]]
 ) -> dict[str, Any]:
-    rec = view.record
-    versions = [decode(data) for _, data in store.versions(view.num)] or [rec]
-    occurred = from_rfc3339(rec["occurred_at"])
-    precision = rec["occurred_precision"]
+    versions = [decode(data) for _, data in store.versions(view.num)] or [view.record]
+    occurred = view.occurred
+    precision = view.occurred_precision
     recorded = from_rfc3339(versions[0]["recorded_at"])
     latest_possible = occurred + (timedelta(days=1) if precision == "day" else timedelta(0))
     late = recorded - latest_possible > LATE
-    late_days = (recorded.astimezone(LONDON).date() - occurred.astimezone(LONDON).date()).days
+    late_days = (uk_time(recorded).date() - uk_time(occurred).date()).days
     attachments = [
         {
             "exhibit": exhibits[att["sha256"]]["exhibit"],
@@ -278,33 +278,33 @@ def _entry(
             "sha256": att["sha256"],
             "media_type": att["media_type"],
         }
-        for att in rec["attachments"]
+        for att in view.attachments
     ]
     return {
         "paragraph": paragraphs[view.num],
         "number": view.num,
         "when": format_local(occurred, precision),
         "when_short": format_local_short(occurred, precision),
-        "occurred_at": rec["occurred_at"],
+        "occurred_at": view.occurred_at,
         "precision": precision,
         "recorded": format_local(recorded),
         "recorded_at": versions[0]["recorded_at"],
         "late": late and format_local(recorded),
         "late_days": late_days if late else 0,
-        "kind": rec["kind"],
-        "kind_title": kind_title(rec["kind"]),
-        "event": _event_label(rec),
-        "summary": rec["summary"],
-        "details": rec["details"],
-        "details_paragraphs": _paragraphs(rec["details"]),
-        "location": rec["location"],
-        "case": rec["case"],
-        "tags": list(rec["tags"]),
-        "facts": _facts(rec["fields"]),
-        "fields": dict(rec["fields"]),
-        "refs": rec["refs"],
-        "links": rec["links"],
-        "see_also": [{"number": n, "paragraph": paragraphs.get(n)} for n in rec["links"]],
+        "kind": view.kind,
+        "kind_title": view.kind_title,
+        "event": _event_label(view),
+        "summary": view.summary,
+        "details": view.details,
+        "details_paragraphs": _paragraphs(view.details),
+        "location": view.location,
+        "case": view.case or None,
+        "tags": view.tags,
+        "facts": _facts(view.fields),
+        "fields": view.fields,
+        "refs": view.refs,
+        "links": view.links,
+        "see_also": [{"number": n, "paragraph": paragraphs.get(n)} for n in view.links],
         "attachments": attachments,
         "hash": view.hash,
         "versions": view.versions,
@@ -312,11 +312,12 @@ def _entry(
     }
 
 
-def _event_label(rec: Mapping[str, Any]) -> str:
-    fields = rec["fields"]
-    if rec["kind"] == "complaint":
-        return f"stage {fields.get('stage')} {fields.get('step', '')}".strip()
-    return str(fields.get("event") or "")
+def _event_label(entry: Entry) -> str:
+    """What the entry records (a complaint's with its stage: ``stage 1 raised``), or ``""``."""
+    event = entry.event or ""
+    if entry.kind == "complaint":
+        return f"stage {entry.fields.get('stage')} {event}".strip()
+    return event
 
 
 def _paragraphs(text: str) -> list[list[str]]:
@@ -329,17 +330,13 @@ def _paragraphs(text: str) -> list[list[str]]:
     return out
 
 
-def _money(pence: int) -> str:
-    return f"£{pence // 100:,}.{pence % 100:02d}"
-
-
 def _fact_value(key: str, value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if key == "amount_pence" and isinstance(value, int):
-        return _money(value)
+        return money(value)
     if key == "trapped_minutes":
-        return f"{value} minute{'' if value == 1 else 's'}"
+        return f"{value} {noun(value, 'minute')}"
     if key == "direction":
         return {"out": "from the resident", "in": "to the resident"}.get(str(value), str(value))
     return str(value)
@@ -559,25 +556,27 @@ def _allowed(rule: Any) -> str:
 
 def incident_nums(views: Sequence[Entry], all_views: Sequence[Entry]) -> list[int]:
     """The entries among ``views`` that count as incidents (see the module docs), in order."""
-    by_num = {v.num: v.record for v in all_views}
+    by_num = {v.num: v for v in all_views}
     out = []
     for v in views:
-        rec = v.record
-        event = rec["fields"].get("event") or "observed"
-        if rec["kind"] not in INCIDENT_KINDS or event not in INCIDENT_EVENTS:
+        if not _is_incident(v):
             continue
-        if event == "reported" and any(_same_incident(rec, by_num.get(n)) for n in rec["links"]):
+        if v.event == "reported" and any(_same_incident(v, by_num.get(n)) for n in v.links):
             continue
         out.append(v.num)
     return out
 
 
-def _same_incident(report: Mapping[str, Any], earlier: Mapping[str, Any] | None) -> bool:
+def _is_incident(entry: Entry) -> bool:
+    return entry.is_incident and entry.event in INCIDENT_EVENTS
+
+
+def _same_incident(report: Entry, earlier: Entry | None) -> bool:
     return (
         earlier is not None
-        and earlier["kind"] == report["kind"]
-        and (earlier["fields"].get("event") or "observed") in INCIDENT_EVENTS
-        and earlier["occurred_at"] <= report["occurred_at"]
+        and earlier.kind == report.kind
+        and _is_incident(earlier)
+        and earlier.occurred_at <= report.occurred_at
     )
 
 
@@ -587,8 +586,8 @@ def _chart(views: Sequence[Entry], all_views: Sequence[Entry]) -> dict[str, Any]
     counts: dict[str, Counter[Month]] = {}
     for v in views:
         if v.num in chosen:
-            local = from_rfc3339(v.record["occurred_at"]).astimezone(LONDON)
-            counts.setdefault(v.record["kind"], Counter())[(local.year, local.month)] += 1
+            local = uk_time(v.occurred)
+            counts.setdefault(v.kind, Counter())[(local.year, local.month)] += 1
     if not counts:
         return None
     series = [Series(k, kind_title(k), counts[k]) for k in INCIDENT_KINDS if k in counts]

@@ -48,9 +48,20 @@ from residentlog.documents.markup import (
     parse_blocks,
 )
 from residentlog.documents.render import USER_TEMPLATES, check_template, render, shipped_templates_dir
+from residentlog.documents.wording import (
+    capitalise,
+    long_date,
+    long_day,
+    long_when,
+    money,
+    one_line,
+    plural,
+    times,
+    uk_time,
+)
 from residentlog.errors import InputError, NotFound, StoreError
 from residentlog.ledger.vocabulary import FAULT_KINDS, PROBLEM_KINDS, kind_title
-from residentlog.ledger.when import LONDON, from_rfc3339
+from residentlog.ledger.when import from_rfc3339
 
 if TYPE_CHECKING:
     from residentlog.deadlines.clocks import StoreClocks
@@ -67,13 +78,6 @@ PAGE_TEMPLATE = "letters/letter.html.j2"
 SENT_PREFIX = "Sent letter:"
 
 _POLICY_TAG = "policy-pack"
-
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
 
 # ---------------------------------------------------------------------------------------------
 # Letter types
@@ -208,58 +212,17 @@ def letter_type(name: str) -> LetterType:
 
 
 # ---------------------------------------------------------------------------------------------
-# Dates and small text helpers
-
-
-def long_date(d: date) -> str:
-    """``3 September 2019``."""
-    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
-
-
-def long_day(d: date) -> str:
-    """``Tuesday 3 September 2019``."""
-    return f"{_WEEKDAYS[d.weekday()]} {long_date(d)}"
-
-
-def _local(dt: datetime) -> datetime:
-    return dt.astimezone(LONDON)
-
-
-def long_when(dt: datetime, precision: str = "minute") -> str:
-    """``3 September 2019 at 08:15`` (UK time), or ``3 September 2019`` for a day-precision entry."""
-    local = _local(dt)
-    if precision == "day":
-        return long_date(local.date())
-    return f"{long_date(local.date())} at {local:%H:%M}"
-
-
-def plural(n: int, one: str, many: str | None = None) -> str:
-    """``1 report``, ``14 reports``, ``1,503 days``."""
-    word = one if n == 1 else (many or one + "s")
-    return f"{n:,} {word}"
-
-
-def times(n: int) -> str:
-    """``once``, ``twice``, ``14 times``."""
-    return {1: "once", 2: "twice"}.get(n, f"{n:,} times")
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+# Citations
 
 
 def _clean_wording(text: str) -> str:
     """A citation's wording for "... says that <wording>.": no "Summary:" label, no final stop."""
-    text = _one_line(text)
+    text = one_line(text)
     text = re.sub(r"^(?:summary|example|paraphrase)\s*:\s*", "", text, flags=re.IGNORECASE)
     text = text.rstrip(" .")
     if len(text) > 1 and text[0].isupper() and text[1].islower():
         text = text[0].lower() + text[1:]
     return text
-
-
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -331,10 +294,6 @@ def _entry_event(rec: Mapping[str, Any]) -> str:
     return "" if rec["kind"] in ("contact", "note") else "observed"
 
 
-def _money(pence: int) -> str:
-    return f"£{pence // 100:,}.{pence % 100:02d}"
-
-
 _CHANNEL_WORDS: Mapping[str, str] = {
     "phone": "by phone",
     "email": "by email",
@@ -366,17 +325,17 @@ def _entry_ctx(view: Entry, audience: str = "landlord") -> dict[str, Any]:
 
     return {
         "number": view.num,
-        "date": long_date(_local(occurred).date()),
-        "day": long_day(_local(occurred).date()),
+        "date": long_date(uk_time(occurred).date()),
+        "day": long_day(uk_time(occurred).date()),
         "when": long_when(occurred, precision),
-        "time": "" if precision == "day" else f"{_local(occurred):%H:%M}",
-        "iso": _local(occurred).date().isoformat(),
+        "time": "" if precision == "day" else f"{uk_time(occurred):%H:%M}",
+        "iso": uk_time(occurred).date().isoformat(),
         "kind": rec["kind"],
         "kind_title": kind_title(rec["kind"]),
         "event": event,
         "event_text": _EVENT_WORDS.get(event, event),
         "summary": md_escape(rec["summary"]),
-        "details": md_escape(_one_line(rec["details"])),
+        "details": md_escape(one_line(rec["details"])),
         "location": md_escape(rec["location"]),
         "case": md_escape(rec["case"] or ""),
         "channel": text("channel"),
@@ -390,7 +349,7 @@ def _entry_ctx(view: Entry, audience: str = "landlord") -> dict[str, Any]:
         "camera": text("camera"),
         "service": text("service"),
         "charge_year": text("charge_year"),
-        "amount": "" if amount is None else _money(int(amount)),
+        "amount": "" if amount is None else money(int(amount)),
         "stage": text("stage"),
         "who": text("who"),
         "witness": text("witness"),
@@ -411,7 +370,7 @@ def _entry_ctx(view: Entry, audience: str = "landlord") -> dict[str, Any]:
 
 def _rule_ctx(pack: Pack, rule: Rule, own: bool, whose: str = "your") -> dict[str, Any]:
     cit = rule.citation
-    section = md_escape(_one_line(cit.section))
+    section = md_escape(one_line(cit.section))
     source = f"{whose} policy ({section})" if own else section
     return {
         "id": rule.id,
@@ -424,7 +383,7 @@ def _rule_ctx(pack: Pack, rule: Rule, own: bool, whose: str = "your") -> dict[st
         "confidence": cit.confidence,
         "confident": cit.confidence in ("high", "medium"),
         "source": source,
-        "Source": _cap(source),
+        "Source": capitalise(source),
         "pack_id": pack.id,
         "pack_title": md_escape(pack.title),
         "pack_version": md_escape(pack.version),
@@ -448,7 +407,7 @@ def _span(start: datetime, end: datetime, hours_rule: bool) -> str:
         if end - start < timedelta(hours=48):
             return duration_text(end - start)
         return plural((end - start).days, "day")
-    days = (_local(end).date() - _local(start).date()).days
+    days = (uk_time(end).date() - uk_time(start).date()).days
     if days == 0:
         return "the same day"
     return plural(days, "day")
@@ -850,7 +809,7 @@ def _issue_title(issue: _Issue, kind: str) -> str:
     rooms = Counter(str(f["rooms"]) for f in fields if f.get("rooms"))
     if kind == "damp":
         return "Damp and mould" + (f" ({rooms.most_common(1)[0][0]})" if rooms else "")
-    title = "Service charges" if kind == "service-charge" else _cap(kind_title(kind))
+    title = "Service charges" if kind == "service-charge" else capitalise(kind_title(kind))
     locations = Counter(v.record["location"] for v in issue.views if v.record["location"])
     if kind == "repair" and locations:
         return f"Repair: {locations.most_common(1)[0][0]}"
@@ -1011,7 +970,7 @@ def letter_context(
         kind, event, attrs = lt.starts
         starts = b.prospective(kind, event, dict(attrs))
     extra = _type_extras(b, lt, issues, selected, views)
-    today = _local(now).date()
+    today = uk_time(now).date()
     ctx: dict[str, Any] = {
         "type": lt.name,
         "title": lt.title,
@@ -1212,7 +1171,7 @@ def _type_extras(
                     )
                 ):
                     continue
-                local = _local(from_rfc3339(b.views[e["number"]].record["occurred_at"]))
+                local = uk_time(from_rfc3339(b.views[e["number"]].record["occurred_at"]))
                 start = (local - timedelta(hours=1)).strftime("%H:%M")
                 end = (local + timedelta(hours=1)).strftime("%H:%M")
                 where = e["camera"] or e["location"]
@@ -1261,7 +1220,7 @@ def _charge_ctx(b: _Builder, charge: dict[str, Any], views: Sequence[Entry]) -> 
         rec = v.record
         if rec["kind"] not in kinds or _entry_event(rec) in ("fixed", "attended", "acknowledged"):
             continue
-        day = _local(from_rfc3339(rec["occurred_at"])).date()
+        day = uk_time(from_rfc3339(rec["occurred_at"])).date()
         if bounds is not None and not bounds[0] <= day <= bounds[1]:
             continue
         failures.append(b.entry(v.num))
@@ -1269,7 +1228,7 @@ def _charge_ctx(b: _Builder, charge: dict[str, Any], views: Sequence[Entry]) -> 
         "entry": charge,
         "failures": failures,
         "period": f"between {long_date(bounds[0])} and {long_date(bounds[1])}" if bounds else "",
-        "heading": _cap(charge["service"] or charge["summary"]),
+        "heading": capitalise(charge["service"] or charge["summary"]),
     }
 
 
@@ -1323,7 +1282,7 @@ def build_letter(
     name = f"{LETTERS_DIR}/{lt.name}.md.j2"
     check_template(name, store.root)  # a broken copy of it is named before a checkpoint is issued
     ctx = letter_context(store, lt.name, cases, now, draft=draft)
-    ctx["_today_iso"] = _local(now).date().isoformat()
+    ctx["_today_iso"] = uk_time(now).date().isoformat()
     source = _template_source(store.root, name)
     text = render(name, {k: v for k, v in ctx.items() if not k.startswith("_")}, store.root)
     data = render_text(text, fmt, store_root=store.root, type_name=lt.name, title=_plain_title(ctx), now=now,
