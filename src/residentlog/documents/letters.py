@@ -61,7 +61,6 @@ from residentlog.documents.wording import (
 )
 from residentlog.errors import InputError, NotFound, StoreError
 from residentlog.ledger.vocabulary import FAULT_KINDS, PROBLEM_KINDS, kind_title
-from residentlog.ledger.when import from_rfc3339
 
 if TYPE_CHECKING:
     from residentlog.deadlines.clocks import StoreClocks
@@ -284,16 +283,6 @@ class _Issue:
     views: list[Entry] = field(default_factory=list)
 
 
-def _entry_event(rec: Mapping[str, Any]) -> str:
-    fields = rec.get("fields") or {}
-    if rec["kind"] == "complaint":
-        return str(fields.get("step") or "raised")
-    event = fields.get("event")
-    if event:
-        return str(event)
-    return "" if rec["kind"] in ("contact", "note") else "observed"
-
-
 _CHANNEL_WORDS: Mapping[str, str] = {
     "phone": "by phone",
     "email": "by email",
@@ -308,12 +297,11 @@ _CHANNEL_WORDS: Mapping[str, str] = {
 def _entry_ctx(view: Entry, audience: str = "landlord") -> dict[str, Any]:
     """An entry as letters cite it. ``audience`` (landlord or ombudsman) is whose references
     are "your ref"."""
-    rec = view.record
-    fields: Mapping[str, Any] = rec["fields"]
-    occurred = from_rfc3339(rec["occurred_at"])
-    precision = rec["occurred_precision"]
-    event = _entry_event(rec)
-    refs = [{"by": r["by"], "ref": md_escape(r["ref"])} for r in rec["refs"]]
+    fields = view.fields
+    occurred = view.occurred
+    precision = view.occurred_precision
+    event = view.event or ""
+    refs = [{"by": r["by"], "ref": md_escape(r["ref"])} for r in view.refs]
     landlord_refs = [r["ref"] for r in refs if r["by"] == "landlord"]
     other_refs = [f"{r['by']} ref {r['ref']}" for r in refs if r["by"] != "landlord"]
     parts = [f"{'your' if r['by'] == audience else r['by']} ref {r['ref']}" for r in refs]
@@ -330,14 +318,14 @@ def _entry_ctx(view: Entry, audience: str = "landlord") -> dict[str, Any]:
         "when": long_when(occurred, precision),
         "time": "" if precision == "day" else f"{uk_time(occurred):%H:%M}",
         "iso": uk_time(occurred).date().isoformat(),
-        "kind": rec["kind"],
-        "kind_title": kind_title(rec["kind"]),
+        "kind": view.kind,
+        "kind_title": view.kind_title,
         "event": event,
         "event_text": _EVENT_WORDS.get(event, event),
-        "summary": md_escape(rec["summary"]),
-        "details": md_escape(one_line(rec["details"])),
-        "location": md_escape(rec["location"]),
-        "case": md_escape(rec["case"] or ""),
+        "summary": md_escape(view.summary),
+        "details": md_escape(one_line(view.details)),
+        "location": md_escape(view.location),
+        "case": md_escape(view.case),
         "channel": text("channel"),
         "channel_text": _CHANNEL_WORDS.get(str(fields.get("channel") or ""), ""),
         "priority": text("priority"),
@@ -361,7 +349,7 @@ def _entry_ctx(view: Entry, audience: str = "landlord") -> dict[str, Any]:
         "ref_text": ", ".join(parts),
         "attachments": [
             {"name": md_escape(a["name"]), "sha256": a["sha256"], "size": a["size"]}
-            for a in rec["attachments"]
+            for a in view.attachments
         ],
         "amended": view.amended,
         "hash": view.hash,
@@ -799,7 +787,7 @@ def _days_between(a: str, b: str) -> int:
 
 
 def _issue_title(issue: _Issue, kind: str) -> str:
-    fields = [v.record["fields"] for v in issue.views]
+    fields = [v.fields for v in issue.views]
     for name, fmt in (("lift", "{}"), ("door", "{} door"), ("camera", "CCTV: {} camera")):
         values = Counter(str(f[name]) for f in fields if f.get(name))
         if name == "camera" and len(values) > 1:
@@ -810,7 +798,7 @@ def _issue_title(issue: _Issue, kind: str) -> str:
     if kind == "damp":
         return "Damp and mould" + (f" ({rooms.most_common(1)[0][0]})" if rooms else "")
     title = "Service charges" if kind == "service-charge" else capitalise(kind_title(kind))
-    locations = Counter(v.record["location"] for v in issue.views if v.record["location"])
+    locations = Counter(v.location for v in issue.views if v.location)
     if kind == "repair" and locations:
         return f"Repair: {locations.most_common(1)[0][0]}"
     if issue.case and kind not in ("asb", "complaint", "service-charge"):
@@ -821,8 +809,8 @@ def _issue_title(issue: _Issue, kind: str) -> str:
 def _group(views: Iterable[Entry]) -> list[_Issue]:
     issues: dict[str, _Issue] = {}
     for v in views:
-        case = v.record["case"] or None
-        key = case if case else f"~{v.record['kind']}"
+        case = v.case or None
+        key = case if case else f"~{v.kind}"
         issues.setdefault(key, _Issue(key, case)).views.append(v)
     return list(issues.values())
 
@@ -908,9 +896,9 @@ def letter_context(
     views = [
         v
         for v in list_entries(store, Filters(), now)
-        if not (v.record["kind"] == "note" and _POLICY_TAG in v.record["tags"])
+        if not (v.kind == "note" and _POLICY_TAG in v.tags)
     ]
-    known = sorted({v.record["case"] for v in views if v.record["case"]})
+    known = sorted({v.case for v in views if v.case})
     cases = list(dict.fromkeys(cases))
     for case in cases:
         if case not in known:
@@ -927,16 +915,16 @@ def letter_context(
         chosen = _default_issues(lt, everything, all_summaries)
 
     def complaint_only(issue: _Issue) -> bool:
-        return all(v.record["kind"] in ("complaint", "contact") for v in issue.views)
+        return all(v.kind in ("complaint", "contact") for v in issue.views)
 
-    history = [v for i in chosen for v in i.views if v.record["kind"] == "complaint"]
+    history = [v for i in chosen for v in i.views if v.kind == "complaint"]
     if lt.with_complaints and not history:
-        history = [v for v in views if v.record["kind"] == "complaint"]
+        history = [v for v in views if v.kind == "complaint"]
     # A complaint's own case is its history, not an issue complained about.
     issue_list = [i for i in chosen if not complaint_only(i)]
     if lt.with_complaints and not issue_list and history:
         # Only the complaint was named: the issues are those its entries link to.
-        linked = {n for v in history for n in v.record["links"]}
+        linked = {n for v in history for n in v.links}
         issue_list = [
             i for i in everything if not complaint_only(i) and any(v.num in linked for v in i.views)
         ]
@@ -1042,17 +1030,11 @@ def _default_issues(
     lt: LetterType, everything: Sequence[_Issue], summaries: Mapping[str, CaseSummary]
 ) -> list[_Issue]:
     def kind_ok(issue: _Issue) -> bool:
-        return lt.kinds is None or any(v.record["kind"] in lt.kinds for v in issue.views)
+        return lt.kinds is None or any(v.kind in lt.kinds for v in issue.views)
 
     chosen = [i for i in everything if kind_ok(i)]
     if lt.kinds is None:
-        chosen = [i for i in chosen if any(v.record["kind"] not in ("note",) for v in i.views)]
-    if lt.name == "hazard-report":
-        chosen = [
-            i
-            for i in everything
-            if any(v.record["kind"] == "damp" or "hazard" in v.record["fields"] for v in i.views)
-        ]
+        chosen = [i for i in chosen if any(v.kind not in ("note",) for v in i.views)]
     if lt.open_only:
         chosen = [i for i in chosen if summaries[i.key].is_open]
     if lt.late_only:
@@ -1060,7 +1042,7 @@ def _default_issues(
             i
             for i in chosen
             if any(c.late and c.rule.party == "landlord" for c in summaries[i.key].clocks)
-            and not all(v.record["kind"] in ("complaint", "contact") for v in i.views)
+            and not all(v.kind in ("complaint", "contact") for v in i.views)
         ]
         if late:
             chosen = late
@@ -1070,8 +1052,8 @@ def _default_issues(
             n
             for i in everything
             for v in i.views
-            if v.record["kind"] == "complaint"
-            for n in v.record["links"]
+            if v.kind == "complaint"
+            for n in v.links
         }
         keys = {i.key for i in chosen}
         chosen = [
@@ -1158,7 +1140,7 @@ def _type_extras(
         taken: set[int] = set()
         for issue in issues:
             for e in issue["entries"]:
-                if set(b.views[e["number"]].record["links"]) & taken:
+                if set(b.views[e["number"]].links) & taken:
                     continue  # a later report about an incident already listed
                 if (
                     e["kind"] in ("contact", "note", "complaint")
@@ -1171,7 +1153,7 @@ def _type_extras(
                     )
                 ):
                     continue
-                local = uk_time(from_rfc3339(b.views[e["number"]].record["occurred_at"]))
+                local = uk_time(b.views[e["number"]].occurred)
                 start = (local - timedelta(hours=1)).strftime("%H:%M")
                 end = (local + timedelta(hours=1)).strftime("%H:%M")
                 where = e["camera"] or e["location"]
@@ -1217,10 +1199,9 @@ def _charge_ctx(b: _Builder, charge: dict[str, Any], views: Sequence[Entry]) -> 
     bounds = _charge_year_bounds(charge["charge_year"])
     failures = []
     for v in views:
-        rec = v.record
-        if rec["kind"] not in kinds or _entry_event(rec) in ("fixed", "attended", "acknowledged"):
+        if v.kind not in kinds or v.event in ("fixed", "attended", "acknowledged"):
             continue
-        day = uk_time(from_rfc3339(rec["occurred_at"])).date()
+        day = uk_time(v.occurred).date()
         if bounds is not None and not bounds[0] <= day <= bounds[1]:
             continue
         failures.append(b.entry(v.num))
