@@ -33,6 +33,12 @@ def md_escape(text: str, *, multiline: bool = False) -> str:
     return _MD_NUMBER_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
 
 
+def md_unescape(text: str) -> str:
+    """Escaped text as typed again (``Flat 1\\-2`` -> ``Flat 1-2``): for what leaves Markdown, such
+    as a checkpoint's recipient, a document's author or a case name put back into an entry."""
+    return re.sub(r"\\(.)", r"\1", text)
+
+
 Run = tuple[str, bool]  # text, bold
 Line = list[Run]
 

@@ -29,6 +29,16 @@ def shipped_templates_dir() -> Path:
     raise StoreError("this residentlog installation is missing its templates folder; reinstall it")
 
 
+def template_source(store_root: Path | None, name: str) -> str:
+    """Where template ``name`` is used from: ``"store"`` (the store's own copy), ``"shipped"``, or
+    ``""`` if there is no such template."""
+    if store_root is not None and (store_root / USER_TEMPLATES / name).is_file():
+        return "store"
+    if (shipped_templates_dir() / name).is_file():
+        return "shipped"
+    return ""
+
+
 def template_names() -> list[str]:
     return sorted(p.name for p in shipped_templates_dir().glob("*.j2"))
 

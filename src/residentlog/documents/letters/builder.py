@@ -1,0 +1,413 @@
+"""What a letter says about entries, rules and clocks, from one store's ledger and clocks.
+
+:class:`Builder` is made once per letter: it turns entries (:func:`entry_context`, the one place an
+:class:`~residentlog.ledger.entry.Entry` becomes what a letter template reads), policy rules and
+the deadline engine's clocks into template data, notes which policy packs the letter quotes and
+collects the warnings about them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from residentlog.documents.markup import md_escape
+from residentlog.documents.wording import (
+    capitalise,
+    long_date,
+    long_day,
+    long_when,
+    money,
+    one_line,
+    plural,
+    uk_time,
+)
+
+if TYPE_CHECKING:
+    from residentlog.deadlines.clocks import StoreClocks
+    from residentlog.deadlines.engine import Clock
+    from residentlog.deadlines.policy import Pack, Rule
+    from residentlog.documents.letters.types import LetterType
+    from residentlog.ledger.entry import Entry
+    from residentlog.ledger.store import Store
+
+
+#: How a letter says that the event stopping a clock happened: "it was fixed", "attended to".
+STOP_VERBS: Mapping[str, str] = {
+    "fixed": "fixed",
+    "attended": "attended to",
+    "acknowledged": "acknowledged",
+    "responded": "answered",
+    "provided": "provided",
+    "refused": "refused",
+    "reported": "reported",
+    "requested": "requested",
+}
+_START_NOUNS: Mapping[str, tuple[str, str]] = {
+    "reported": ("report", "reports"),
+    "raised": ("complaint", "complaints"),
+    "escalated": ("escalation", "escalations"),
+    "requested": ("request", "requests"),
+    "acknowledged": ("acknowledgement", "acknowledgements"),
+    "attended": ("visit", "visits"),
+    "observed": ("incident", "incidents"),
+    "provided": ("notice", "notices"),
+}
+_EVENT_WORDS: Mapping[str, str] = {
+    "observed": "noted",
+    "reported": "reported",
+    "acknowledged": "acknowledged",
+    "attended": "attended",
+    "fixed": "fixed",
+    "not-fixed": "not fixed",
+    "recurred": "came back",
+    "requested": "requested",
+    "provided": "provided",
+    "refused": "refused",
+    "chased": "chased",
+    "raised": "complaint made",
+    "extended": "deadline extended",
+    "responded": "response",
+    "escalated": "escalated",
+    "ombudsman": "referred to the Ombudsman",
+}
+
+
+_CHANNEL_WORDS: Mapping[str, str] = {
+    "phone": "by phone",
+    "email": "by email",
+    "letter": "by letter",
+    "online": "online",
+    "in-person": "in person",
+    "app": "through the app",
+    "social-media": "on social media",
+}
+
+
+def entry_context(view: Entry, audience: str = "landlord") -> dict[str, Any]:
+    """An entry as letters cite it. ``audience`` (landlord or ombudsman) is whose references
+    are "your ref"."""
+    fields = view.fields
+    occurred = view.occurred
+    precision = view.occurred_precision
+    event = view.event or ""
+    refs = [{"by": r["by"], "ref": md_escape(r["ref"])} for r in view.refs]
+    landlord_refs = [r["ref"] for r in refs if r["by"] == "landlord"]
+    other_refs = [f"{r['by']} ref {r['ref']}" for r in refs if r["by"] != "landlord"]
+    parts = [f"{'your' if r['by'] == audience else r['by']} ref {r['ref']}" for r in refs]
+    amount = fields.get("amount_pence")
+
+    def text(name: str) -> str:
+        value = fields.get(name)
+        return "" if value is None else md_escape(str(value))
+
+    return {
+        "number": view.num,
+        "date": long_date(uk_time(occurred).date()),
+        "day": long_day(uk_time(occurred).date()),
+        "when": long_when(occurred, precision),
+        "time": "" if precision == "day" else f"{uk_time(occurred):%H:%M}",
+        "iso": uk_time(occurred).date().isoformat(),
+        "kind": view.kind,
+        "kind_title": view.kind_title,
+        "event": event,
+        "event_text": _EVENT_WORDS.get(event, event),
+        "summary": md_escape(view.summary),
+        "details": md_escape(one_line(view.details)),
+        "location": md_escape(view.location),
+        "case": md_escape(view.case),
+        "channel": text("channel"),
+        "channel_text": _CHANNEL_WORDS.get(str(fields.get("channel") or ""), ""),
+        "priority": text("priority"),
+        "category": text("category"),
+        "hazard": text("hazard"),
+        "rooms": text("rooms"),
+        "lift": text("lift"),
+        "door": text("door"),
+        "camera": text("camera"),
+        "service": text("service"),
+        "charge_year": text("charge_year"),
+        "amount": "" if amount is None else money(int(amount)),
+        "stage": text("stage"),
+        "who": text("who"),
+        "witness": text("witness"),
+        "trapped": text("trapped"),
+        "trapped_minutes": text("trapped_minutes"),
+        "refs": refs,
+        "landlord_refs": landlord_refs,
+        "other_refs": other_refs,
+        "ref_text": ", ".join(parts),
+        "attachments": [
+            {"name": md_escape(a["name"]), "sha256": a["sha256"], "size": a["size"]}
+            for a in view.attachments
+        ],
+        "amended": view.amended,
+        "hash": view.hash,
+    }
+
+
+def _clean_wording(text: str) -> str:
+    """A citation's wording for "... says that <wording>.": no "Summary:" label, no final stop."""
+    text = one_line(text)
+    text = re.sub(r"^(?:summary|example|paraphrase)\s*:\s*", "", text, flags=re.IGNORECASE)
+    text = text.rstrip(" .")
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        text = text[0].lower() + text[1:]
+    return text
+
+
+def rule_context(pack: Pack, rule: Rule, own: bool, whose: str = "your") -> dict[str, Any]:
+    cit = rule.citation
+    section = md_escape(one_line(cit.section))
+    source = f"{whose} policy ({section})" if own else section
+    return {
+        "id": rule.id,
+        "title": md_escape(rule.title),
+        "allowed": rule.allowed.describe(),
+        "section": section,
+        "wording": md_escape(_clean_wording(cit.wording)),
+        "url": cit.url or "",
+        "document": md_escape(cit.document or ""),
+        "confidence": cit.confidence,
+        "confident": cit.confidence in ("high", "medium"),
+        "source": source,
+        "Source": capitalise(source),
+        "pack_id": pack.id,
+        "pack_title": md_escape(pack.title),
+        "pack_version": md_escape(pack.version),
+        "publisher": md_escape(pack.publisher),
+        "own": own,
+        "example": pack.example,
+        "party": rule.party,
+        "extension": rule.extension.describe() if rule.extension is not None else "",
+        "stop_verb": STOP_VERBS.get(rule.stop[0], rule.stop[0]),
+    }
+
+
+def _span(start: datetime, end: datetime, hours_rule: bool) -> str:
+    """How long from ``start`` to ``end``: ``30 hours`` (under two days, hours rules) or ``378 days``.
+
+    Hours rules count whole hours and whole days, rounded down (never overstated); day rules count
+    calendar days, as the rule itself does."""
+    from residentlog.deadlines.engine import duration_text
+
+    if hours_rule:
+        if end - start < timedelta(hours=48):
+            return duration_text(end - start)
+        return plural((end - start).days, "day")
+    days = (uk_time(end).date() - uk_time(start).date()).days
+    if days == 0:
+        return "the same day"
+    return plural(days, "day")
+
+
+def _late_by(c: Clock) -> str:
+    from residentlog.deadlines.engine import duration_text
+
+    if c.margin_unit == "hours":
+        if c.margin < 48:
+            return duration_text(c.exact)
+        return plural(c.exact.days, "day")
+    if c.margin_unit == "working days":
+        return plural(c.margin, "working day")
+    return plural(c.margin, "day")
+
+
+class Builder:
+    """Builds a letter's context from a store's entries and clocks (one instance per letter)."""
+
+    def __init__(self, store: Store, lt: LetterType, sc: StoreClocks, views: Sequence[Entry]) -> None:
+        from residentlog.deadlines.clocks import packs_in_force_on, shipped_packs_in_use
+        from residentlog.deadlines.workdays import uk_date
+
+        self.store = store
+        self.lt = lt
+        self.sc = sc
+        self.now = sc.now
+        self.views = {v.num: v for v in views}
+        self.entry_cache: dict[int, dict[str, Any]] = {}
+        self.statutory = {p.id for p in shipped_packs_in_use()}
+        self.in_force = packs_in_force_on(sc.packs, uk_date(sc.now), sc.nation)
+        self.cited: dict[tuple[str, str], Pack] = {}  # (pack id, version) -> pack, for the record
+        self.warnings: list[str] = []
+        self.whose = "my landlord's" if lt.to == "ombudsman" else "your"
+
+    # -- entries and rules
+
+    def entry(self, num: int | None) -> dict[str, Any] | None:
+        if num is None or num not in self.views:
+            return None
+        if num not in self.entry_cache:
+            self.entry_cache[num] = entry_context(self.views[num], self.lt.to)
+        return self.entry_cache[num]
+
+    def rule(self, pack_id: str, pack_version: str, rule: Rule) -> dict[str, Any]:
+        pack = next(p for p in self.sc.packs if p.id == pack_id and p.version == pack_version)
+        self.cited[(pack.id, pack.version)] = pack
+        ctx = rule_context(pack, rule, own=pack.id not in self.statutory, whose=self.whose)
+        if pack.example:
+            self._warn(
+                f"this letter quotes the example pack {pack.id!r}: its figures are not your landlord's; "
+                "check each one against your landlord's own policy before sending"
+            )
+        if not ctx["confident"]:
+            self._warn(
+                f"{rule.citation.section} ({pack.id}) has source confidence {rule.citation.confidence}: "
+                "the letter words it as your understanding; check it before sending"
+            )
+        return ctx
+
+    def _warn(self, text: str) -> None:
+        if text not in self.warnings:
+            self.warnings.append(text)
+
+    # -- clocks
+
+    def clock(self, c: Clock) -> dict[str, Any]:
+        rule = self.rule(c.pack_id, c.pack_version, c.rule)
+        start = self.entry(c.start_entry)
+        stop = self.entry(c.stop_entry)
+        hours_rule = c.rule.unit == "hours"
+        due = long_when(c.due_at) if c.due_date is None else long_date(c.due_date)
+        end = c.stopped_at if c.stopped_at is not None else self.now
+        elapsed = _span(c.started_at, end, hours_rule)
+        verb = STOP_VERBS.get(stop["event"], stop["event_text"]) if stop is not None else rule["stop_verb"]
+        late_by = _late_by(c) if c.late else ""
+        if stop is not None:
+            outcome = f"{verb} on {stop['when']}" + (
+                "" if elapsed == "the same day" else f", {elapsed} later"
+            )
+        else:
+            outcome = f"still not {rule['stop_verb']} when I wrote this, {elapsed} later"
+        noun = _START_NOUNS.get(c.rule.start[0], ("item", "items"))[0]
+        of = f"the {noun} of {start['when'] if start else ''}" + (
+            f" ({start['ref_text']})" if start and start["ref_text"] else ""
+        )
+        if stop is not None:
+            prose = f"{of} was {outcome}"
+            if c.late:
+                prose += f", {late_by} after the deadline of {due}"
+        else:
+            prose = f"{of} had still not been {rule['stop_verb']} when I wrote this, {elapsed} later"
+            if c.late:
+                prose += f" (it was due by {due})"
+        sentence = f"{start['when'] if start else ''}"
+        if start and start["ref_text"]:
+            sentence += f" ({start['ref_text']})"
+        sentence += f": {outcome}"
+        if c.late:
+            sentence += f"; due by {due}, so {late_by} late" if stop is not None else f"; due by {due}"
+        else:
+            sentence += " (on time)" if stop is not None else f"; due by {due}"
+        return {
+            "rule": rule,
+            "start": start,
+            "stop": stop,
+            "due": due,
+            "status": c.status.value,
+            "late": c.late,
+            "open": c.is_open,
+            "met": c.status.value == "met",
+            "late_by": late_by,
+            "elapsed": elapsed,
+            "outcome": outcome,
+            "sentence": sentence,
+            "prose": prose,
+            "extended": c.extension_entry is not None,
+        }
+
+    def rule_groups(self, clocks: Iterable[Clock], total: int | None = None) -> list[dict[str, Any]]:
+        """Clocks grouped by rule, landlord timeframes only, in the order they first started.
+
+        ``total`` is how many reports the issue has: when a rule covers fewer of them (only the
+        reports made once the case was marked an emergency), the tally says so.
+        """
+        groups: dict[tuple[str, str, str], list[Clock]] = {}
+        for c in clocks:
+            if c.rule.party != "landlord":
+                continue
+            groups.setdefault((c.pack_id, c.pack_version, c.rule_id), []).append(c)
+        out: list[dict[str, Any]] = []
+        for (pack_id, version, _), items in groups.items():
+            rule = self.rule(pack_id, version, items[0].rule)
+            ctxs = [self.clock(c) for c in items]
+            statuses = Counter(c.status.value for c in items)
+            late = statuses["breached"] + statuses["overdue"]
+            noun_one, noun_many = _START_NOUNS.get(items[0].rule.start[0], ("item", "items"))
+            count = len(items)
+            what = plural(count, noun_one, noun_many)
+            if total is not None and count != total and noun_one == "report":
+                what = f"{what} it covers"
+            verb = rule["stop_verb"]
+            if late == count:
+                tally = (
+                    f"This was not {verb} in time" if count == 1 else f"None of the {what} was {verb} in time"
+                )
+            elif late:
+                tally = f"{late:,} of the {what} {'was' if late == 1 else 'were'} not {verb} in time"
+            else:
+                tally = ""
+            worst = max(items, key=lambda c: c.exact)
+            out.append(
+                {
+                    "rule": rule,
+                    "clocks": ctxs,
+                    "count": count,
+                    "late": late,
+                    "met": statuses["met"],
+                    "breached": statuses["breached"],
+                    "overdue": statuses["overdue"],
+                    "running": statuses["running"],
+                    "tally": tally,
+                    "tally_lc": tally[:1].lower() + tally[1:],
+                    "worst": self.clock(worst) if worst.late else None,
+                    "late_clocks": [x for x in ctxs if x["late"]],
+                    "open_clocks": [x for x in ctxs if x["open"]],
+                }
+            )
+        out.sort(key=lambda g: g["rule"]["own"])  # the code or the law first, then the landlord's own
+        return out
+
+    def prospective(self, kind: str, event: str, attrs: Mapping[str, str]) -> dict[str, Any]:
+        """The timeframes an entry (kind, event, attrs) made now would start, and those that follow.
+
+        ``due`` lists each rule the stand-in entry starts, with its due date counted from now;
+        ``then`` lists the other landlord rules for the same kind and attributes, which later
+        events start (the response after an acknowledgement), without dates.
+        """
+        from residentlog.deadlines.engine import EntryFacts, compute_clocks
+
+        stand_in = EntryFacts(
+            number=0, kind=kind, event=event, occurred_at=self.now, case="~letter", attrs=attrs
+        )
+        clocks = compute_clocks([stand_in], self.in_force, self.sc.nation, self.now)
+        due: list[dict[str, Any]] = []
+        started: set[tuple[str, str, str]] = set()
+        for c in clocks:
+            if c.rule.party != "landlord":
+                continue
+            started.add((c.pack_id, c.pack_version, c.rule_id))
+            when = long_when(c.due_at) if c.due_date is None else long_day(c.due_date)
+            due.append({"rule": self.rule(c.pack_id, c.pack_version, c.rule), "due": when})
+        then: list[dict[str, Any]] = []
+        for pack in self.in_force:
+            for rule in pack.rules:
+                key = (pack.id, pack.version, rule.id)
+                if key in started or rule.party != "landlord" or rule.match_for(kind, attrs) is None:
+                    continue
+                then.append({"rule": self.rule(pack.id, pack.version, rule), "after": rule.start[0]})
+        due.sort(key=lambda d: d["rule"]["own"])  # the code or the law first, then the landlord's own
+        then.sort(key=lambda t: t["rule"]["own"])
+        return {"due": due, "then": then, "any": bool(due or then)}
+
+    def find_rules(self, kind: str, attrs: Mapping[str, str]) -> list[dict[str, Any]]:
+        """Every rule in force (landlord or resident) that an entry of this kind and attributes matches."""
+        out = []
+        for pack in self.in_force:
+            for rule in pack.rules:
+                if rule.match_for(kind, attrs) is not None:
+                    out.append(self.rule(pack.id, pack.version, rule))
+        return out
