@@ -525,7 +525,7 @@ def test_unknown_case_type_and_format_are_refused(letters_store: Store) -> None:
         build_letter(letters_store, "repair-report", ("nope",), "md", NOW)
     with pytest.raises(InputError, match="unknown letter type 'apology'"):
         build_letter(letters_store, "apology", (), "md", NOW)
-    with pytest.raises(InputError, match="unknown format 'rtf'"):
+    with pytest.raises(InputError, match=r"^format: choose one of md, txt, html, pdf, docx, not 'rtf'$"):
         build_letter(letters_store, "repair-report", (), "rtf", NOW)
 
 
@@ -571,6 +571,16 @@ def test_recording_appends_an_outgoing_contact_with_the_letter_attached(letters_
     # A later letter does not list an earlier one as an enclosure.
     again = render_letter(letters_store, "repair-chaser", ("front-door",), "md", NOW).decode("utf-8")
     assert "repair-chaser-2026-11-23.md" not in again
+
+
+def test_recording_refuses_a_channel_letters_are_not_sent_by(letters_store: Store) -> None:
+    made = build_letter(letters_store, "repair-chaser", ("front-door",), "md", NOW, draft=True)
+    before = letters_store.size()
+    with pytest.raises(InputError) as caught:
+        record_letter(letters_store, made, channel="fax", now=NOW)
+    assert str(caught.value) == "channel: must be letter or email, not 'fax'"
+    assert caught.value.for_cli() == "--channel: must be letter or email, not 'fax'"
+    assert letters_store.size() == before
 
 
 # -- the command line --------------------------------------------------------------------------------

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from residentlog.documents.chronology import render_chronology
+from residentlog.documents.chronology import render_chronology, render_context
 from residentlog.documents.render import shipped_templates_dir, template_names
-from residentlog.errors import NotFound
+from residentlog.errors import InputError, NotFound
 from residentlog.integrity import signing
 from residentlog.ledger.store import Store
 from tests.conftest import NOW
@@ -71,8 +71,20 @@ def test_chronology_filters_and_checkpoint(fixed_store: Store) -> None:
 
 
 def test_chronology_unknown_case_is_an_error(fixed_store: Store) -> None:
-    with pytest.raises(NotFound, match="no entries in case 'lift-9'; cases: cctv, front-door, lift-2"):
+    with pytest.raises(NotFound) as caught:
         render_chronology(fixed_store, NOW, cases=["lift-9"])
+    assert str(caught.value) == "case: no entries in case 'lift-9'; cases: cctv, front-door, lift-2"
+    assert caught.value.for_cli().startswith("--case: no entries in case 'lift-9'")
+
+
+def test_chronology_format_errors_name_the_input_not_an_option(fixed_store: Store) -> None:
+    with pytest.raises(InputError) as caught:
+        render_chronology(fixed_store, NOW, fmt="pdf")
+    assert str(caught.value) == "format: 'pdf' is not a text format (md, html, csv, json)"
+    with pytest.raises(InputError) as caught:
+        render_context({}, "docx")
+    assert str(caught.value) == "format: choose one of md, html, pdf, csv, json, not 'docx'"
+    assert caught.value.for_cli() == "--format: choose one of md, html, pdf, csv, json, not 'docx'"
 
 
 def test_templates_are_found() -> None:

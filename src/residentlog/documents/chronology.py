@@ -134,7 +134,7 @@ def chronology_context(
     for name in cases:
         if name not in known_cases:
             hint = f"; cases: {', '.join(known_cases)}" if known_cases else "; no entry has a case yet"
-            raise NotFound(f"--case {name}: no entries in case {name!r}{hint}")
+            raise NotFound(f"no entries in case {name!r}{hint}", field="case")
     all_views = list_entries(store, Filters(), now)
     views = list_entries(store, Filters(since=since, until=until), now) if (since or until) else all_views
     if cases:
@@ -642,13 +642,13 @@ def render_context(context: Mapping[str, Any], fmt: str, store: Store | None = N
         return to_csv(context)
     if fmt == "json":
         return to_json(context)
-    raise InputError(f"--format {fmt}: choose one of {', '.join(FORMATS)}")
+    raise InputError(f"choose one of {', '.join(FORMATS)}, not {fmt!r}", field="format")
 
 
 def render_chronology(store: Store, now: datetime, *, fmt: str = "md", **filters: Any) -> str:
     """A text chronology (md, html, csv or json) of the store's entries matching the filters."""
     if fmt not in TEXT_FORMATS:
-        raise InputError(f"--format {fmt}: not a text format ({', '.join(TEXT_FORMATS)})")
+        raise InputError(f"{fmt!r} is not a text format ({', '.join(TEXT_FORMATS)})", field="format")
     result = render_context(chronology_context(store, now, **filters), fmt, store)
     assert isinstance(result, str)
     return result

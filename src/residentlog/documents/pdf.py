@@ -27,7 +27,8 @@ def html_to_pdf(html: str, base_url: str | Path | None = None) -> bytes:
             detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise MissingDependency(
                 "PDF output needs WeasyPrint's system libraries (Pango and HarfBuzz); on Debian or "
-                f"Ubuntu: apt-get install {' '.join(SYSTEM_PACKAGES)} — or choose another --format "
+                f"Ubuntu: apt-get install {' '.join(SYSTEM_PACKAGES)} — or choose another format "
                 f"({detail})"
             ) from None
-        return weasyprint.HTML(string=html, base_url=str(base_url) if base_url else None).write_pdf()
+        pdf: bytes = weasyprint.HTML(string=html, base_url=str(base_url) if base_url else None).write_pdf()
+        return pdf

@@ -68,7 +68,7 @@ def build_letter(
     from residentlog.ledger.when import utc_now
 
     if fmt not in FORMATS:
-        raise InputError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
+        raise _unknown_format(fmt)
     now = now or utc_now()
     lt = letter_type(type_name)
     name = lt.template
@@ -113,7 +113,11 @@ def render_text(
         from residentlog.documents.pdf import html_to_pdf
 
         return html_to_pdf(html)
-    raise InputError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
+    raise _unknown_format(fmt)
+
+
+def _unknown_format(fmt: str) -> InputError:
+    return InputError(f"choose one of {', '.join(FORMATS)}, not {fmt!r}", field="format")
 
 
 def render_html(blocks: Sequence[Block], *, store_root: Path | None, type_name: str, title: str) -> str:

@@ -38,7 +38,7 @@ def record_letter(
     from residentlog.ledger.add import add_entry
 
     if channel not in ("letter", "email"):
-        raise InputError(f"--channel must be letter or email, not {channel!r}")
+        raise InputError(f"must be letter or email, not {channel!r}", field="channel")
     ctx = letter.context
     cases = [md_unescape(c) for c in ctx["cases"]]
     lt = letter_type(letter.type)
