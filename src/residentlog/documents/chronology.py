@@ -36,7 +36,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from residentlog.documents.chart import Month, Series, month_label, month_range, stacked_bars_svg
 from residentlog.documents.render import render
@@ -49,6 +49,10 @@ from residentlog.ledger.views import Filters, list_entries
 from residentlog.ledger.vocabulary import INCIDENT_KINDS, KINDS, kind_title
 from residentlog.ledger.when import LONDON, format_local, format_local_short, from_rfc3339, to_rfc3339
 from residentlog.text import visible
+
+if TYPE_CHECKING:
+    from residentlog.deadlines.clocks import StoreClocks
+    from residentlog.deadlines.policy import Rule
 
 LATE = timedelta(days=1)
 FORMATS = ("md", "html", "pdf", "csv", "json")
@@ -438,9 +442,9 @@ def _by_case(entries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _problems(sc: Any, names: set[str]) -> list[dict[str, Any]]:
+def _problems(sc: StoreClocks, names: set[str]) -> list[dict[str, Any]]:
     """Every case in the selection, longest-running first, with its whole history's figures."""
-    out = []
+    out: list[dict[str, Any]] = []
     for s in sc.cases:
         if s.case not in names:
             continue
@@ -469,7 +473,7 @@ def _day(d: date) -> str:
     return format_local(datetime.combine(d, time(12), tzinfo=LONDON), "day")
 
 
-def _missed(sc: Any, selected: set[int], paragraphs: Mapping[int, int]) -> dict[str, Any]:
+def _missed(sc: StoreClocks, selected: set[int], paragraphs: Mapping[int, int]) -> dict[str, Any]:
     """Every clock started by a selected entry that was missed (breached) or is overdue now."""
     clocks = [c for c in sc.clocks if c.start_entry in selected]
     counts = Counter(c.status.value for c in clocks)
@@ -543,11 +547,11 @@ def _missed(sc: Any, selected: set[int], paragraphs: Mapping[int, int]) -> dict[
     }
 
 
-def _allowed(rule: Any) -> str:
+def _allowed(rule: Rule) -> str:
     text = rule.allowed.describe()
     if rule.extension is not None:
         text += f" (extendable, {rule.extension.describe()})"
-    return str(text)
+    return text
 
 
 # ---------------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from residentlog.text import a_or_an
 if TYPE_CHECKING:
     from residentlog.integrity.checkpoint import Checkpoint
     from residentlog.ledger.entry import Entry
+    from residentlog.ledger.profile import Profile
     from residentlog.ledger.store import Store
 
 _POLICY_TAG = "policy-pack"
@@ -45,7 +46,7 @@ _OMBUDSMEN: Mapping[str, tuple[str, str]] = {
 }
 
 
-def _profile_ctx(profile: Any) -> dict[str, Any]:
+def _profile_ctx(profile: Profile) -> dict[str, Any]:
     def lines(text: str) -> list[str]:
         return [md_escape(x.strip()) for x in re.split(r"\n|,(?=\s)", text) if x.strip()] if text else []
 
@@ -69,7 +70,7 @@ def _profile_ctx(profile: Any) -> dict[str, Any]:
     }
 
 
-def _check_profile(profile: Any) -> None:
+def _check_profile(profile: Profile) -> None:
     missing = [
         label
         for name, label in (("name", "your name"), ("landlord", "your landlord"))
