@@ -325,9 +325,13 @@ def test_policy_new_writes_the_template_then_refuses(runner: CliRunner, tmp_path
     target.write_text("my edits", encoding="utf-8")
     second = run(runner, "policy", "new", "--output", target)
     assert one_line_error(second) == (
-        f"Error: {target} already exists; choose another file name (nothing was written)"
+        f"Error: {target} already exists (nothing was written); "
+        "use --force to replace it, or give another name"
     )
     assert target.read_text(encoding="utf-8") == "my edits"
+    forced = run(runner, "policy", "new", "--output", target, "--force")
+    assert forced.exit_code == 0, forced.stderr
+    assert target.read_text(encoding="utf-8") == template_text()
 
     to_stdout = run(runner, "policy", "new")
     assert to_stdout.exit_code == 0 and to_stdout.stdout == template_text()

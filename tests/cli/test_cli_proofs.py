@@ -245,8 +245,9 @@ def test_prove_against_the_held_checkpoint(runner: CliRunner, built: Built, tmp_
     assert "Note: entry 1 has corrections made after that checkpoint (record 9)" in r.stderr
     assert built.cp1.read_text(encoding="utf-8") in out.read_text(encoding="utf-8")
     assert check(tmp_path, str(out)).returncode == 0
-    r = run(runner, "prove", "7", "--checkpoint", str(built.cp1), "-o", str(out))
+    r = run(runner, "prove", "7", "--checkpoint", str(built.cp1), "-o", str(out), "--force")
     assert r.exit_code == 2 and "entry 7 was added after that checkpoint" in r.stderr
+    assert built.cp1.read_text(encoding="utf-8") in out.read_text(encoding="utf-8")  # left as it was
 
 
 # -- scenarios ------------------------------------------------------------------------------------

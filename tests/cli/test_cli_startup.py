@@ -1,9 +1,9 @@
-"""Start-up of the real entry point: `add` runs without the other command modules, and help,
-unknown commands and every other command still see all of them.
+"""Start-up of the real entry point: `add` runs with only the module that defines it, and help
+and unknown commands still see every command.
 
-``residentlog.cli.app.main`` hands Typer only the command that argv names when it is defined in
-cli.py (``add``, ``list``, ...); anything else gets the app with every command, which is also
-what ``residentlog.cli.app.app`` is.
+``residentlog.cli.app.main`` hands Typer only the command that argv names (found in
+``residentlog.cli.app.COMMANDS``, which names the module defining it); anything else gets the app
+with every command, which is also what ``residentlog.cli.app.app`` is.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.models import CommandInfo
 from typer.testing import CliRunner
 
 import residentlog.cli.app as cli
@@ -22,9 +23,16 @@ from residentlog.cli.app import app
 from residentlog.ledger.store import Store
 
 SRC = str(Path(cli.__file__).resolve().parents[2])
-CORE = ["init", "profile", "add", "amend", "list", "show", "verify", "checkpoint", "attachment"]
 EVERY = [
-    *CORE,
+    "init",
+    "profile",
+    "add",
+    "amend",
+    "list",
+    "show",
+    "verify",
+    "checkpoint",
+    "attachment",
     "status",
     "deadlines",
     "chronology",
@@ -40,13 +48,7 @@ EVERY = [
     "case",
     "templates",
 ]
-CLI_MODULES = (
-    "residentlog.cli.clocks",
-    "residentlog.cli.documents",
-    "residentlog.cli.letters",
-    "residentlog.cli.proofs",
-    "residentlog.cli.transfer",
-)
+COMMAND_MODULES = ("entries", "integrity", "clocks", "documents", "transfer")
 
 
 def listed_commands(help_text: str) -> list[str]:
@@ -95,19 +97,30 @@ def subprocess_env() -> dict[str, str]:
         (["--store", "add"], None),
         (["--", "add"], None),
         (["--bogus", "add"], None),
-        (["status"], None),
-        (["policy", "list"], None),
+        (["status"], "status"),
+        (["policy", "list"], "policy"),
+        (["--store", "s", "import", "x"], "import"),
         (["ad", "note", "x"], None),
         (["list_"], None),
     ],
 )
-def test_the_core_command_is_found_after_store_options_only(args: list[str], command: str | None) -> None:
-    assert cli._core_command(args) == command
+def test_the_command_is_found_after_store_options_only(args: list[str], command: str | None) -> None:
+    assert cli._command_name(args) == command
 
 
-def test_the_core_commands_are_those_defined_in_cli() -> None:
-    assert list(cli._CORE_COMMANDS) == CORE
-    assert all(info.callback.__module__ == "residentlog.cli.app" for info in cli._CORE_COMMANDS.values())
+def test_each_command_is_defined_at_module_level_in_the_module_the_table_names() -> None:
+    assert list(cli.COMMANDS) == EVERY
+    assert sorted(set(cli.COMMANDS.values())) == sorted(COMMAND_MODULES)
+    for name, module in cli.COMMANDS.items():
+        info = cli._defined(name)
+        callbacks = (
+            [info.callback]
+            if isinstance(info, CommandInfo)
+            else [c.callback for c in info.typer_instance.registered_commands]
+        )
+        for callback in callbacks:
+            assert callback.__module__ == f"residentlog.cli.{module}", name
+            assert "." not in callback.__qualname__, name  # not nested in a function
 
 
 def test_app_has_every_command() -> None:
@@ -131,14 +144,24 @@ def test_main_help_and_no_args_list_every_command(
     assert listed_commands(err) == EVERY
 
 
-@pytest.mark.parametrize("command", CORE)
-def test_main_gives_each_core_command_the_same_help(
+@pytest.mark.parametrize("command", EVERY)
+def test_main_gives_each_command_the_same_help(
     command: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, err = run_main(monkeypatch, capsys, "--store", "unused", command, "--help")
     assert (code, out, err) == run_app(capsys, command, "--help")
     assert (code, err) == (0, "")
     assert out.startswith(f"Usage: residentlog {command} [OPTIONS]")
+
+
+@pytest.mark.parametrize(("group", "command"), [("policy", "list"), ("case", "show"), ("templates", "copy")])
+def test_main_gives_each_group_command_the_same_help(
+    group: str, command: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_main(monkeypatch, capsys, group, command, "--help")
+    assert (code, out, err) == run_app(capsys, group, command, "--help")
+    assert (code, err) == (0, "")
+    assert out.startswith(f"Usage: residentlog {group} {command} [OPTIONS]")
 
 
 @pytest.mark.parametrize(
@@ -160,7 +183,7 @@ def test_main_reports_usage_errors_as_the_app_does(
     assert err.splitlines()[-1] == message
 
 
-def test_add_through_the_entry_point_loads_no_other_command_module(
+def test_add_through_the_entry_point_loads_only_the_module_defining_it(
     tmp_path: Path, isolated_store: Path
 ) -> None:
     code = (
@@ -170,6 +193,8 @@ def test_add_through_the_entry_point_loads_no_other_command_module(
         "    main()\n"
         "finally:\n"
         "    print(sorted(m for m in sys.modules if m.startswith('residentlog.cli.')), file=sys.stderr)\n"
+        "    heavy = ('rich', 'sqlite_utils', 'jinja2', 'cryptography')\n"
+        "    print(sorted(m for m in sys.modules if m.split('.')[0] in heavy), file=sys.stderr)\n"
     )
     store = tmp_path / "elsewhere"
     Store.create(store).close()
@@ -182,7 +207,11 @@ def test_add_through_the_entry_point_loads_no_other_command_module(
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stderr == "['residentlog.cli.app', 'residentlog.cli.console', 'residentlog.cli.options']\n"
+    assert done.stderr == (
+        "['residentlog.cli.app', 'residentlog.cli.console', 'residentlog.cli.entries', "
+        "'residentlog.cli.options']\n"
+        "[]\n"
+    )
     first, second = done.stdout.splitlines()
     assert first.startswith("Recorded entry 1  (happened ")
     assert second.startswith("hash ") and len(second) == 5 + 64

@@ -1,24 +1,25 @@
-"""The command-line interface: parse arguments, call one core function, render the result.
+"""The command line: the root command and its ``--store`` option, the one error mapping
+(:func:`run`), and :func:`main`, which loads only the module that defines the command it runs.
 
-Commands import the core lazily, so each pays only for what it uses (``add`` never imports
-rich or sqlite-utils). Errors are mapped to messages and exit codes in one place, ``_run``.
-
-Start-up matters (``residentlog add`` is a fresh process each time), so the commands in the
-``cli_*`` modules are registered only when needed (:func:`_with_every_command`), and
-:func:`main` gives Typer only the command that argv names when it is one defined here (``add``,
-``list``, ...). Anything else (help, no command, an unknown one, another module's command) gets
-the app with every command, which is also what ``residentlog.cli.app.app`` is.
+Each module below defines its commands at module level, on its own ``commands`` Typer:
+:data:`COMMANDS` says which module holds which command, in the order ``--help`` lists them. It
+is the one place commands are found. Start-up matters (``residentlog add`` is a fresh process each
+time): ``main`` imports the one module of the command argv names, and gives Typer only that
+command (Typer builds the parser of every command an app holds before it parses anything).
+Anything else (help, no command, an unknown one) gets the app with every command, which is
+also what ``residentlog.cli.app.app`` is. Commands import the core inside their bodies, so each
+pays only for what it uses (``add`` never imports rich or sqlite-utils).
 """
 
 # No `from __future__ import annotations` here: Typer reads these annotations at runtime.
 
 import functools
-import inspect
+import importlib
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 # Pydantic plugins are found by scanning every installed package's entry points (~25 ms at
 # start-up), and a plugin sees every value validated. residentlog uses none, and its data is
@@ -26,16 +27,48 @@ from typing import Annotated, Any, TypeVar
 os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
 
 import typer
+from typer.models import CommandInfo, TyperInfo
 
-from residentlog.cli.options import KINDS_HELP, SinceOption, UntilOption
-from residentlog.errors import InputError, ResidentlogError, VerificationFailed
+from residentlog.errors import ResidentlogError
+
+if TYPE_CHECKING:
+    from residentlog.ledger.store import Store
+
+#: Every command, in the order ``--help`` lists them, and the module ``residentlog.cli.NAME``
+#: that defines it. Command groups (``policy``, ``case``, ``templates``) come last: Typer lists
+#: them after the commands.
+COMMANDS: dict[str, str] = {
+    "init": "entries",
+    "profile": "entries",
+    "add": "entries",
+    "amend": "entries",
+    "list": "entries",
+    "show": "entries",
+    "verify": "integrity",
+    "checkpoint": "integrity",
+    "attachment": "entries",
+    "status": "clocks",
+    "deadlines": "clocks",
+    "chronology": "documents",
+    "bundle": "documents",
+    "prove": "integrity",
+    "consistency": "integrity",
+    "check": "integrity",
+    "letter": "documents",
+    "export": "transfer",
+    "import": "transfer",
+    "timestamp": "integrity",
+    "policy": "clocks",
+    "case": "clocks",
+    "templates": "documents",
+}
 
 
-def _new_app() -> typer.Typer:
+def new_app(help_text: str, name: str | None = None) -> typer.Typer:
+    """A Typer app (or command group) configured as residentlog's are."""
     return typer.Typer(
-        name="residentlog",
-        help="A tamper-evident evidence log for social-housing residents: record what happened, "
-        "when, and prove later that the record was never changed.",
+        name=name,
+        help=help_text,
         add_completion=False,
         no_args_is_help=True,
         pretty_exceptions_enable=False,
@@ -44,11 +77,11 @@ def _new_app() -> typer.Typer:
     )
 
 
-# The commands of this module; `app` (see __getattr__) is this app with every command.
-_app = _new_app()
-
-
-F = TypeVar("F", bound=Callable[..., Any])
+_HELP = (
+    "A tamper-evident evidence log for social-housing residents: record what happened, "
+    "when, and prove later that the record was never changed."
+)
+_root = new_app(_HELP, "residentlog")
 
 
 class _State:
@@ -58,7 +91,25 @@ class _State:
 _state = _State()
 
 
-def _run(fn: F) -> F:
+@_root.callback()
+def _main(
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            metavar="PATH",
+            help="The store directory (default: $RESIDENTLOG_STORE, else your user data directory).",
+        ),
+    ] = None,
+) -> None:
+    _state.store = store
+    os.umask(0o077)  # a store is private: every folder and file residentlog makes is the user's alone
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def run(fn: F) -> F:
     """Run a command, turning every ResidentlogError into one line on stderr and its exit code."""
 
     @functools.wraps(fn)
@@ -92,531 +143,71 @@ def _run(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _interactive() -> bool:
-    return sys.stdin.isatty()
-
-
-def _store_path() -> Path:
+def store_path() -> Path:
+    """The store the command works on: ``--store``, else ``$RESIDENTLOG_STORE``, else the default."""
     from residentlog.ledger.location import resolve_store
 
     return resolve_store(_state.store)
 
 
-def _open_store() -> Any:
+def open_store() -> "Store":
     from residentlog.ledger.store import Store
 
-    return Store.open(_store_path())
+    return Store.open(store_path())
 
 
-@_app.callback()
-def _main(
-    store: Annotated[
-        str | None,
-        typer.Option(
-            "--store",
-            metavar="PATH",
-            help="The store directory (default: $RESIDENTLOG_STORE, else your user data directory).",
-        ),
-    ] = None,
-) -> None:
-    _state.store = store
-    os.umask(0o077)  # a store is private: every folder and file residentlog makes is the user's alone
+# -- finding commands, and the entry point -----------------------------------------------------
 
 
-# -- entry options shared by add and amend ----------------------------------------------------
-
-
-def _entry_option_template(
-    when: Annotated[
-        str | None,
-        typer.Option(
-            "--when",
-            help="When it happened: '3 March 2020 14:00', '03/03/2020' (day first), "
-            "'yesterday 6pm', '2 days ago'. Default: now.",
-        ),
-    ] = None,
-    details: Annotated[str | None, typer.Option(help="Free-text details.")] = None,
-    location: Annotated[str | None, typer.Option(help="Where (e.g. 'Lift 2, ground floor').")] = None,
-    case: Annotated[
-        str | None, typer.Option("--case", help="Short name grouping entries about one problem, e.g. lift-2.")
-    ] = None,
-    tag: Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeatable).")] = None,
-    ref: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--ref",
-            help="Someone else's reference, e.g. landlord:REP-123, police:CAD-4567, ombudsman:202115731 "
-            "(repeatable).",
-        ),
-    ] = None,
-    link: Annotated[
-        list[int] | None, typer.Option("--link", help="Number of a related earlier entry.")
-    ] = None,
-    attach: Annotated[
-        list[Path] | None,
-        typer.Option("--attach", help="A file to attach: photo, email, letter (repeatable)."),
-    ] = None,
-    event: Annotated[
-        str | None,
-        typer.Option(
-            help="What this entry records: observed (default), reported, acknowledged, attended, fixed, "
-            "not-fixed, recurred, requested, provided, refused, chased.",
-        ),
-    ] = None,
-    channel: Annotated[
-        str | None,
-        typer.Option(help="How: phone, email, letter, online, in-person, app, social-media, other."),
-    ] = None,
-    priority: Annotated[
-        str | None, typer.Option(help="The landlord's priority: emergency, urgent, routine.")
-    ] = None,
-    category: Annotated[str | None, typer.Option(help="A category, e.g. communal-door.")] = None,
-    lift: Annotated[str | None, typer.Option(help="lift: which lift.")] = None,
-    out_of_service: Annotated[
-        bool | None, typer.Option("--out-of-service/--in-service", help="lift: out of service?")
-    ] = None,
-    trapped: Annotated[int | None, typer.Option(help="lift: number of people trapped.")] = None,
-    trapped_minutes: Annotated[int | None, typer.Option(help="lift: how long they were trapped.")] = None,
-    door: Annotated[str | None, typer.Option(help="door: which door.")] = None,
-    witness: Annotated[str | None, typer.Option(help="asb: first-hand or reported.")] = None,
-    camera: Annotated[str | None, typer.Option(help="cctv: which camera.")] = None,
-    rooms: Annotated[str | None, typer.Option(help="damp: rooms affected.")] = None,
-    hazard: Annotated[str | None, typer.Option(help="damp: emergency or significant.")] = None,
-    amount: Annotated[str | None, typer.Option(help="service-charge: amount, e.g. 125.50.")] = None,
-    charge_year: Annotated[str | None, typer.Option(help="service-charge: year, e.g. 2020/21.")] = None,
-    service: Annotated[str | None, typer.Option(help="service-charge: which service.")] = None,
-    direction: Annotated[str | None, typer.Option(help="contact: in or out (default out).")] = None,
-    who: Annotated[str | None, typer.Option(help="contact: who you dealt with.")] = None,
-    stage: Annotated[int | None, typer.Option(help="complaint: stage 1 or 2.")] = None,
-    step: Annotated[
-        str | None,
-        typer.Option(help="complaint: raised, acknowledged, extended, responded, escalated, ombudsman."),
-    ] = None,
-) -> None:
-    """Never called: its parameters are the entry options, added to ``add`` and ``amend``."""
-
-
-_COMMON_ENTRY_OPTIONS = ("when", "details", "location", "case", "tag", "ref", "link", "attach")
-_KIND_FIELD_NAMES = [
-    name for name in inspect.signature(_entry_option_template).parameters if name not in _COMMON_ENTRY_OPTIONS
-]
-
-
-def _with_options(template: Callable[..., None], **replaced: Any) -> Callable[[F], F]:
-    """Give a command every option of ``template``; it receives them in ``**options``.
-    ``replaced`` gives some of them another annotation (e.g. their own help for this command)."""
-    extra = [
-        p.replace(annotation=replaced[p.name]) if p.name in replaced else p
-        for p in inspect.signature(template, eval_str=True).parameters.values()
-    ]
-
-    def decorate(fn: F) -> F:
-        sig = inspect.signature(fn, eval_str=True)
-        own = [p for p in sig.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
-        fn.__signature__ = sig.replace(parameters=own + extra)  # type: ignore[attr-defined]
-        return fn
-
-    return decorate
-
-
-def _content_from_options(options: dict[str, Any]) -> tuple[dict[str, Any], str | None, list[Path]]:
-    """Split the options into entry content, the --when text and the attachment paths."""
-    from residentlog.ledger.vocabulary import parse_money, parse_ref
-
-    content: dict[str, Any] = {}
-    for name in ("details", "location", "case"):
-        if options.get(name) is not None:
-            content[name] = options[name]
-    if options.get("tag"):
-        content["tags"] = options["tag"]
-    if options.get("ref"):
-        content["refs"] = [parse_ref(r) for r in options["ref"]]
-    if options.get("link"):
-        content["links"] = options["link"]
-    fields = {name: options[name] for name in _KIND_FIELD_NAMES if options.get(name) is not None}
-    if "amount" in fields:
-        fields["amount_pence"] = parse_money(fields.pop("amount"))
-    if fields:
-        content["fields"] = fields
-    return content, options.get("when"), list(options.get("attach") or [])
-
-
-# -- commands ----------------------------------------------------------------------------------
-
-
-def _profile_option_template(
-    name: Annotated[str | None, typer.Option(help="Your name.")] = None,
-    address: Annotated[str | None, typer.Option(help="Your address.")] = None,
-    email: Annotated[str | None, typer.Option(help="Your email address.")] = None,
-    phone: Annotated[str | None, typer.Option(help="Your phone number.")] = None,
-    landlord: Annotated[str | None, typer.Option(help="Your landlord's name.")] = None,
-    landlord_address: Annotated[str | None, typer.Option(help="Your landlord's address.")] = None,
-    tenancy_ref: Annotated[str | None, typer.Option(help="Your tenancy or account reference.")] = None,
-    nation: Annotated[
-        str | None, typer.Option(help="england, wales, scotland or northern-ireland (for bank holidays).")
-    ] = None,
-) -> None:
-    """Never called: its parameters are the profile options of ``init`` and ``profile``."""
-
-
-@_app.command()
-@_run
-@_with_options(_profile_option_template)
-def init(
-    path: Annotated[Path | None, typer.Argument(help="Where to create the store.")] = None,
-    **options: Any,
-) -> None:
-    """Create a new store (and fill in your profile, used by letters) and its signing key."""
-    from residentlog.cli.console import out
-    from residentlog.integrity.signing import load_or_create_signer
-    from residentlog.ledger.profile import check_profile, update_profile
-    from residentlog.ledger.store import Store
-
-    root = path if path is not None else _store_path()
-    given = {k: v for k, v in options.items() if v is not None}
-    if Store.exists(root):
-        raise InputError(f"a store already exists at {root}")
-    if not given and _interactive():
-        given = _prompt_profile()
-    check_profile(given)  # before anything is created
-    with Store.create(root) as store:
-        update_profile(root, given)
-        signer, _ = load_or_create_signer(root, f"residentlog/{store.ledger_id}")
-        out(f"Created a residentlog store at {root}")
-        out(f"Ledger id: {store.ledger_id}")
-        out(f"Checkpoint signing key: {signer.verifier.vkey}")
-    if not given:
-        out("Your profile is empty; fill it in later with: residentlog profile --name ... --landlord ...")
-
-
-@_app.command()
-@_run
-@_with_options(_profile_option_template)
-def profile(
-    json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
-    **options: Any,
-) -> None:
-    """Show your profile, or change parts of it."""
-    from residentlog.cli.console import out, print_json
-    from residentlog.ledger.profile import load_profile, update_profile
-
-    changes = {k: v for k, v in options.items() if v is not None}
-    with _open_store() as store:
-        prof = update_profile(store.root, changes) if changes else load_profile(store.root)
-    if json_out:
-        print_json(prof.model_dump())
-        return
-    for key, value in prof.model_dump().items():
-        out(f"{key.replace('_', ' ') + ':':<18}{value or '—'}")
-
-
-@_app.command()
-@_run
-@_with_options(_entry_option_template)
-def add(
-    kind: Annotated[str, typer.Argument(help=f"What kind of entry: {KINDS_HELP}.", show_default=False)],
-    summary: Annotated[str | None, typer.Argument(help="One line saying what happened.")] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print the new entry as JSON.")] = False,
-    **options: Any,
-) -> None:
-    """Record something that happened. Prints the new entry's number and hash."""
-    from residentlog.ledger.add import add_entry
-    from residentlog.ledger.vocabulary import check_kind
-
-    check_kind(kind)
-    if summary is None:
-        if not _interactive():
-            raise InputError("give a SUMMARY: one line saying what happened")
-        summary, options = _prompt_entry(options)
-    content, when_text, attach = _content_from_options(options)
-    with _open_store() as store:
-        added = add_entry(
-            store, {"kind": kind, "summary": summary, **content}, when_text=when_text, attach=attach
-        )
-    _report_added(added, json_out, "Recorded")
-
-
-_AMEND_WHEN = Annotated[
-    str | None,
-    typer.Option(
-        "--when",
-        help="The corrected date and time it happened (same forms as add). Default: the entry keeps "
-        "the date it has.",
-    ),
-]
-
-
-@_app.command()
-@_run
-@_with_options(_entry_option_template, when=_AMEND_WHEN)
-def amend(
-    number: Annotated[int, typer.Argument(help="The entry to correct.", show_default=False)],
-    reason: Annotated[str, typer.Option("--reason", help="Why it is being corrected.", show_default=False)],
-    summary: Annotated[str | None, typer.Option(help="Corrected summary.")] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print the correction as JSON.")] = False,
-    **options: Any,
-) -> None:
-    """Correct an entry. The original stays in the ledger; the correction is added after it."""
-    from residentlog.ledger.add import amend_entry
-
-    content, when_text, attach = _content_from_options(options)
-    if summary is not None:
-        content["summary"] = summary
-    with _open_store() as store:
-        added = amend_entry(store, number, reason=reason, changes=content, when_text=when_text, attach=attach)
-    _report_added(added, json_out, f"Corrected entry {number}:")
-
-
-def _report_added(added: Any, json_out: bool, verb: str) -> None:
-    from residentlog.cli.console import out, print_json
-    from residentlog.ledger.when import format_local
-
-    if json_out:
-        print_json({"number": added.num, "record": added.seq, "hash": added.leaf_hash.hex()})
-        return
-    happened = format_local(added.when.instant, added.when.precision)
-    if added.num == added.seq:
-        out(f"{verb} entry {added.seq}  (happened {happened})")
-    else:
-        out(f"{verb} ledger record {added.seq}  (happened {happened})")
-    out(f"hash {added.leaf_hash.hex()}")
-
-
-@_app.command("list")
-@_run
-def list_(
-    kind: Annotated[str | None, typer.Option(help=f"Only this kind ({KINDS_HELP}).")] = None,
-    case: Annotated[str | None, typer.Option(help="Only this case.")] = None,
-    since: SinceOption = None,
-    until: UntilOption = None,
-    tag: Annotated[list[str] | None, typer.Option("--tag", help="Only entries with this tag.")] = None,
-    search: Annotated[str | None, typer.Option(help="Only entries containing these words.")] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
-) -> None:
-    """List entries (corrected versions), oldest first, in UK local time."""
-    from residentlog.cli.console import entries_table, print_json
-    from residentlog.ledger.views import Filters, list_entries
-    from residentlog.ledger.when import utc_now
-
-    filters = Filters(kind=kind, case=case, since=since, until=until, tags=tuple(tag or ()), search=search)
-    with _open_store() as store:
-        views = list_entries(store, filters, utc_now())
-    if json_out:
-        print_json([v.as_json() for v in views])
-    else:
-        entries_table(views)
-
-
-@_app.command()
-@_run
-def show(
-    number: Annotated[int, typer.Argument(help="The entry number.", show_default=False)],
-    history: Annotated[bool, typer.Option("--history", help="Show every version, oldest first.")] = False,
-    json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
-) -> None:
-    """Show one entry (its corrected version; --history for every version)."""
-    from residentlog.cli import console
-    from residentlog.ledger import views
-
-    with _open_store() as store:
-        if history:
-            versions = views.history(store, number)
-            if json_out:
-                console.print_json([{"record": rec, "hash": digest} for rec, digest in versions])
-            else:
-                console.entry_history(number, versions)
-            return
-        view = views.get_entry(store, number)
-    if json_out:
-        console.print_json(view.as_json())
-    else:
-        console.entry_detail(view)
-
-
-@_app.command()
-@_run
-def verify(
-    checkpoint: Annotated[
-        str | None,
-        typer.Option(
-            "--checkpoint", metavar="TEXT|FILE", help="Also check the ledger against this checkpoint."
-        ),
-    ] = None,
-    full: Annotated[
-        bool,
-        typer.Option(
-            "--full",
-            help="Also re-read every record covered by a checkpoint issued earlier, and check the "
-            "whole list and search index (slower on a large ledger).",
-        ),
-    ] = False,
-    json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
-) -> None:
-    """Check that nothing in the ledger was altered, removed or reordered. Exit 1 if it was."""
-    from residentlog.cli.console import print_json, verify_report
-    from residentlog.integrity.checkpoint import read_checkpoint_arg
-    from residentlog.integrity.verify import verify_store
-
-    against = read_checkpoint_arg(checkpoint) if checkpoint is not None else None
-    with _open_store() as store:
-        report = verify_store(store, against, full=full)
-    if json_out:
-        print_json(report.as_json())
-    else:
-        verify_report(report)
-    if not report.ok:
-        raise typer.Exit(VerificationFailed.exit_code)
-
-
-@_app.command()
-@_run
-def checkpoint(
-    to: Annotated[
-        str | None,
-        typer.Option("--to", metavar="RECIPIENT", help="Who it is given to (kept with it in the store)."),
-    ] = None,
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write it to this file.")] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
-) -> None:
-    """Print a signed checkpoint of the ledger as it stands (the store keeps a copy)."""
-    from residentlog.cli.console import err, print_json
-    from residentlog.integrity.issue import issue_checkpoint
-
-    with _open_store() as store:
-        cp = issue_checkpoint(store, recipient=to or "")
-        kept = store.root / "checkpoints" / cp.file_name
-    note = cp.signed_text()
-    if output is not None:
-        from residentlog.fsutil import write_output
-
-        write_output(output, note)
-    if json_out:
-        print_json(
-            {
-                "origin": cp.origin,
-                "size": cp.size,
-                "root": cp.root_b64,
-                "root_hex": cp.root.hex(),
-                "text": note,
-                "key": cp.vkey,
-                "recipient": to or None,
-                "file": str(kept),
-            }
-        )
-    elif output is None:
-        sys.stdout.write(note)
-    if output is not None and not json_out:
-        err(f"Wrote {output} (checkpoint of {cp.size} records, signed by {cp.vkey})")
-
-
-@_app.command()
-@_run
-def attachment(
-    number: Annotated[int, typer.Argument(help="The entry number.", show_default=False)],
-    out_dir: Annotated[Path, typer.Option("--out", help="Directory to write the files into.")] = Path("."),
-) -> None:
-    """Write an entry's attachments out under their original names."""
-    from residentlog.cli.console import out
-    from residentlog.ledger.views import export_attachments
-
-    with _open_store() as store:
-        written = export_attachments(store, number, out_dir)
-    for path in written:
-        out(str(path))
-
-
-# -- prompting (only ever on a terminal) -------------------------------------------------------
-
-
-def _prompt_profile() -> dict[str, str]:
-    typer.echo("Your details are used in letters. Press Enter to skip any of them.")
-    answers = {
-        "name": typer.prompt("Your name", default="", show_default=False),
-        "address": typer.prompt("Your address", default="", show_default=False),
-        "landlord": typer.prompt("Your landlord", default="", show_default=False),
-        "landlord_address": typer.prompt("Landlord's address", default="", show_default=False),
-        "tenancy_ref": typer.prompt("Tenancy reference", default="", show_default=False),
-        "nation": typer.prompt("Nation (england, wales, scotland, northern-ireland)", default="england"),
-    }
-    return {k: v for k, v in answers.items() if v}
-
-
-def _prompt_entry(options: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    summary = typer.prompt("What happened (one line)")
-    options = dict(options)
-    for name, question in (
-        ("when", "When did it happen (e.g. 'yesterday 6pm'; Enter for now)"),
-        ("location", "Where"),
-        ("case", "Case name (e.g. lift-2; Enter for none)"),
-        ("details", "Details"),
-    ):
-        if options.get(name) is None:
-            answer = typer.prompt(question, default="", show_default=False)
-            options[name] = answer or None
-    return summary, options
-
-
-# -- the other command modules, and the entry point ---------------------------------------------
-
-# The commands defined above, by name.
-_CORE_COMMANDS = {
-    info.name or typer.main.get_command_name(info.callback.__name__): info
-    for info in _app.registered_commands
-    if info.callback is not None
-}
+def _defined(name: str) -> CommandInfo | TyperInfo:
+    """The command (or command group) ``name``, from the module :data:`COMMANDS` names."""
+    commands: typer.Typer = importlib.import_module(f"residentlog.cli.{COMMANDS[name]}").commands
+    for info in commands.registered_commands:
+        if (
+            info.callback is not None
+            and (info.name or typer.main.get_command_name(info.callback.__name__)) == name
+        ):
+            return info
+    for group in commands.registered_groups:
+        if group.name == name:
+            return group
+    raise LookupError(f"residentlog.cli.{COMMANDS[name]} defines no command {name!r}")
 
 
 @functools.cache
-def _with_every_command() -> typer.Typer:
-    """``_app`` with the commands of the other modules added (once): clocks (status, deadlines,
-    policy, case), documents, proofs, letters, export/import and timestamps."""
-    from residentlog.cli.clocks import register as register_clock_commands
-    from residentlog.cli.documents import register as register_document_commands
-    from residentlog.cli.letters import register as register_letter_commands
-    from residentlog.cli.proofs import register as register_proof_commands
-    from residentlog.cli.transfer import register as register_transfer_commands
-
-    for register in (
-        register_clock_commands,
-        register_document_commands,
-        register_proof_commands,
-        register_letter_commands,
-        register_transfer_commands,
-    ):
-        register(_app, _run, _open_store)
-    return _app
+def _app_with(names: tuple[str, ...]) -> typer.Typer:
+    """The root command with only the commands ``names``."""
+    app = new_app(_HELP, "residentlog")
+    app.registered_callback = _root.registered_callback
+    for name in names:
+        info = _defined(name)
+        if isinstance(info, TyperInfo):
+            app.registered_groups.append(info)
+        else:
+            app.registered_commands.append(info)
+    return app
 
 
 def __getattr__(name: str) -> Any:
     """``residentlog.cli.app.app``: the Typer app with every command (PEP 562)."""
     if name == "app":
-        return _with_every_command()
+        return _app_with(tuple(COMMANDS))
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _core_command(args: list[str]) -> str | None:
-    """COMMAND, if ``args`` are ``[--store PATH]... COMMAND ...`` and COMMAND is defined above.
+def _command_name(args: list[str]) -> str | None:
+    """COMMAND, if ``args`` are ``[--store PATH]... COMMAND ...`` and COMMAND is in :data:`COMMANDS`.
 
     ``--store`` is the only option before a command. Anything else (``--help``, another option,
-    no command, a command from another module) is None: it needs the app with every command.
+    no command, an unknown one) is None: it needs the app with every command.
     """
     i = 0
     while i < len(args) and (args[i] == "--store" or args[i].startswith("--store=")):
         i += 2 if args[i] == "--store" else 1
-    return args[i] if i < len(args) and args[i] in _CORE_COMMANDS else None
-
-
-def _only(name: str) -> typer.Typer:
-    """``_app`` with only the command ``name``: Typer builds the parser of every command an app
-    holds before it parses anything (``add`` and ``amend`` have over 30 options each)."""
-    one = _new_app()
-    one.registered_callback = _app.registered_callback
-    one.registered_commands = [_CORE_COMMANDS[name]]
-    return one
+    return args[i] if i < len(args) and args[i] in COMMANDS else None
 
 
 def main() -> None:
     """The ``residentlog`` entry point. Typer parses ``sys.argv``, given only what it needs."""
-    name = _core_command(sys.argv[1:])
-    commands = _with_every_command() if name is None else _only(name)
-    commands(prog_name="residentlog")
+    name = _command_name(sys.argv[1:])
+    _app_with(tuple(COMMANDS) if name is None else (name,))(prog_name="residentlog")
