@@ -4,13 +4,16 @@ reads the file name's suffix the same way (``.htm`` is HTML for a chronology and
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from residentlog.cli.app import app
+from residentlog.cli.entries import _KIND_OPTIONS
 from residentlog.ledger.store import Store
+from residentlog.ledger.vocabulary import KINDS
 
 
 def run(runner: CliRunner, *args: str | Path):
@@ -114,3 +117,42 @@ def test_an_unknown_suffix_is_markdown(resident: Path, runner: CliRunner, tmp_pa
     r = run(runner, "chronology", "-o", tmp_path / "notes.chron")
     assert r.exit_code == 0, r.stderr
     assert "(md, " in r.stdout
+
+
+# -- the kind options come from the kinds' field models -----------------------------------------
+
+
+def test_every_kind_field_is_an_option_of_add_and_amend(runner: CliRunner) -> None:
+    fields = {name for kind in KINDS.values() for name in kind.fields.model_fields}
+    assert {field for field, _ in _KIND_OPTIONS.values()} == fields - {"letter"}  # set by `letter`
+    add_help = run(runner, "add", "--help").stdout
+    amend_help = run(runner, "amend", "--help").stdout
+    for option in ("--lift", "--out-of-service", "--in-service", "--trapped-minutes", "--amount", "--stage"):
+        assert option in add_help and option in amend_help
+    assert "--letter" not in add_help
+    assert "lift: Which lift." in add_help
+    assert "One of: first-hand, reported." in add_help
+
+
+def test_kind_options_are_typed_and_validated_by_the_core(initialised: Path, runner: CliRunner) -> None:
+    r = run(
+        runner,
+        *("add", "lift", "Trapped", "--trapped", "2", "--trapped-minutes", "40", "--out-of-service"),
+        "--json",
+    )
+    assert r.exit_code == 0, r.stderr
+    r = run(runner, "add", "service-charge", "Bill", "--amount", "£125.50", "--charge-year", "2020/21")
+    assert r.exit_code == 0, r.stderr
+    shown = json.loads(run(runner, "list", "--json").stdout)
+    assert shown[0]["fields"] == {
+        "event": "observed",
+        "out_of_service": True,
+        "trapped": 2,
+        "trapped_minutes": 40,
+    }
+    assert shown[1]["fields"]["amount_pence"] == 12550
+    bad = run(runner, "add", "lift", "x", "--trapped", "many")
+    assert bad.exit_code == 2 and "--trapped" in bad.stderr
+    wrong = run(runner, "add", "door", "x", "--lift", "2")
+    assert wrong.exit_code == 2
+    assert wrong.stderr.startswith("Error: --lift: does not apply to a door entry")

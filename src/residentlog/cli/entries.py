@@ -1,32 +1,37 @@
 """Commands about the entries themselves: ``init``, ``profile``, ``add``, ``amend``, ``list``,
 ``show`` and ``attachment``.
 
-``add`` and ``amend`` take one option per kind-specific field.
+``add`` and ``amend`` take one option per kind-specific field, made from the kinds' field
+models (:data:`residentlog.ledger.vocabulary.KINDS`): a field added there is an option here.
 """
 
 # No `from __future__ import annotations` here: Typer reads these annotations at runtime.
 
 import inspect
 import sys
+import types
+import typing
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import typer
 
 from residentlog.cli.app import open_store, run, store_path
-from residentlog.cli.options import KINDS_HELP, JsonOption, SinceOption, UntilOption
+from residentlog.cli.options import JsonOption, SinceOption, UntilOption
 from residentlog.errors import InputError
+from residentlog.ledger.vocabulary import KINDS
 
 commands = typer.Typer()
 
 F = TypeVar("F", bound=Callable[..., Any])
+KINDS_HELP = ", ".join(KINDS)
 
 
 # -- the options of add and amend ---------------------------------------------------------------
 
 
-def _entry_option_template(
+def _common_entry_options(
     when: Annotated[
         str | None,
         typer.Option(
@@ -56,50 +61,60 @@ def _entry_option_template(
         list[Path] | None,
         typer.Option("--attach", help="A file to attach: photo, email, letter (repeatable)."),
     ] = None,
-    event: Annotated[
-        str | None,
-        typer.Option(
-            help="What this entry records: observed (default), reported, acknowledged, attended, fixed, "
-            "not-fixed, recurred, requested, provided, refused, chased.",
-        ),
-    ] = None,
-    channel: Annotated[
-        str | None,
-        typer.Option(help="How: phone, email, letter, online, in-person, app, social-media, other."),
-    ] = None,
-    priority: Annotated[
-        str | None, typer.Option(help="The landlord's priority: emergency, urgent, routine.")
-    ] = None,
-    category: Annotated[str | None, typer.Option(help="A category, e.g. communal-door.")] = None,
-    lift: Annotated[str | None, typer.Option(help="lift: which lift.")] = None,
-    out_of_service: Annotated[
-        bool | None, typer.Option("--out-of-service/--in-service", help="lift: out of service?")
-    ] = None,
-    trapped: Annotated[int | None, typer.Option(help="lift: number of people trapped.")] = None,
-    trapped_minutes: Annotated[int | None, typer.Option(help="lift: how long they were trapped.")] = None,
-    door: Annotated[str | None, typer.Option(help="door: which door.")] = None,
-    witness: Annotated[str | None, typer.Option(help="asb: first-hand or reported.")] = None,
-    camera: Annotated[str | None, typer.Option(help="cctv: which camera.")] = None,
-    rooms: Annotated[str | None, typer.Option(help="damp: rooms affected.")] = None,
-    hazard: Annotated[str | None, typer.Option(help="damp: emergency or significant.")] = None,
-    amount: Annotated[str | None, typer.Option(help="service-charge: amount, e.g. 125.50.")] = None,
-    charge_year: Annotated[str | None, typer.Option(help="service-charge: year, e.g. 2020/21.")] = None,
-    service: Annotated[str | None, typer.Option(help="service-charge: which service.")] = None,
-    direction: Annotated[str | None, typer.Option(help="contact: in or out (default out).")] = None,
-    who: Annotated[str | None, typer.Option(help="contact: who you dealt with.")] = None,
-    stage: Annotated[int | None, typer.Option(help="complaint: stage 1 or 2.")] = None,
-    step: Annotated[
-        str | None,
-        typer.Option(help="complaint: raised, acknowledged, extended, responded, escalated, ombudsman."),
-    ] = None,
 ) -> None:
-    """Never called: its parameters are the entry options, added to ``add`` and ``amend``."""
+    """Never called: its parameters are the options every entry has, added to ``add`` and ``amend``."""
 
 
-_COMMON_ENTRY_OPTIONS = ("when", "details", "location", "case", "tag", "ref", "link", "attach")
-_KIND_FIELD_NAMES = [
-    name for name in inspect.signature(_entry_option_template).parameters if name not in _COMMON_ENTRY_OPTIONS
-]
+#: Fields the command line spells its own way: (option name, declaration, type, help), or None
+#: for a field no option sets (a contact's ``letter`` is set by the ``letter`` command).
+_SPELLED: dict[str, tuple[str, str, type, str] | None] = {
+    "amount_pence": ("amount", "--amount", str, "service-charge: the amount in pounds, e.g. 125.50."),
+    "out_of_service": ("out_of_service", "--out-of-service/--in-service", bool, "lift: Out of service?"),
+    "letter": None,
+}
+
+
+def _plain(annotation: Any) -> tuple[type, tuple[Any, ...]]:
+    """A field's type as an option takes it, and its choices if it has a fixed set."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        (annotation,) = [a for a in typing.get_args(annotation) if a is not type(None)]
+    while typing.get_origin(annotation) is Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if typing.get_origin(annotation) is Literal:
+        choices = typing.get_args(annotation)
+        return type(choices[0]), choices
+    return annotation, ()
+
+
+def _kind_options() -> dict[str, tuple[str, inspect.Parameter]]:
+    """Each kind-specific field's option, by option name: (field name, parameter). Its help is
+    the field's description, headed by its kind if only one kind has it, with its choices."""
+    owners: dict[str, list[str]] = {}
+    first: dict[str, Any] = {}
+    for kind in KINDS.values():
+        for name, info in kind.fields.model_fields.items():
+            owners.setdefault(name, []).append(kind.name)
+            first.setdefault(name, info)
+    options = {}
+    for name, kinds in owners.items():
+        tp, choices = _plain(first[name].annotation)
+        head = f"{kinds[0]}: " if len(kinds) == 1 else ""
+        text = head + (first[name].description or "").rstrip(".") + "."
+        if choices:
+            text += " One of: " + ", ".join(str(c) for c in choices) + "."
+        option, decl = name, "--" + name.replace("_", "-")
+        if name in _SPELLED:
+            spelled = _SPELLED[name]
+            if spelled is None:
+                continue
+            option, decl, tp, text = spelled
+        annotation = Annotated[tp | None, typer.Option(decl, help=text)]  # type: ignore[valid-type]
+        param = inspect.Parameter(option, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+        options[option] = (name, param)
+    return options
+
+
+_KIND_OPTIONS = _kind_options()
 
 
 def _with_options(*options: list[inspect.Parameter], **replaced: Any) -> Callable[[F], F]:
@@ -124,7 +139,7 @@ def _params(template: Callable[..., None]) -> list[inspect.Parameter]:
     return list(inspect.signature(template, eval_str=True).parameters.values())
 
 
-_ENTRY_OPTIONS = [_params(_entry_option_template)]
+_ENTRY_OPTIONS = [_params(_common_entry_options), [p for _, p in _KIND_OPTIONS.values()]]
 
 
 def _content_from_options(options: dict[str, Any]) -> tuple[dict[str, Any], str | None, list[Path]]:
@@ -141,9 +156,11 @@ def _content_from_options(options: dict[str, Any]) -> tuple[dict[str, Any], str 
         content["refs"] = [parse_ref(r) for r in options["ref"]]
     if options.get("link"):
         content["links"] = options["link"]
-    fields = {name: options[name] for name in _KIND_FIELD_NAMES if options.get(name) is not None}
-    if "amount" in fields:
-        fields["amount_pence"] = parse_money(fields.pop("amount"))
+    fields = {
+        field: options[name] for name, (field, _) in _KIND_OPTIONS.items() if options.get(name) is not None
+    }
+    if "amount_pence" in fields:
+        fields["amount_pence"] = parse_money(fields["amount_pence"])
     if fields:
         content["fields"] = fields
     return content, options.get("when"), list(options.get("attach") or [])
