@@ -54,12 +54,12 @@ def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
 
 
 def write_output(path: Path, data: bytes | str) -> None:
-    """Write a file the user asked for (``-o FILE``): whole or not at all.
+    """Write a file the user asked for (an output file): whole or not at all.
 
     See :func:`write_atomically`; a failure is an InputError naming the file.
     """
     if path.is_dir():
-        raise InputError(f"-o {path}: is a directory; give a file name")
+        raise InputError(f"{path} is a directory; give a file name", field="output")
     try:
         write_atomically(path, data.encode("utf-8") if isinstance(data, str) else data)
     except OSError as exc:

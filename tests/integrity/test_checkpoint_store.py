@@ -305,7 +305,7 @@ def test_add_imports_neither_cryptography_nor_proofs(tmp_path: Path) -> None:
 
 
 def test_checkpoint_text_is_exactly_three_lines() -> None:
-    from residentlog.integrity.checkpoint import parse_checkpoint_strict
+    from residentlog.ledger.checkpoints import parse_checkpoint_strict
 
     body = "residentlog/" + "ab" * 16 + "\n2\nH9u0VMh2Dv3mC0lC3JD5GQrPElZNEuko8GtWGotE2nY=\n"
     assert parse_checkpoint_strict(body).size == 2

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from residentlog.integrity.checkpoint import Checkpoint, origin_for, write_checkpoint_file
+from residentlog.integrity.checkpoint import write_checkpoint_file
 from residentlog.integrity.signing import load_or_create_signer, load_signer, sign_note
 from residentlog.integrity.verify import verify_store
 from residentlog.ledger import when as when_module  # utc_now is looked up at call time: tests replace it
+from residentlog.ledger.checkpoints import Checkpoint, origin_for
 from residentlog.ledger.store import Store
 from residentlog.ledger.when import to_rfc3339
 

@@ -28,14 +28,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from residentlog.errors import InputError, ResidentlogError, VerificationFailed
-from residentlog.integrity.checkpoint import (
-    BOM,
-    MAX_SIZE,
-    ORIGIN_PREFIX,
-    Checkpoint,
-    parse_checkpoint,
-    parse_checkpoint_strict,
-)
 from residentlog.integrity.signing import (
     SIG_PREFIX,
     Note,
@@ -47,6 +39,15 @@ from residentlog.integrity.signing import (
     parse_vkey,
 )
 from residentlog.ledger import merkle
+from residentlog.ledger.checkpoints import (
+    BOM,
+    MAX_SIZE,
+    ORIGIN_PREFIX,
+    Checkpoint,
+    origin_for,
+    parse_checkpoint,
+    parse_checkpoint_strict,
+)
 
 if TYPE_CHECKING:
     from residentlog.ledger.store import Store
@@ -298,8 +299,6 @@ def held_checkpoint(
     VerificationFailed if the ledger is shorter or was rewritten."""
     from dataclasses import replace
 
-    from residentlog.integrity.checkpoint import origin_for
-
     text = text.removeprefix(BOM).replace("\r\n", "\n").rstrip("\n") + "\n"
     cp = parse_checkpoint(text)
     origin = origin_for(store.ledger_id)
@@ -401,7 +400,8 @@ def make_disclosure(
         if not inside:
             raise InputError(
                 f"entry {num} was added after that checkpoint (of {cp.size} records); "
-                "prove it against a newer one (leave out --checkpoint)"
+                "prove it against a newer one, or leave the checkpoint out",
+                field="checkpoint",
             )
         later = [str(seq) for seq, _ in found if seq > cp.size]
         if later:
@@ -442,7 +442,8 @@ def make_disclosure(
     if size > MAX_FILE:
         raise InputError(
             f"that disclosure would be {size:,} bytes, over the {_mib(MAX_FILE)} that check reads; "
-            "prove fewer entries per file, or leave out --attachments and hand the files over separately"
+            "prove fewer entries per file, or leave the attachments out and hand the files over separately",
+            field="attachments",
         )
     _self_check(made.text)
     return made

@@ -37,14 +37,12 @@ from pathlib import Path
 from typing import Any
 
 from residentlog.errors import InputError, StoreError
+from residentlog.ledger.store import Layout
 
 EM_DASH = "\u2014"
 SIG_PREFIX = EM_DASH + " "
 ALG_ED25519 = 0x01
 MAX_SIGNATURES = 100  # C2SP: verifiers must accept at least 16; Go's note package stops at 100
-KEYS_DIR = "keys"
-PRIVATE_KEY_FILE = "ed25519.pem"
-PUBLIC_KEY_FILE = "ed25519.vkey"
 
 
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f]")
@@ -323,13 +321,9 @@ def open_note(message: str, verifiers: Iterable[Verifier]) -> tuple[Note, list[V
 # -- the store's key ---------------------------------------------------------------------------
 
 
-def keys_dir(store_root: Path) -> Path:
-    return store_root / KEYS_DIR
-
-
 def public_key(store_root: Path) -> Verifier | None:
     """The store's public note key, from ``keys/ed25519.vkey``; None if there is none."""
-    path = keys_dir(store_root) / PUBLIC_KEY_FILE
+    path = Layout(store_root).public_key_path
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -348,8 +342,8 @@ def load_signer(store_root: Path, name: str) -> Signer | None:
     A folder holding the public key but not the private one is an error: the key was lost,
     and silently making a new one would change the key everyone has been given.
     """
-    folder = keys_dir(store_root)
-    private, public = folder / PRIVATE_KEY_FILE, folder / PUBLIC_KEY_FILE
+    layout = Layout(store_root)
+    private, public = layout.private_key_path, layout.public_key_path
     if not private.exists():
         if public.exists():
             raise StoreError(
@@ -395,12 +389,13 @@ def load_or_create_signer(store_root: Path, name: str) -> tuple[Signer, bool]:
 
     from residentlog.fsutil import fsync_dir
 
-    folder = keys_dir(store_root)
+    private = Layout(store_root).private_key_path
+    folder = private.parent
     new = generate(name)
     pem = Ed25519PrivateKey.from_private_bytes(new.seed).private_bytes(
         Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()
     )
-    tmp = folder / f".{PRIVATE_KEY_FILE}.{os.getpid()}.tmp"
+    tmp = folder / f".{private.name}.{os.getpid()}.tmp"
     try:
         folder.mkdir(mode=0o700, exist_ok=True)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -410,7 +405,7 @@ def load_or_create_signer(store_root: Path, name: str) -> tuple[Signer, bool]:
         finally:
             os.close(fd)
         try:
-            os.link(tmp, folder / PRIVATE_KEY_FILE)
+            os.link(tmp, private)
         except FileExistsError:  # another process made one first: use that
             return load_or_create_signer(store_root, name)[0], False
         finally:
@@ -425,7 +420,7 @@ def load_or_create_signer(store_root: Path, name: str) -> tuple[Signer, bool]:
 def _write_public(store_root: Path, signer: Signer) -> None:
     from residentlog.fsutil import write_atomically
 
-    path = keys_dir(store_root) / PUBLIC_KEY_FILE
+    path = Layout(store_root).public_key_path
     try:
         write_atomically(path, (signer.verifier.vkey + "\n").encode("utf-8"))
     except OSError as exc:

@@ -5,17 +5,18 @@ exactly as it was handed out (the signed note's UTF-8 bytes), to one or more RFC
 time-stamping authorities (TSAs) by HTTP POST (``application/timestamp-query``). Each TSA
 signs a token saying that digest existed at its ``genTime``. Nothing is ever sent unless that
 command is run, and only the digest leaves the machine. Each token is checked at once, then
-kept in the ``timestamps`` table (created here, append-only like the ledger) and as a file
+kept in the store's ``timestamps`` table (append-only like the ledger) and as a file
 under ``<store>/timestamps/`` next to a copy of the checkpoint text and the TSA certificate
 chain, so it can also be checked with stock OpenSSL.
 
 Trust: the certificates inside a token prove nothing by themselves (anyone can embed any
 certificate). A token is accepted only if its signature chains, at its ``genTime``, to a
-self-signed root in the chain *pinned* for that TSA: the PEM file given with ``--tsa-cert``
-(``trust = "given"``), or, when none is given the first time a TSA is used, the certificates
-the TSA sent with its first token, if they include a root (``trust = "first-use"``, trust on
-first use: later tokens must chain to the same root, but the first one is only as good as the
-connection it came over; compare the printed fingerprint with the one the TSA publishes).
+self-signed root in the chain *pinned* for that TSA: the PEM chain given with its URL
+(``trust = "given"``; ``--tsa-cert`` on the command line), or, when none is given the first
+time a TSA is used, the certificates the TSA sent with its first token, if they include a root
+(``trust = "first-use"``, trust on first use: later tokens must chain to the same root, but the
+first one is only as good as the connection it came over; compare the printed fingerprint with
+the one the TSA publishes).
 Later runs reuse the chain pinned for each URL. Validation (:func:`check_token`,
 :func:`verify_timestamps`) is offline, with ``rfc3161-client`` (>= 1.0.6).
 
@@ -35,65 +36,25 @@ from typing import TYPE_CHECKING, Any
 
 from residentlog.errors import InputError, ResidentlogError, VerificationFailed
 from residentlog.fsutil import write_atomically
+from residentlog.ledger.store import TIMESTAMPS_DIR, StoredTimestamp
 
 if TYPE_CHECKING:
+    from cryptography import x509
+
     from residentlog.ledger.store import Store
 
-TABLE = "timestamps"
-TIMESTAMPS_DIR = "timestamps"
 HASH_ALGORITHMS = ("sha256", "sha512")
 DEFAULT_HASH = "sha512"
 DEFAULT_TIMEOUT = 20.0
 MAX_RESPONSE = 1 << 20  # a token is a few KiB; refuse to read more than this from a TSA
 CONTENT_TYPE = "application/timestamp-query"
 
-SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS {TABLE} (
-    id INTEGER PRIMARY KEY,
-    checkpoint_sha256 TEXT NOT NULL,
-    checkpoint_size INTEGER NOT NULL,
-    tsa_url TEXT NOT NULL,
-    hash_algorithm TEXT NOT NULL,
-    token BLOB NOT NULL,
-    gen_time TEXT NOT NULL,
-    serial TEXT NOT NULL,
-    nonce TEXT,
-    requested_at TEXT NOT NULL,
-    tsa_chain TEXT NOT NULL,
-    trust TEXT NOT NULL,
-    file TEXT NOT NULL
-);
-CREATE TRIGGER IF NOT EXISTS {TABLE}_no_update BEFORE UPDATE ON {TABLE}
-BEGIN SELECT RAISE(ABORT, 'residentlog: the ledger is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS {TABLE}_no_delete BEFORE DELETE ON {TABLE}
-BEGIN SELECT RAISE(ABORT, 'residentlog: the ledger is append-only'); END;
-"""
-
 _OIDS = {
     "2.16.840.1.101.3.4.2.1": "sha256",
     "2.16.840.1.101.3.4.2.2": "sha384",
     "2.16.840.1.101.3.4.2.3": "sha512",
 }
-_FILE = re.compile(r"timestamps/[0-9]+-[0-9a-f]{12}-[0-9a-f]{12}\.tsr")
-
-
-@dataclass(frozen=True)
-class StoredTimestamp:
-    """One row of the ``timestamps`` table."""
-
-    id: int
-    checkpoint_sha256: str  # hex SHA-256 of the checkpoint text (UTF-8) the token covers
-    checkpoint_size: int
-    tsa_url: str
-    hash_algorithm: str  # of the message imprint: sha256, sha384 or sha512
-    token: bytes  # the TSA's whole TimeStampResp (DER), as received
-    gen_time: str  # the TSA's genTime, ISO 8601 UTC
-    serial: str  # the TSA's serial number of the token, decimal
-    nonce: str | None  # the request's nonce, decimal
-    requested_at: str  # by this machine's clock
-    tsa_chain: str  # PEM: the chain the token was checked against (pinned for tsa_url)
-    trust: str  # "given" (--tsa-cert) or "first-use" (the TSA's own certificates, pinned)
-    file: str  # the copy under timestamps/, relative to the store
+_FILE = re.compile(rf"{TIMESTAMPS_DIR}/[0-9]+-[0-9a-f]{{12}}-[0-9a-f]{{12}}\.tsr")
 
 
 @dataclass(frozen=True)
@@ -136,9 +97,13 @@ class TimestampRun:
 
 def checkpoint_digest(text: str, algorithm: str = DEFAULT_HASH) -> bytes:
     """The digest a TSA is asked to sign: SHA-512 (or SHA-256) of the checkpoint text's UTF-8."""
-    if algorithm not in HASH_ALGORITHMS:
-        raise InputError(f"hash {algorithm!r}: use one of {', '.join(HASH_ALGORITHMS)}")
+    _check_hash(algorithm)
     return hashlib.new(algorithm, text.encode("utf-8")).digest()
+
+
+def _check_hash(algorithm: str) -> None:
+    if algorithm not in HASH_ALGORITHMS:
+        raise InputError(f"use one of {', '.join(HASH_ALGORITHMS)}, not {algorithm!r}", field="hash")
 
 
 def load_chain(pem: bytes | str) -> tuple[list[Any], list[Any]]:
@@ -173,7 +138,7 @@ def _self_signed(cert: Any) -> bool:
     return True
 
 
-def fingerprint(cert: Any) -> str:
+def fingerprint(cert: x509.Certificate) -> str:
     from cryptography.hazmat.primitives import hashes
 
     return cert.fingerprint(hashes.SHA256()).hex(":").upper()
@@ -257,12 +222,13 @@ def check_digest(
 
 def _is_tsa_cert(cert: Any) -> bool:
     from cryptography import x509
+    from cryptography.x509.oid import ExtendedKeyUsageOID
 
     try:
         eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     except x509.ExtensionNotFound:
         return False
-    return x509.ExtendedKeyUsageOID.TIME_STAMPING in eku
+    return ExtendedKeyUsageOID.TIME_STAMPING in eku
 
 
 def _signer(resp: Any) -> str | None:
@@ -310,29 +276,12 @@ def handed_out(store: Store) -> list[tuple[int, str]]:
     """(size, text as handed out) of every checkpoint issued, oldest first: the signed note, or
     the bare checkpoint for one issued before checkpoints were signed. This text is what is
     timestamped."""
-    return [(row.size, row.note or row.text) for row in store.issued_checkpoints()]
-
-
-def has_table(store: Store) -> bool:
-    row = store.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TABLE,))
-    return row.fetchone() is not None
-
-
-def ensure_table(store: Store) -> None:
-    """Create the ``timestamps`` table and its append-only triggers if they are not there yet."""
-    if not has_table(store):
-        store.conn.executescript("BEGIN;" + SCHEMA + "COMMIT;")
+    return [(row.size, row.handed_out) for row in store.issued_checkpoints()]
 
 
 def stored_timestamps(store: Store) -> list[StoredTimestamp]:
     """Every stored token, oldest first (none if ``timestamp`` was never run)."""
-    if not has_table(store):
-        return []
-    rows = store.conn.execute(
-        f"SELECT id, checkpoint_sha256, checkpoint_size, tsa_url, hash_algorithm, token, gen_time, serial, "
-        f"nonce, requested_at, tsa_chain, trust, file FROM {TABLE} ORDER BY id"
-    )
-    return [StoredTimestamp(*row[:5], bytes(row[5]), *row[6:]) for row in rows]
+    return store.timestamps()
 
 
 def pinned_chains(store: Store) -> dict[str, tuple[str, str]]:
@@ -360,7 +309,7 @@ def record_token(
     cp_sha = hashlib.sha256(checkpoint_text.encode("utf-8")).hexdigest()
     stem = f"{checkpoint_size}-{cp_sha[:12]}"
     name = f"{TIMESTAMPS_DIR}/{stem}-{hashlib.sha256(token).hexdigest()[:12]}.tsr"
-    folder = store.root / TIMESTAMPS_DIR
+    folder = store.timestamps_dir
     folder.mkdir(exist_ok=True)
     _write_file(folder / f"{stem}.checkpoint.txt", checkpoint_text.encode("utf-8"))
     _write_file(
@@ -368,29 +317,20 @@ def record_token(
         chain_pem.encode("ascii"),
     )
     _write_file(store.root / name, token)
-    ensure_table(store)
-    with store.conn:
-        cur = store.conn.execute(
-            f"INSERT INTO {TABLE} (checkpoint_sha256, checkpoint_size, tsa_url, hash_algorithm, token, "
-            f"gen_time, serial, nonce, requested_at, tsa_chain, trust, file) "
-            f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                cp_sha,
-                checkpoint_size,
-                tsa_url,
-                algorithm,
-                token,
-                _iso(info.gen_time),
-                str(info.serial_number),
-                None if nonce is None else str(nonce),
-                requested_at,
-                chain_pem,
-                trust,
-                name,
-            ),
-        )
-        row_id = cur.lastrowid
-    return next(r for r in stored_timestamps(store) if r.id == row_id)
+    return store.add_timestamp(
+        checkpoint_sha256=cp_sha,
+        checkpoint_size=checkpoint_size,
+        tsa_url=tsa_url,
+        hash_algorithm=algorithm,
+        token=token,
+        gen_time=_iso(info.gen_time),
+        serial=str(info.serial_number),
+        nonce=None if nonce is None else str(nonce),
+        requested_at=requested_at,
+        tsa_chain=chain_pem,
+        trust=trust,
+        file=name,
+    )
 
 
 def _write_file(path: Path, data: bytes) -> None:
@@ -447,7 +387,7 @@ def check_url(url: str) -> None:
 
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError(f"--tsa {url!r}: give the TSA's http:// or https:// address")
+        raise InputError(f"give the TSA's http:// or https:// address, not {url!r}", field="tsa")
 
 
 def post_query(url: str, body: bytes, timeout: float) -> bytes:
@@ -469,7 +409,7 @@ def post_query(url: str, body: bytes, timeout: float) -> bytes:
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as resp:
-            data = resp.read(MAX_RESPONSE + 1)
+            data: bytes = resp.read(MAX_RESPONSE + 1)
     except urllib.error.HTTPError as exc:
         raise ResidentlogError(f"{url} answered HTTP {exc.code} {exc.reason}") from None
     except urllib.error.URLError as exc:
@@ -502,19 +442,18 @@ def timestamp_newest(
     if not checkpoints:
         raise InputError("there is no checkpoint to timestamp yet: issue one with `residentlog checkpoint`")
     size, text = checkpoints[-1]
-    if hash_algorithm not in HASH_ALGORITHMS:
-        raise InputError(f"--hash {hash_algorithm!r}: use one of {', '.join(HASH_ALGORITHMS)}")
+    _check_hash(hash_algorithm)
     pins = pinned_chains(store)
     urls = list(dict.fromkeys(urls)) or list(pins)
     if not urls:
         raise InputError(
-            "name a time-stamping authority with --tsa URL, and give its certificate chain "
-            "(PEM, with its root) with --tsa-cert FILE"
+            "name a time-stamping authority by its URL, and give its certificate chain (PEM, with its root)",
+            field="tsa",
         )
     for url in urls:
         check_url(url)
     if tsa_certs and len(tsa_certs) != len(urls):
-        raise InputError("give one --tsa-cert for each --tsa, in the same order")
+        raise InputError("give one for each TSA, in the same order", field="tsa_cert")
     given: list[str | None] = [None] * len(urls)
     for i, pem in enumerate(tsa_certs):
         load_chain(pem)  # refuse an unusable chain before anything is sent
@@ -600,6 +539,6 @@ def _first_use_chain(url: str, resp: Any) -> str:
     if not any(_self_signed(c) for c in certs):
         raise ResidentlogError(
             f"{url} did not send its root certificate, so its token cannot be checked: download the "
-            "TSA's certificate chain (PEM, with its root CA) and give it with --tsa-cert FILE"
+            "TSA's certificate chain (PEM, with its root CA) and give it along with the TSA's URL"
         )
     return _pem(certs)

@@ -32,14 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from residentlog.errors import InputError, VerificationFailed
-from residentlog.integrity.checkpoint import (
-    CHECKPOINTS_DIR,
-    Checkpoint,
-    origin_for,
-    parse_checkpoint,
-    read_checkpoint_files,
-)
 from residentlog.ledger import merkle
+from residentlog.ledger.checkpoints import Checkpoint, origin_for, read_kept
 from residentlog.ledger.objects import hash_object, stored_digests
 from residentlog.ledger.record import FORMAT_VERSION, RECORD_KEYS, decode, is_canonical
 from residentlog.ledger.store import TREE_HEIGHT, IssuedCheckpoint, Store
@@ -127,9 +121,9 @@ def verify_store(store: Store, against: Checkpoint | None = None, *, full: bool 
                 Finding(0, f"the checkpoint is for another ledger ({against.origin}, this is {origin})")
             )
         else:
-            problem = _against(tree, against.size, against.root, "the given checkpoint")
-            if problem:
-                findings.append(Finding(0, problem))
+            mismatch = _against(tree, against.size, against.root, "the given checkpoint")
+            if mismatch:
+                findings.append(Finding(0, mismatch))
     from residentlog.integrity.timestamps import (
         verify_timestamps,  # imports rfc3161_client only if tokens exist
     )
@@ -367,25 +361,26 @@ def _check_issued(
             if problem:
                 findings.append(Finding(0, problem))
         seen.add((row.size, row.root.hex()[:8]))
-    for name, size, prefix, text in read_checkpoint_files(store.root):
-        where = f"{CHECKPOINTS_DIR}/{name}"
-        if text is None:
+    for file in store.checkpoint_files():
+        where = file.where
+        try:
+            kept = read_kept(file)
+        except (OSError, UnicodeDecodeError):
             findings.append(Finding(0, f"{where} cannot be read"))
             continue
-        try:
-            cp = parse_checkpoint(text)
         except InputError as exc:
             findings.append(Finding(0, f"{where} is not a readable checkpoint ({exc})"))
             continue
-        if (cp.size, cp.root.hex()[:8]) != (size, prefix):
+        cp, text = kept.checkpoint, kept.text
+        if (cp.size, cp.root.hex()[:8]) != (file.size, file.prefix):
             findings.append(Finding(0, f"{where} does not hold the checkpoint its name says"))
             continue
         if cp.origin != origin:
             findings.append(Finding(0, f"{where} is a checkpoint of another ledger ({cp.origin})"))
             continue
-        if (size, prefix) not in seen:
+        if (file.size, file.prefix) not in seen:
             report.checkpoints_checked += 1
-            problem = _against(tree, size, cp.root, f"the checkpoint in {where}")
+            problem = _against(tree, file.size, cp.root, f"the checkpoint in {where}")
             if problem:
                 broken.setdefault(problem.split(":", 1)[0], []).append(problem)
         if "\n\n" in text:

@@ -17,7 +17,6 @@ from residentlog.errors import InputError, StoreError
 from residentlog.fsutil import fsync_dir, hold_lock, remove_orphans
 
 CHUNK = 1 << 20
-TMP_DIR = "tmp"  # objects/tmp/incoming-*: attachments being copied in
 
 
 def object_path(objects_dir: Path, digest: str) -> Path:
@@ -45,9 +44,11 @@ def attachment_name(path: Path) -> str:
 
 def store_object(objects_dir: Path, source: Path) -> dict[str, Any]:
     """Copy ``source`` into the object store; returns what a record commits to about it."""
+    from residentlog.ledger.store import OBJECTS_TMP_DIR  # loaded already: add opened the store
+
     check_readable(source)
     name = attachment_name(source)
-    tmp_dir = objects_dir / TMP_DIR
+    tmp_dir = objects_dir / OBJECTS_TMP_DIR
     try:
         tmp_dir.mkdir(parents=True, exist_ok=True)
         remove_orphans(list(tmp_dir.glob("incoming-*")))  # copies cut short by a killed add

@@ -14,9 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from residentlog.errors import StoreError
 from residentlog.fsutil import write_json_atomic
+from residentlog.ledger.store import Layout
 from residentlog.ledger.vocabulary import Line, Text, describe, invalid
 
-PROFILE_FILE = "profile.json"
 Nation = Literal["england", "wales", "scotland", "northern-ireland"]
 NATIONS: tuple[str, ...] = ("england", "wales", "scotland", "northern-ireland")
 
@@ -40,7 +40,7 @@ class Profile(BaseModel):
 
 
 def load_profile(root: Path) -> Profile:
-    path = root / PROFILE_FILE
+    path = Layout(root).profile_path
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -64,8 +64,9 @@ def check_profile(data: dict[str, str]) -> Profile:
 def update_profile(root: Path, changes: dict[str, str]) -> Profile:
     """Apply the given changes (unset options are not passed) and save the profile."""
     profile = check_profile({**load_profile(root).model_dump(), **changes})
+    path = Layout(root).profile_path
     try:
-        write_json_atomic(root / PROFILE_FILE, profile.model_dump())
+        write_json_atomic(path, profile.model_dump())
     except OSError as exc:
-        raise StoreError(f"cannot write {root / PROFILE_FILE}: {exc.strerror or exc}") from None
+        raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from None
     return profile

@@ -31,24 +31,48 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from residentlog.errors import FormatTooNew, StoreError, VerificationFailed
 from residentlog.fsutil import fsync_dir, fsync_path
 from residentlog.ledger import merkle
 
-DB_NAME = "ledger.sqlite"
-OBJECTS = "objects"
-PROFILE = "profile.json"
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
 STORE_FORMAT = 3
 TREE_HEIGHT = 7  # ``tree`` holds subtrees of 128 records or more: about n/64 rows
-CHECKPOINTS_DIR = "checkpoints"  # <store>/checkpoints/<size>-<first 8 hex of root>.txt: issued notes
+
+# -- the layout of a store folder: every name inside it is defined here, and only here ----------
+
+DB_NAME = "ledger.sqlite"
+OBJECTS_DIR = "objects"  # objects/ab/cdef…: attachments, named by their SHA-256 (ledger.objects)
+OBJECTS_TMP_DIR = "tmp"  # objects/tmp/incoming-*: attachments being copied in
+PROFILE_FILE = "profile.json"  # the resident's profile (ledger.profile)
+KEYS_DIR = "keys"  # the store's signing key (integrity.signing)
+PRIVATE_KEY_FILE = "ed25519.pem"  # keys/ed25519.pem
+PUBLIC_KEY_FILE = "ed25519.vkey"  # keys/ed25519.vkey
+IMPORTED_KEYS_DIR = "imported"  # keys/imported/: the public keys an import brought with it
+CHECKPOINTS_DIR = "checkpoints"  # checkpoints/<size>-<first 8 hex of root>.txt: issued notes
+TIMESTAMPS_DIR = "timestamps"  # RFC 3161 tokens and what they cover (integrity.timestamps)
+POLICIES_DIR = "policies"  # adopted policy packs (deadlines)
+TEMPLATES_DIR = "templates"  # the resident's own document templates (documents)
 #: What else a store folder holds (a folder with any of these but no ledger file is a damaged
 #: store, not an empty folder): attachments, profile, signing keys, issued checkpoints, packs.
 STORE_PARTS = frozenset(
-    {OBJECTS, PROFILE, "keys", CHECKPOINTS_DIR, "policies", "timestamps", "templates", DB_NAME + "-wal"}
+    {
+        OBJECTS_DIR,
+        PROFILE_FILE,
+        KEYS_DIR,
+        CHECKPOINTS_DIR,
+        POLICIES_DIR,
+        TIMESTAMPS_DIR,
+        TEMPLATES_DIR,
+        DB_NAME + "-wal",
+    }
 )
 APPLICATION_ID = 0x52534C47  # "RSLG" in the SQLite header: marks the file as a residentlog store
 
@@ -121,6 +145,35 @@ END;
 """
 APPEND_ONLY = ("ledger", "entries", "checkpoints", "tree")
 
+#: The RFC 3161 tokens over issued checkpoints (``integrity.timestamps``): made by the first
+#: ``timestamp`` run, append-only like the ledger.
+TIMESTAMPS_TABLE = "timestamps"
+TIMESTAMPS_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS {TIMESTAMPS_TABLE} (
+    id INTEGER PRIMARY KEY,
+    checkpoint_sha256 TEXT NOT NULL,
+    checkpoint_size INTEGER NOT NULL,
+    tsa_url TEXT NOT NULL,
+    hash_algorithm TEXT NOT NULL,
+    token BLOB NOT NULL,
+    gen_time TEXT NOT NULL,
+    serial TEXT NOT NULL,
+    nonce TEXT,
+    requested_at TEXT NOT NULL,
+    tsa_chain TEXT NOT NULL,
+    trust TEXT NOT NULL,
+    file TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS {TIMESTAMPS_TABLE}_no_update BEFORE UPDATE ON {TIMESTAMPS_TABLE}
+BEGIN SELECT RAISE(ABORT, 'residentlog: the ledger is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS {TIMESTAMPS_TABLE}_no_delete BEFORE DELETE ON {TIMESTAMPS_TABLE}
+BEGIN SELECT RAISE(ABORT, 'residentlog: the ledger is append-only'); END;
+"""
+_TIMESTAMP_COLUMNS = (
+    "checkpoint_sha256, checkpoint_size, tsa_url, hash_algorithm, token, gen_time, serial, nonce, "
+    "requested_at, tsa_chain, trust, file"
+)
+
 #: Columns of ``entries`` with the SQL that derives each from a record (used by verify too).
 INDEX_COLUMNS: dict[str, str] = {
     "num": "COALESCE(json_extract(j, '$.amends'), l.seq)",
@@ -191,6 +244,31 @@ class IssuedCheckpoint:
     last_leaf: bytes | None  # leaf hash of entry ``size`` when issued; None before format 2
     verified: bool  # issued right after the whole ledger verified (False before format 3)
 
+    @property
+    def handed_out(self) -> str:
+        """The text as handed out: the signed note, or the bare checkpoint for one issued
+        before checkpoints were signed."""
+        return self.note or self.text
+
+
+@dataclass(frozen=True)
+class StoredTimestamp:
+    """One row of the ``timestamps`` table (see ``integrity.timestamps``)."""
+
+    id: int
+    checkpoint_sha256: str  # hex SHA-256 of the checkpoint text (UTF-8) the token covers
+    checkpoint_size: int
+    tsa_url: str
+    hash_algorithm: str  # of the message imprint: sha256, sha384 or sha512
+    token: bytes  # the TSA's whole TimeStampResp (DER), as received
+    gen_time: str  # the TSA's genTime, ISO 8601 UTC
+    serial: str  # the TSA's serial number of the token, decimal
+    nonce: str | None  # the request's nonce, decimal
+    requested_at: str  # by this machine's clock
+    tsa_chain: str  # PEM: the chain the token was checked against (pinned for tsa_url)
+    trust: str  # "given" (a chain given with the TSA) or "first-use" (the TSA's own, pinned)
+    file: str  # the copy under timestamps/, relative to the store
+
 
 @dataclass(frozen=True)
 class Tip:
@@ -200,11 +278,119 @@ class Tip:
     leaf_hash: bytes | None
 
 
-class Store:
-    """An open store directory. Use as a context manager, or call ``close()``."""
+def checkpoint_file_name(size: int, root: bytes) -> str:
+    """Name of the file an issued checkpoint is kept in: ``<size>-<first 8 hex of root>.txt``."""
+    return f"{size}-{root.hex()[:8]}.txt"
+
+
+def parse_checkpoint_file_name(name: str) -> tuple[int, str] | None:
+    """(size, first 8 hex digits of the root) from ``<size>-<8 hex>.txt``; None for any other name."""
+    stem, _, ext = name.partition(".")
+    size, dash, prefix = stem.partition("-")
+    if ext != "txt" or not dash or len(prefix) != 8 or any(c not in "0123456789abcdef" for c in prefix):
+        return None
+    if not size.isascii() or not size.isdigit() or (size != "0" and size.startswith("0")) or len(size) > 19:
+        return None
+    return int(size), prefix
+
+
+@dataclass(frozen=True)
+class CheckpointFile:
+    """A file in ``<store>/checkpoints/``, by its name: what checkpoint it says it holds."""
+
+    path: Path
+    size: int
+    prefix: str  # the first 8 hex digits of the root
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def where(self) -> str:
+        """The file relative to the store, as messages name it: ``checkpoints/<name>``."""
+        return f"{CHECKPOINTS_DIR}/{self.name}"
+
+
+class Layout:
+    """Where each part of the store folder at ``root`` is. A :class:`Store` is one; code with
+    only a folder uses ``Layout(root)``. No other module names a file inside a store."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @property
+    def db_path(self) -> Path:
+        return self.root / DB_NAME
+
+    @property
+    def objects_dir(self) -> Path:
+        return self.root / OBJECTS_DIR
+
+    @property
+    def profile_path(self) -> Path:
+        return self.root / PROFILE_FILE
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.root / KEYS_DIR
+
+    @property
+    def private_key_path(self) -> Path:
+        return self.keys_dir / PRIVATE_KEY_FILE
+
+    @property
+    def public_key_path(self) -> Path:
+        return self.keys_dir / PUBLIC_KEY_FILE
+
+    @property
+    def imported_keys_dir(self) -> Path:
+        return self.keys_dir / IMPORTED_KEYS_DIR
+
+    @property
+    def checkpoints_dir(self) -> Path:
+        return self.root / CHECKPOINTS_DIR
+
+    @property
+    def timestamps_dir(self) -> Path:
+        return self.root / TIMESTAMPS_DIR
+
+    @property
+    def policies_dir(self) -> Path:
+        return self.root / POLICIES_DIR
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / TEMPLATES_DIR
+
+    def checkpoint_path(self, size: int, root_hash: bytes) -> Path:
+        """Where the checkpoint of ``size`` entries with Merkle root ``root_hash`` is kept."""
+        return self.checkpoints_dir / checkpoint_file_name(size, root_hash)
+
+    def checkpoint_files(self) -> list[CheckpointFile]:
+        """Every file in ``checkpoints/`` named like a kept checkpoint, smallest size first
+        (others are ignored). The one reader of that folder."""
+        folder = self.checkpoints_dir
+        found = []
+        try:
+            with os.scandir(folder) as it:
+                for item in it:
+                    parsed = parse_checkpoint_file_name(item.name)
+                    if parsed is not None:
+                        found.append(CheckpointFile(folder / item.name, *parsed))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        except OSError as exc:
+            raise StoreError(f"cannot read {folder}: {exc.strerror or exc}") from None
+        return sorted(found, key=lambda f: (f.size, f.name))
+
+
+class Store(Layout):
+    """An open store directory. Use as a context manager, or call ``close()``. The one object
+    that speaks SQL: every query any module needs is a method here."""
 
     def __init__(self, root: Path, conn: sqlite3.Connection, meta: dict[str, str]) -> None:
-        self.root = root
+        super().__init__(root)
         self.conn = conn
         self.meta = meta
 
@@ -245,7 +431,7 @@ class Store:
         try:
             root.mkdir(mode=0o700, parents=True, exist_ok=True)
             os.chmod(root, 0o700)
-            (root / OBJECTS).mkdir(mode=0o700, exist_ok=True)
+            (root / OBJECTS_DIR).mkdir(mode=0o700, exist_ok=True)
             tmp = root / (DB_NAME + ".new")
             tmp.unlink(missing_ok=True)
             tmp.touch(mode=0o600)
@@ -329,10 +515,6 @@ class Store:
     @property
     def ledger_id(self) -> str:
         return self.meta["ledger_id"]
-
-    @property
-    def objects_dir(self) -> Path:
-        return self.root / OBJECTS
 
     # -- appending -----------------------------------------------------------------------------
 
@@ -471,11 +653,16 @@ class Store:
         """Record an issued checkpoint, with the leaf hash of its last entry (for the guard).
         ``verified``: the whole ledger verified just before it was issued."""
         with self.conn:
-            self.conn.execute(
-                "INSERT INTO checkpoints (size, root, issued_at, text, recipient, note, last_leaf, verified) "
-                "VALUES (?, ?, ?, ?, ?, ?, (SELECT leaf_hash FROM ledger WHERE seq = ?), ?)",
-                (size, root, issued_at, text, recipient, note, size, int(verified)),
-            )
+            self._insert_checkpoint(size, root, issued_at, text, recipient, note, verified)
+
+    def _insert_checkpoint(
+        self, size: int, root: bytes, issued_at: str, text: str, recipient: str, note: str, verified: bool
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO checkpoints (size, root, issued_at, text, recipient, note, last_leaf, verified) "
+            "VALUES (?, ?, ?, ?, ?, ?, (SELECT leaf_hash FROM ledger WHERE seq = ?), ?)",
+            (size, root, issued_at, text, recipient, note, size, int(verified)),
+        )
 
     def issued_checkpoints(self) -> list[IssuedCheckpoint]:
         """Every row of ``checkpoints``, oldest first."""
@@ -490,20 +677,15 @@ class Store:
             for size, root, when, text, who, note, last, verified in rows
         ]
 
-    def checkpoint_files(self) -> list[tuple[int, str, str]]:
-        """(size, first 8 hex of root, file name) of every file in ``<store>/checkpoints/``."""
-        found = []
-        try:
-            with os.scandir(self.root / CHECKPOINTS_DIR) as it:
-                for item in it:
-                    parsed = _checkpoint_file_name(item.name)
-                    if parsed is not None:
-                        found.append((*parsed, item.name))
-        except (FileNotFoundError, NotADirectoryError):
+    def unlisted_checkpoint_files(self) -> list[CheckpointFile]:
+        """The files in ``checkpoints/`` that no row of ``checkpoints`` matches (by size and root
+        prefix): kept by a database newer than this one. Smallest size first."""
+        files = self.checkpoint_files()
+        if not files:
             return []
-        except OSError as exc:
-            raise StoreError(f"cannot read {self.root / CHECKPOINTS_DIR}: {exc.strerror or exc}") from None
-        return found
+        rows = self.conn.execute("SELECT size, root FROM checkpoints")
+        known = {(size, bytes(root).hex()[:8]) for size, root in rows}
+        return [f for f in files if (f.size, f.prefix) not in known]
 
     def check_issued_checkpoints(self, tip: Tip) -> None:
         """The restored-backup guard, run before every append: raise VerificationFailed if the
@@ -537,58 +719,141 @@ class Store:
                 f"{issued_at}; the ledger was rewritten or replaced by another copy "
                 "(run: residentlog verify)"
             )
-        files = self.checkpoint_files()
-        if not files:
-            return
-        rows = self.conn.execute("SELECT size, root FROM checkpoints")
-        known = {(size, bytes(root).hex()[:8]) for size, root in rows}
-        for size, _prefix, name in sorted(files, reverse=True):
-            if size > tip.seq:
-                raise VerificationFailed(_shorter(size, f"was issued ({CHECKPOINTS_DIR}/{name})", tip.seq))
-        for size, prefix, name in sorted(files):
-            if (size, prefix) not in known:
-                self._adopt_checkpoint_file(name, size)
-                known.add((size, prefix))
+        unlisted = self.unlisted_checkpoint_files()
+        for file in reversed(unlisted):
+            if file.size > tip.seq:
+                raise VerificationFailed(_shorter(file.size, f"was issued ({file.where})", tip.seq))
+        for file in unlisted:
+            self._adopt_checkpoint_file(file)
 
-    def _adopt_checkpoint_file(self, name: str, size: int) -> None:
+    def _adopt_checkpoint_file(self, file: CheckpointFile) -> None:
         """A checkpoint file the table does not list: check it in full, then record it."""
-        from datetime import UTC, datetime
-
         from residentlog.errors import InputError
-        from residentlog.integrity.checkpoint import ORIGIN_PREFIX, parse_checkpoint
+        from residentlog.ledger.checkpoints import origin_for, read_kept
 
-        path = self.root / CHECKPOINTS_DIR / name
         try:
-            text = path.read_text(encoding="utf-8")
-            cp = parse_checkpoint(text)
-            mtime = path.stat().st_mtime
+            kept = read_kept(file)
         except (OSError, UnicodeDecodeError, InputError) as exc:
             raise VerificationFailed(
-                f"refusing to append: {CHECKPOINTS_DIR}/{name} is not a readable checkpoint ({exc}); "
+                f"refusing to append: {file.where} is not a readable checkpoint ({exc}); "
                 "run: residentlog verify"
             ) from None
-        if cp.origin != ORIGIN_PREFIX + self.ledger_id or cp.size != size:
+        cp = kept.checkpoint
+        if cp.origin != origin_for(self.ledger_id) or cp.size != file.size:
             raise VerificationFailed(
-                f"refusing to append: {CHECKPOINTS_DIR}/{name} is a checkpoint of another ledger or size"
+                f"refusing to append: {file.where} is a checkpoint of another ledger or size"
             )
-        if size > self.size() or self.merkle_root(size) != cp.root:
+        if cp.size > self.size() or self.merkle_root(cp.size) != cp.root:
             raise VerificationFailed(
-                f"refusing to append: the first {size} entries no longer produce the root of the "
-                f"checkpoint in {CHECKPOINTS_DIR}/{name}; the ledger was rewritten or replaced by another "
+                f"refusing to append: the first {cp.size} entries no longer produce the root of the "
+                f"checkpoint in {file.where}; the ledger was rewritten or replaced by another "
                 "copy (run: residentlog verify)"
             )
-        issued_at = datetime.fromtimestamp(mtime, UTC).replace(microsecond=0).isoformat()
-        note = text if "\n\n" in text else ""
-        self.conn.execute(
-            "INSERT INTO checkpoints (size, root, issued_at, text, recipient, note, last_leaf) "
-            "VALUES (?, ?, ?, ?, '', ?, (SELECT leaf_hash FROM ledger WHERE seq = ?))",
-            (size, cp.root, issued_at, cp.text(), note, size),
-        )
+        row = kept.as_issued()
+        self._insert_checkpoint(row.size, row.root, row.issued_at, row.text, "", row.note, False)
 
     def checkpoints(self) -> list[tuple[int, bytes, str, str]]:
         """Every checkpoint this store issued: (size, root, issued_at, text), oldest first."""
         rows = self.conn.execute("SELECT size, root, issued_at, text FROM checkpoints ORDER BY id")
         return [(size, bytes(root), issued_at, text) for size, root, issued_at, text in rows]
+
+    # -- trusted timestamps --------------------------------------------------------------------
+
+    def _has_table(self, name: str) -> bool:
+        row = self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+        return row.fetchone() is not None
+
+    def timestamps(self) -> list[StoredTimestamp]:
+        """Every stored RFC 3161 token, oldest first (none if ``timestamp`` was never run)."""
+        if not self._has_table(TIMESTAMPS_TABLE):
+            return []
+        rows = self.conn.execute(f"SELECT id, {_TIMESTAMP_COLUMNS} FROM {TIMESTAMPS_TABLE} ORDER BY id")
+        return [
+            StoredTimestamp(
+                id_, sha, size, url, alg, bytes(token), gen, serial, nonce, asked, chain, trust, file
+            )
+            for id_, sha, size, url, alg, token, gen, serial, nonce, asked, chain, trust, file in rows
+        ]
+
+    def add_timestamp(
+        self,
+        *,
+        checkpoint_sha256: str,
+        checkpoint_size: int,
+        tsa_url: str,
+        hash_algorithm: str,
+        token: bytes,
+        gen_time: str,
+        serial: str,
+        nonce: str | None,
+        requested_at: str,
+        tsa_chain: str,
+        trust: str,
+        file: str,
+    ) -> StoredTimestamp:
+        """Keep a checked token (its table made, with its append-only triggers, the first time)."""
+        if not self._has_table(TIMESTAMPS_TABLE):
+            self.conn.executescript("BEGIN;" + TIMESTAMPS_SCHEMA + "COMMIT;")
+        values = (
+            checkpoint_sha256,
+            checkpoint_size,
+            tsa_url,
+            hash_algorithm,
+            token,
+            gen_time,
+            serial,
+            nonce,
+            requested_at,
+            tsa_chain,
+            trust,
+            file,
+        )
+        with self.conn:
+            marks = ", ".join("?" * len(values))
+            cur = self.conn.execute(
+                f"INSERT INTO {TIMESTAMPS_TABLE} ({_TIMESTAMP_COLUMNS}) VALUES ({marks})", values
+            )
+        assert cur.lastrowid is not None
+        return StoredTimestamp(cur.lastrowid, *values)
+
+    # -- bulk work -----------------------------------------------------------------------------
+
+    def bulk_load(self) -> AbstractContextManager[None]:
+        """Fill a new, private store quickly (import): no fsync per transaction inside; on the
+        way out durability is back to FULL and the write-ahead log is folded into the database.
+        The caller fsyncs the folder before anyone else can see it."""
+        from contextlib import contextmanager  # contextlib stays off the add path
+
+        return contextmanager(self._bulk_load)()
+
+    def _bulk_load(self) -> Generator[None, None, None]:
+        self.conn.execute("PRAGMA synchronous = OFF")
+        try:
+            yield
+        finally:
+            self.conn.execute("PRAGMA synchronous = FULL")
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def snapshot(self) -> AbstractContextManager[None]:
+        """Read inside one transaction: a concurrent append cannot change what is read."""
+        from contextlib import contextmanager
+
+        return contextmanager(self._snapshot)()
+
+    def _snapshot(self) -> Generator[None, None, None]:
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+
+    def records_length(self, size: int) -> tuple[int, int]:
+        """(how many, total bytes) of the stored records 1..``size``."""
+        count, total = self.conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(LENGTH(canonical)), 0) FROM ledger WHERE seq <= ?", (size,)
+        ).fetchone()
+        return int(count), int(total)
 
     # -- verification helpers ------------------------------------------------------------------
 
@@ -673,7 +938,7 @@ def _remove_new_store(root: Path, made: bool) -> None:
     """Undo a half-made store: what ``create`` made, and nothing that was there before."""
     import shutil
 
-    for name in (OBJECTS, DB_NAME, DB_NAME + ".new", DB_NAME + ".new-wal", DB_NAME + ".new-shm"):
+    for name in (OBJECTS_DIR, DB_NAME, DB_NAME + ".new", DB_NAME + ".new-wal", DB_NAME + ".new-shm"):
         target = root / name
         if target.is_dir():
             shutil.rmtree(target, ignore_errors=True)
@@ -689,17 +954,6 @@ def _shorter(size: int, how: str, now: int) -> str:
         "this store looks like an older copy (a restored backup?). Put the newest copy back "
         "(run: residentlog verify)"
     )
-
-
-def _checkpoint_file_name(name: str) -> tuple[int, str] | None:
-    """(size, root prefix) from ``<size>-<8 hex>.txt``; None for any other name."""
-    stem, _, ext = name.partition(".")
-    size, dash, prefix = stem.partition("-")
-    if ext != "txt" or not dash or len(prefix) != 8 or any(c not in "0123456789abcdef" for c in prefix):
-        return None
-    if not size.isascii() or not size.isdigit() or (size != "0" and size.startswith("0")) or len(size) > 19:
-        return None
-    return int(size), prefix
 
 
 def _migrate(conn: sqlite3.Connection, root: Path) -> dict[str, str]:
@@ -739,4 +993,4 @@ def _create_fts(conn: sqlite3.Connection) -> None:
     import sqlite_utils
 
     db = sqlite_utils.Database(conn)
-    db["entries"].enable_fts(list(FTS_COLUMNS), create_triggers=True, tokenize="porter")
+    db.table("entries").enable_fts(list(FTS_COLUMNS), create_triggers=True, tokenize="porter")

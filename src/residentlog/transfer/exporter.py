@@ -16,8 +16,7 @@ import stat
 import tempfile
 import zipfile
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -53,8 +52,8 @@ def export_store(store: Store, dest: Path, *, now: datetime | None = None) -> Ex
     wrong). ``dest`` must not exist (a folder may exist if it is empty). The export is written
     to a temporary name next to ``dest`` and renamed into place when complete.
     """
-    from residentlog.integrity.checkpoint import origin_for
     from residentlog.integrity.verify import verify_store
+    from residentlog.ledger.checkpoints import origin_for
     from residentlog.ledger.when import to_rfc3339
 
     as_zip = dest.name.lower().endswith(".zip")
@@ -80,14 +79,9 @@ def export_store(store: Store, dest: Path, *, now: datetime | None = None) -> Ex
             )
     except OSError as exc:
         raise InputError(f"cannot write to {parent}: {exc.strerror or exc}") from None
-    conn = store.conn
     try:
-        conn.execute("BEGIN")  # one read snapshot: a concurrent `add` cannot tear the export
-        try:
+        with store.snapshot():  # one read snapshot: a concurrent `add` cannot tear the export
             manifest = _write_export(store, writer, report.size, report.root)
-        finally:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
         manifest_head = {
             "format": FORMAT_NAME,
             "version": FORMAT_VERSION,
@@ -152,6 +146,7 @@ def _check_export_dest(store: Store, dest: Path, as_zip: bool) -> None:
 
 def _write_export(store: Store, writer: _Writer, size: int, root: bytes) -> dict[str, Any]:
     """Write every member but the manifest; return the rest of the manifest."""
+    from residentlog.ledger.checkpoints import all_issued
     from residentlog.ledger.objects import object_path
     from residentlog.ledger.record import decode
 
@@ -162,10 +157,8 @@ def _write_export(store: Store, writer: _Writer, size: int, root: bytes) -> dict
     # Records: each record's exact canonical bytes, one per line.
     cited: dict[str, int] = {}
     leaves: list[bytes] = []
-    (total,) = store.conn.execute(
-        "SELECT COALESCE(SUM(LENGTH(canonical)), 0) + COUNT(*) FROM ledger WHERE seq <= ?", (size,)
-    ).fetchone()
-    with writer.stream(RECORDS, total) as out:
+    count, length = store.records_length(size)
+    with writer.stream(RECORDS, length + count) as out:  # each record and its newline
         for seq, data, _leaf in store.iter_ledger():
             data = bytes(data)
             if seq > size:
@@ -191,10 +184,11 @@ def _write_export(store: Store, writer: _Writer, size: int, root: bytes) -> dict
     # Checkpoints: every one issued, as handed out (the signed note), when and to whom.
     checkpoints: list[dict[str, Any]] = []
     handed_out: dict[str, int] = {}  # SHA-256 of the text as handed out -> its number here
-    for i, cp in enumerate(issued_checkpoints(store), start=1):
+    for i, cp in enumerate(all_issued(store), start=1):
         name = f"checkpoints/{i:06d}.txt"
-        files.append(writer.add_bytes(name, cp.text.encode("utf-8")))
-        handed_out.setdefault(hashlib.sha256(cp.text.encode("utf-8")).hexdigest(), i)
+        text = cp.handed_out.encode("utf-8")
+        files.append(writer.add_bytes(name, text))
+        handed_out.setdefault(hashlib.sha256(text).hexdigest(), i)
         checkpoints.append(
             {
                 "file": name,
@@ -206,11 +200,9 @@ def _write_export(store: Store, writer: _Writer, size: int, root: bytes) -> dict
         )
 
     # Trusted timestamps over those checkpoints, with the TSA chains they were checked against.
-    from residentlog.integrity import timestamps as ts
-
     stamps: list[dict[str, Any]] = []
     chains: dict[str, str] = {}
-    for n, row in enumerate(ts.stored_timestamps(store), start=1):
+    for n, row in enumerate(store.timestamps(), start=1):
         index = handed_out.get(row.checkpoint_sha256)
         if index is None:
             raise VerificationFailed(
@@ -240,16 +232,16 @@ def _write_export(store: Store, writer: _Writer, size: int, root: bytes) -> dict
 
     # Public keys (never a private key), the profile and the adopted policy packs.
     public_keys = []
-    for path in _public_key_files(store.root):
+    for path in _public_key_files(store.keys_dir):
         name = f"{KEYS_DIR}/{path.name}"
         files.append(writer.add_file(name, path))
         public_keys.append(name)
     profile = None
-    if (store.root / PROFILE).is_file() and not (store.root / PROFILE).is_symlink():
-        files.append(writer.add_file(PROFILE, store.root / PROFILE))
+    if store.profile_path.is_file() and not store.profile_path.is_symlink():
+        files.append(writer.add_file(PROFILE, store.profile_path))
         profile = PROFILE
     policies = []
-    folder = store.root / POLICIES_DIR
+    folder = store.policies_dir
     if folder.is_dir():
         for path in sorted(folder.iterdir()):
             if _POLICY.fullmatch(f"{POLICIES_DIR}/{path.name}") and path.is_file() and not path.is_symlink():
@@ -268,54 +260,16 @@ def _write_export(store: Store, writer: _Writer, size: int, root: bytes) -> dict
     }
 
 
-@dataclass(frozen=True)
-class IssuedNote:
-    """One checkpoint the store issued: ``text`` is exactly what was handed out (the signed
-    note, or the bare checkpoint for one issued before signing existed)."""
-
-    size: int
-    root: bytes
-    issued_at: str
-    recipient: str
-    text: str
-
-
-def issued_checkpoints(store: Store) -> list[IssuedNote]:
-    """Every checkpoint the store issued, oldest first: the ``checkpoints`` table, then any
-    file in ``<store>/checkpoints/`` the table does not list (``verify`` has checked them all;
-    the store adopts such files into the table on its next append)."""
-    from datetime import UTC
-    from datetime import datetime as dt
-
-    from residentlog.integrity.checkpoint import CHECKPOINTS_DIR, parse_checkpoint, read_checkpoint_files
-
-    found = [
-        IssuedNote(row.size, row.root, row.issued_at, row.recipient, row.note or row.text)
-        for row in store.issued_checkpoints()
-    ]
-    known = {(cp.size, cp.root.hex()[:8]) for cp in found}
-    for name, size, prefix, text in read_checkpoint_files(store.root):
-        if (size, prefix) in known or text is None:
-            continue
-        cp = parse_checkpoint(text)
-        mtime = (store.root / CHECKPOINTS_DIR / name).stat().st_mtime
-        issued_at = dt.fromtimestamp(mtime, UTC).replace(microsecond=0).isoformat()
-        found.append(IssuedNote(cp.size, cp.root, issued_at, "", text))
-        known.add((size, prefix))
-    return found
-
-
 _PRIVATE_HINTS = ("private", "secret", "seed", "skey", ".key", ".pem")
 
 
-def _public_key_files(root: Path) -> list[Path]:
-    """Files in ``<store>/keys/`` that hold a PUBLIC key, never the private key.
+def _public_key_files(folder: Path) -> list[Path]:
+    """Files in the store's ``keys/`` that hold a PUBLIC key, never the private key.
 
     Allow-list, not deny-list: a file is exported only if its name says it is public
     (``*.pub``, ``*.vkey``, or ``public`` in the name), its name says nothing private, and its
     content holds no ``PRIVATE`` marker. Anything else in ``keys/`` stays behind.
     """
-    folder = root / KEYS_DIR
     if not folder.is_dir() or folder.is_symlink():
         return []
     found = []
@@ -358,7 +312,7 @@ class _HashingStream:
 
 
 class _Writer:
-    def stream(self, name: str, size: int) -> Any:  # a context manager yielding a _HashingStream
+    def stream(self, name: str, size: int) -> AbstractContextManager[_HashingStream]:
         raise NotImplementedError
 
     def add_bytes(self, name: str, data: bytes) -> dict[str, Any]:

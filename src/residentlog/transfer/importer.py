@@ -48,13 +48,13 @@ if TYPE_CHECKING:
 
 FORMAT_NAME = "residentlog-export"
 FORMAT_VERSION = 1
+#: Member names of the export format (docs/export.md). They mirror a store's folders, but are
+#: the export's own: where each lands in the new store is the store layout's (``Layout``).
 MANIFEST = "manifest.json"
 RECORDS = "records.jsonl"
 PROFILE = "profile.json"
 KEYS_DIR = "keys"
 POLICIES_DIR = "policies"
-#: Where import puts the public keys found in an export (the new store may get its own key).
-IMPORTED_KEYS_DIR = "keys/imported"
 
 KiB = 1 << 10
 MiB = 1 << 20
@@ -727,11 +727,13 @@ def import_store(source: Path, target: Path, *, limits: Limits | None = None) ->
             os.close(lock)
     finally:
         src.close()
-    from residentlog.integrity.signing import PUBLIC_KEY_FILE, load_or_create_signer
+    from residentlog.integrity.signing import load_or_create_signer
+    from residentlog.ledger.checkpoints import origin_for
+    from residentlog.ledger.store import PUBLIC_KEY_FILE, Layout
 
-    signer, _ = load_or_create_signer(target, f"residentlog/{result['ledger_id']}")
+    signer, _ = load_or_create_signer(target, origin_for(result["ledger_id"]))
     try:
-        old_key = (target / IMPORTED_KEYS_DIR / PUBLIC_KEY_FILE).read_text(encoding="utf-8").strip()
+        old_key = (Layout(target).imported_keys_dir / PUBLIC_KEY_FILE).read_text(encoding="utf-8").strip()
     except OSError:
         old_key = ""
     return ImportResult(
@@ -757,97 +759,97 @@ def _check_import_target(target: Path) -> None:
 
 
 def _build(src: _Source, manifest: Manifest, root: Path, limits: Limits) -> dict[str, Any]:
-    from residentlog.integrity.checkpoint import parse_checkpoint, write_checkpoint_file
+    from residentlog.integrity.checkpoint import write_checkpoint_file
     from residentlog.integrity.verify import verify_store
+    from residentlog.ledger.checkpoints import parse_checkpoint
     from residentlog.ledger.objects import object_path
     from residentlog.ledger.store import Store
 
     store = Store.create(root, ledger_id=manifest.ledger_id)
     try:
-        store.conn.execute("PRAGMA synchronous = OFF")  # a private folder, fsynced before the rename
-        leaves, cited = _import_records(src, manifest, store, limits)
-        if len(leaves) != manifest.size:
-            raise VerificationFailed(
-                f"the export holds {len(leaves)} entries but its manifest says {manifest.size}"
-            )
-        root_hash = merkle.root(leaves)
-        if root_hash != manifest.root:
-            raise VerificationFailed("the entries do not produce the root in the manifest: they were changed")
-
-        # Objects: exactly the attachments the records cite, each re-hashed.
-        wanted = {f"objects/{d[:2]}/{d[2:]}": (d, size) for d, size in cited.items()}
-        for name in sorted(manifest.objects - set(wanted)):
-            raise InputError(f"refused: unexpected member {name!r}: no entry cites it")
-        for name, (digest, size) in sorted(wanted.items()):
-            if name not in manifest.files:
-                raise VerificationFailed(f"attachment {digest} is missing from the export")
-            listed_size, listed_sha = manifest.files[name]
-            if listed_size != size or listed_sha != digest:
+        with store.bulk_load():  # a private folder, fsynced before the rename
+            leaves, cited = _import_records(src, manifest, store, limits)
+            if len(leaves) != manifest.size:
                 raise VerificationFailed(
-                    f"attachment {digest} in the export does not match the entry citing it"
+                    f"the export holds {len(leaves)} entries but its manifest says {manifest.size}"
                 )
-            _copy_member(src, name, listed_size, listed_sha, object_path(store.objects_dir, digest))
+            root_hash = merkle.root(leaves)
+            if root_hash != manifest.root:
+                raise VerificationFailed(
+                    "the entries do not produce the root in the manifest: they were changed"
+                )
 
-        # Checkpoints, exactly as handed out: each of this ledger, within it, giving the root of
-        # its prefix; a signed note must sign exactly that checkpoint, and verify if it is signed
-        # by the public key in the export.
-        verifiers = _exported_verifiers(src, manifest, limits)
-        texts: list[str] = []
-        for i, cp in enumerate(manifest.checkpoints, start=1):
-            text = _small_text(src, manifest, cp["file"], limits)
-            parsed, signed = _check_checkpoint(text, i, manifest, leaves, cp, verifiers)
-            store.add_checkpoint(
-                parsed.size,
-                parsed.root,
-                cp["issued_at"],
-                parsed.text(),
-                recipient=cp["recipient"] or "",
-                note=text if signed else "",
-            )
-            write_checkpoint_file(root, parsed, text)
-            texts.append(text)
-
-        # Timestamps: each token re-checked offline against its checkpoint and TSA chain.
-        if manifest.timestamps:
-            from residentlog.integrity import timestamps as ts
-
-            for i, st in enumerate(manifest.timestamps, start=1):
-                token = _small_bytes(src, manifest, st["file"], limits)
-                chain = _small_text(src, manifest, st["chain"], limits)
-                text = texts[st["checkpoint"] - 1]
-                nonce = int(st["nonce"]) if st["nonce"] is not None else None
-                check = ts.check_token(token, text, chain, nonce=nonce)
-                if not check.ok:
+            # Objects: exactly the attachments the records cite, each re-hashed.
+            wanted = {f"objects/{d[:2]}/{d[2:]}": (d, size) for d, size in cited.items()}
+            for name in sorted(manifest.objects - set(wanted)):
+                raise InputError(f"refused: unexpected member {name!r}: no entry cites it")
+            for name, (digest, size) in sorted(wanted.items()):
+                if name not in manifest.files:
+                    raise VerificationFailed(f"attachment {digest} is missing from the export")
+                listed_size, listed_sha = manifest.files[name]
+                if listed_size != size or listed_sha != digest:
                     raise VerificationFailed(
-                        f"timestamp {i} ({st['tsa_url']}) does not verify: {check.problem}"
+                        f"attachment {digest} in the export does not match the entry citing it"
                     )
-                ts.record_token(
-                    store,
-                    checkpoint_text=text,
-                    checkpoint_size=parse_checkpoint(text).size,
-                    tsa_url=st["tsa_url"],
-                    token=token,
-                    chain_pem=chain,
-                    requested_at=st["requested_at"],
-                    nonce=nonce,
-                    trust=st["trust"],
-                )
+                _copy_member(src, name, listed_size, listed_sha, object_path(store.objects_dir, digest))
 
-        # Profile, public keys, policy packs: exact bytes.
-        if manifest.profile is not None:
-            data = _small_bytes(src, manifest, manifest.profile, limits)
-            _check_profile_bytes(data)
-            _write_new(root / PROFILE, data)
-        for name in manifest.public_keys:
-            (root / KEYS_DIR).mkdir(mode=0o700, exist_ok=True)
-            _write_new(
-                root / IMPORTED_KEYS_DIR / name.split("/", 1)[1], _small_bytes(src, manifest, name, limits)
-            )
-        for name in manifest.policies:
-            _write_new(root / name, _small_bytes(src, manifest, name, limits))
+            # Checkpoints, exactly as handed out: each of this ledger, within it, giving the root of
+            # its prefix; a signed note must sign exactly that checkpoint, and verify if it is signed
+            # by the public key in the export.
+            verifiers = _exported_verifiers(src, manifest, limits)
+            texts: list[str] = []
+            for i, cp in enumerate(manifest.checkpoints, start=1):
+                text = _small_text(src, manifest, cp["file"], limits)
+                parsed, signed = _check_checkpoint(text, i, manifest, leaves, cp, verifiers)
+                store.add_checkpoint(
+                    parsed.size,
+                    parsed.root,
+                    cp["issued_at"],
+                    parsed.text(),
+                    recipient=cp["recipient"] or "",
+                    note=text if signed else "",
+                )
+                write_checkpoint_file(root, parsed, text)
+                texts.append(text)
+
+            # Timestamps: each token re-checked offline against its checkpoint and TSA chain.
+            if manifest.timestamps:
+                from residentlog.integrity import timestamps as ts
+
+                for i, st in enumerate(manifest.timestamps, start=1):
+                    token = _small_bytes(src, manifest, st["file"], limits)
+                    chain = _small_text(src, manifest, st["chain"], limits)
+                    text = texts[st["checkpoint"] - 1]
+                    nonce = int(st["nonce"]) if st["nonce"] is not None else None
+                    check = ts.check_token(token, text, chain, nonce=nonce)
+                    if not check.ok:
+                        raise VerificationFailed(
+                            f"timestamp {i} ({st['tsa_url']}) does not verify: {check.problem}"
+                        )
+                    ts.record_token(
+                        store,
+                        checkpoint_text=text,
+                        checkpoint_size=parse_checkpoint(text).size,
+                        tsa_url=st["tsa_url"],
+                        token=token,
+                        chain_pem=chain,
+                        requested_at=st["requested_at"],
+                        nonce=nonce,
+                        trust=st["trust"],
+                    )
+
+            # Profile, public keys, policy packs: exact bytes.
+            if manifest.profile is not None:
+                data = _small_bytes(src, manifest, manifest.profile, limits)
+                _check_profile_bytes(data)
+                _write_new(store.profile_path, data)
+            for name in manifest.public_keys:
+                store.keys_dir.mkdir(mode=0o700, exist_ok=True)
+                _write_new(store.imported_keys_dir / _base(name), _small_bytes(src, manifest, name, limits))
+            for name in manifest.policies:
+                _write_new(store.policies_dir / _base(name), _small_bytes(src, manifest, name, limits))
 
         # Finally, the same full check `residentlog verify` does, on the new store itself.
-        store.conn.execute("PRAGMA synchronous = FULL")
         report = verify_store(store)
         report.raise_if_failed("the imported ledger does not verify")
         if report.size != manifest.size or report.root != manifest.root:  # pragma: no cover - defensive
@@ -858,7 +860,6 @@ def _build(src: _Source, manifest: Manifest, root: Path, limits: Limits) -> dict
             problems = ts.verify_timestamps(store)
             if problems:
                 raise VerificationFailed(f"the imported timestamps do not verify ({problems[0]})")
-        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         result = {
             "ledger_id": store.ledger_id,
             "size": report.size,
@@ -874,6 +875,11 @@ def _build(src: _Source, manifest: Manifest, root: Path, limits: Limits) -> dict
             fsync_path(Path(folder) / name)
         fsync_dir(Path(folder))
     return result
+
+
+def _base(name: str) -> str:
+    """``keys/x.vkey`` -> ``x.vkey``: a member's name inside its folder (checked when listed)."""
+    return name.split("/", 1)[1]
 
 
 def _exported_verifiers(src: _Source, manifest: Manifest, limits: Limits) -> list[Any]:
