@@ -3,9 +3,9 @@
 A type of letter is a row of :data:`LETTER_TYPES` (what it is called and covers, whom it goes to,
 how it is recorded when sent) and its text template ``templates/letters/<type>.md.j2``; what only
 it says (the footage a CCTV request asks for) is a function in
-:mod:`residentlog.documents.letters.extras`, named in its row. The command line lists the names
-in ``residentlog.cli.letters.LETTER_TYPE_NAMES`` too, so that ``--help`` need not import this (a
-test keeps the two in step).
+:mod:`residentlog.documents.letters.extras`, named in its row. The command line keeps its own
+list of the names (``LETTER_TYPE_NAMES``), so that ``--help`` need not import this; a test keeps
+the two in step.
 """
 
 from __future__ import annotations
