@@ -1,7 +1,7 @@
 """The one exception hierarchy of residentlog.
 
 Every error a user can cause or meet is a ``ResidentlogError`` carrying a one-line message and
-the process exit code. The CLI maps them to output in one place (``residentlog.cli.app._run``);
+the process exit code. The CLI maps them to output in one place (``residentlog.cli.app.run``);
 core code only raises them, worded for anyone calling it (a Python caller has no ``--flags``): an
 error about one input names it in ``field`` (``"trapped_minutes"``), and the message says
 ``trapped_minutes: ...``; the CLI shows the same error as ``--trapped-minutes: ...``.

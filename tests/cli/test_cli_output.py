@@ -130,7 +130,7 @@ def test_every_kind_field_is_an_option_of_add_and_amend(runner: CliRunner) -> No
     for option in ("--lift", "--out-of-service", "--in-service", "--trapped-minutes", "--amount", "--stage"):
         assert option in add_help and option in amend_help
     assert "--letter" not in add_help
-    assert "lift: Which lift." in add_help
+    assert "lift: which lift." in add_help
     assert "One of: first-hand, reported." in add_help
 
 

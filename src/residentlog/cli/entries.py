@@ -98,8 +98,8 @@ def _kind_options() -> dict[str, tuple[str, inspect.Parameter]]:
     options = {}
     for name, kinds in owners.items():
         tp, choices = _plain(first[name].annotation)
-        head = f"{kinds[0]}: " if len(kinds) == 1 else ""
-        text = head + (first[name].description or "").rstrip(".") + "."
+        said = (first[name].description or "").rstrip(".")
+        text = (f"{kinds[0]}: {said[:1].lower()}{said[1:]}" if len(kinds) == 1 else said) + "."
         if choices:
             text += " One of: " + ", ".join(str(c) for c in choices) + "."
         option, decl = name, "--" + name.replace("_", "-")

@@ -204,7 +204,7 @@ class ContactFields(_Strict):
 
 
 class ComplaintFields(_Strict):
-    stage: Literal[1, 2] = Field(description="Complaint stage 1 or 2.")
+    stage: Literal[1, 2] = Field(description="Which stage of the landlord's complaints procedure.")
     step: Step = Field(default="raised", description="Where the complaint is (default: raised).")
     channel: Channel | None = Field(default=None, description="How.")
 
