@@ -389,8 +389,8 @@ def load_or_create_signer(store_root: Path, name: str) -> tuple[Signer, bool]:
 
     from residentlog.fsutil import fsync_dir
 
-    private = Layout(store_root).private_key_path
-    folder = private.parent
+    layout = Layout(store_root)
+    folder, private = layout.keys_dir, layout.private_key_path
     new = generate(name)
     pem = Ed25519PrivateKey.from_private_bytes(new.seed).private_bytes(
         Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()

@@ -318,18 +318,21 @@ def record_token(
     )
     _write_file(store.root / name, token)
     return store.add_timestamp(
-        checkpoint_sha256=cp_sha,
-        checkpoint_size=checkpoint_size,
-        tsa_url=tsa_url,
-        hash_algorithm=algorithm,
-        token=token,
-        gen_time=_iso(info.gen_time),
-        serial=str(info.serial_number),
-        nonce=None if nonce is None else str(nonce),
-        requested_at=requested_at,
-        tsa_chain=chain_pem,
-        trust=trust,
-        file=name,
+        StoredTimestamp(
+            0,
+            cp_sha,
+            checkpoint_size,
+            tsa_url,
+            algorithm,
+            token,
+            _iso(info.gen_time),
+            str(info.serial_number),
+            None if nonce is None else str(nonce),
+            requested_at,
+            chain_pem,
+            trust,
+            name,
+        )
     )
 
 

@@ -775,46 +775,21 @@ class Store(Layout):
             for id_, sha, size, url, alg, token, gen, serial, nonce, asked, chain, trust, file in rows
         ]
 
-    def add_timestamp(
-        self,
-        *,
-        checkpoint_sha256: str,
-        checkpoint_size: int,
-        tsa_url: str,
-        hash_algorithm: str,
-        token: bytes,
-        gen_time: str,
-        serial: str,
-        nonce: str | None,
-        requested_at: str,
-        tsa_chain: str,
-        trust: str,
-        file: str,
-    ) -> StoredTimestamp:
-        """Keep a checked token (its table made, with its append-only triggers, the first time)."""
+    def add_timestamp(self, row: StoredTimestamp) -> StoredTimestamp:
+        """Keep a checked token (its table made, with its append-only triggers, the first time);
+        returns the row with the ``id`` it was given (``row.id`` is ignored)."""
+        from dataclasses import astuple, replace
+
         if not self._has_table(TIMESTAMPS_TABLE):
             self.conn.executescript("BEGIN;" + TIMESTAMPS_SCHEMA + "COMMIT;")
-        values = (
-            checkpoint_sha256,
-            checkpoint_size,
-            tsa_url,
-            hash_algorithm,
-            token,
-            gen_time,
-            serial,
-            nonce,
-            requested_at,
-            tsa_chain,
-            trust,
-            file,
-        )
+        values = astuple(row)[1:]
         with self.conn:
             marks = ", ".join("?" * len(values))
             cur = self.conn.execute(
                 f"INSERT INTO {TIMESTAMPS_TABLE} ({_TIMESTAMP_COLUMNS}) VALUES ({marks})", values
             )
         assert cur.lastrowid is not None
-        return StoredTimestamp(cur.lastrowid, *values)
+        return replace(row, id=cur.lastrowid)
 
     # -- bulk work -----------------------------------------------------------------------------
 
