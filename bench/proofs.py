@@ -48,10 +48,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import benchlib as bl
 
-from residentlog.integrity.checkpoint import Checkpoint, origin_for
 from residentlog.integrity.proofs import ConsistencyProof, Disclosure, TlogProof, check_text, make_disclosure
 from residentlog.integrity.signing import Signer, sign_note
 from residentlog.ledger import merkle
+from residentlog.ledger.checkpoints import Checkpoint, origin_for
 from residentlog.ledger.store import Store
 
 

@@ -70,7 +70,7 @@ PHASES = """
 import json, sys, time
 from pathlib import Path
 from residentlog.integrity import verify
-from residentlog.integrity.checkpoint import origin_for
+from residentlog.ledger.checkpoints import origin_for
 from residentlog.ledger.store import Store
 
 out = {}

@@ -24,38 +24,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import typer
 from typer.testing import CliRunner
 
 import residentlog.cli.app as cli
 
 OPENSSL = shutil.which("openssl")
 
-_APP: typer.Typer | None = None
-
-
-def cli_app() -> typer.Typer:
-    """residentlog's app with export/import/timestamp, without changing ``residentlog.cli.app.app``.
-
-    Once cli.py registers the transfer commands itself, that app is used as it is.
-    """
-    global _APP
-    if any(c.name == "export" for c in cli.app.registered_commands):
-        return cli.app
-    if _APP is None:
-        from residentlog.cli.transfer import register
-
-        app = typer.Typer(name="residentlog", add_completion=False, pretty_exceptions_enable=False)
-        app.callback()(cli._main)
-        app.registered_commands.extend(cli.app.registered_commands)
-        app.registered_groups.extend(cli.app.registered_groups)
-        register(app, cli._run, cli._open_store)
-        _APP = app
-    return _APP
-
 
 def run(runner: CliRunner, *args: str) -> Any:
-    return runner.invoke(cli_app(), list(args), catch_exceptions=False)
+    return runner.invoke(cli.app, list(args), catch_exceptions=False)
 
 
 # -- reading and crafting exports ----------------------------------------------------------------

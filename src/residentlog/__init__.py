@@ -37,7 +37,7 @@ _EXPORTS: dict[str, str] = {
     "Added": "residentlog.ledger.add",
     "KINDS": "residentlog.ledger.vocabulary",
     "Report": "residentlog.integrity.verify",
-    "Checkpoint": "residentlog.integrity.checkpoint",
+    "Checkpoint": "residentlog.ledger.checkpoints",
     "ResidentlogError": "residentlog.errors",
     "InputError": "residentlog.errors",
     "NotFound": "residentlog.errors",
@@ -71,9 +71,9 @@ __all__ = [
 if TYPE_CHECKING:
     from residentlog.api import add, amend, checkpoint, entries, entry, init_store, open_store, verify
     from residentlog.errors import InputError, NotFound, ResidentlogError, StoreError, VerificationFailed
-    from residentlog.integrity.checkpoint import Checkpoint
     from residentlog.integrity.verify import Report
     from residentlog.ledger.add import Added
+    from residentlog.ledger.checkpoints import Checkpoint
     from residentlog.ledger.entry import Entry
     from residentlog.ledger.store import Store
     from residentlog.ledger.vocabulary import KINDS

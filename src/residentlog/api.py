@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from residentlog.errors import InputError
-from residentlog.integrity.checkpoint import Checkpoint, origin_for
 from residentlog.integrity.issue import issue_checkpoint
 from residentlog.integrity.signing import load_or_create_signer
 from residentlog.integrity.verify import Report, verify_store
 from residentlog.ledger.add import Added, add_entry, amend_entry
+from residentlog.ledger.checkpoints import Checkpoint, origin_for
 from residentlog.ledger.entry import Entry
 from residentlog.ledger.profile import check_profile, update_profile
 from residentlog.ledger.store import Store

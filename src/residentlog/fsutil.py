@@ -27,24 +27,39 @@ def fsync_dir(path: Path) -> None:
         pass
 
 
-def write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes, *, replace: bool = True) -> None:
     """Put ``data`` at ``path`` whole or not at all: written to a temporary file beside it,
-    fsynced, renamed over it, and the folder fsynced. Raises OSError (the temporary file
-    removed); callers turn that into their own error."""
+    fsynced, renamed over it, and the folder fsynced. With ``replace=False`` an existing file is
+    never replaced, even one another process makes meanwhile: the temporary file is published
+    with a hard link, which fails (FileExistsError) if ``path`` exists. Raises OSError (the
+    temporary file removed); callers turn that into their own error."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        if replace:
+            os.replace(tmp, path)
+        else:
+            _publish_new(tmp, path)
+    finally:
         try:
             tmp.unlink(missing_ok=True)
         except OSError:
             pass
-        raise
     fsync_dir(path.parent)
+
+
+def _publish_new(tmp: Path, path: Path) -> None:
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links: check, then rename (a narrow race)
+        if path.exists() or path.is_symlink():
+            raise FileExistsError(str(path)) from None
+        os.replace(tmp, path)
 
 
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
@@ -53,15 +68,18 @@ def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     write_atomically(path, text.encode("utf-8"))
 
 
-def write_output(path: Path, data: bytes | str) -> None:
-    """Write a file the user asked for (an output file): whole or not at all.
+def write_output(path: Path, data: bytes | str, *, replace: bool = True) -> None:
+    """Write a file the user asked for (an output file): whole or not at all, and with
+    ``replace=False`` never over an existing file.
 
     See :func:`write_atomically`; a failure is an InputError naming the file.
     """
     if path.is_dir():
         raise InputError(f"{path} is a directory; give a file name", field="output")
     try:
-        write_atomically(path, data.encode("utf-8") if isinstance(data, str) else data)
+        write_atomically(path, data.encode("utf-8") if isinstance(data, str) else data, replace=replace)
+    except FileExistsError:
+        raise InputError(f"{path} already exists (nothing was written); give another name") from None
     except OSError as exc:
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
 

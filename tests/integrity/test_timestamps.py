@@ -398,7 +398,7 @@ def test_no_other_command_opens_a_socket(
 def test_add_does_not_load_the_transfer_or_timestamp_code(tmp_path: Path) -> None:
     code = (
         "import sys, residentlog.cli.app as c\n"
-        "from residentlog.cli.transfer import register\n"
+        "import residentlog.cli.integrity, residentlog.cli.transfer\n"
         "c.app(['add', 'note', 'hello'], standalone_mode=False)\n"
         "print(sorted(m for m in ('residentlog.transfer.importer', 'residentlog.integrity.timestamps',"
         " 'rfc3161_client',"

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from residentlog.errors import InputError, NotFound
-from residentlog.integrity.checkpoint import origin_for, parse_checkpoint
 from residentlog.integrity.issue import issue_checkpoint
 from residentlog.integrity.verify import verify_store
 from residentlog.ledger.add import add_entry, amend_entry
+from residentlog.ledger.checkpoints import origin_for, parse_checkpoint
 from residentlog.ledger.record import decode
 from residentlog.ledger.store import Store
 from residentlog.ledger.views import Filters, export_attachments, get_entry, history, list_entries
@@ -232,7 +232,7 @@ def test_checkpoint_and_verify(store: Store) -> None:
     add(store, summary="later")
     report = verify_store(store, against=cp)
     assert report.ok and report.size == 6 and report.checkpoints_checked == 3
-    assert [c[0] for c in store.checkpoints()] == [0, 5]
+    assert [c.size for c in store.issued_checkpoints()] == [0, 5]
 
 
 def test_checkpoint_of_another_ledger_fails(store: Store, tmp_path: Path) -> None:

@@ -79,7 +79,7 @@ def checkpoint(
         check_new_file(output, force)
     with open_store() as store:
         cp = issue_checkpoint(store, recipient=to or "")
-        kept = store.root / "checkpoints" / cp.file_name
+        kept = store.checkpoint_path(cp.size, cp.root)
     note = cp.signed_text()
     if output is not None:
         write_new_file(output, note, force)

@@ -38,4 +38,4 @@ def write_new_file(path: Path, data: bytes | str, force: bool) -> None:
     from residentlog.fsutil import write_output
 
     check_new_file(path, force)
-    write_output(path, data)
+    write_output(path, data, replace=force)  # refused even if the file appeared since the check

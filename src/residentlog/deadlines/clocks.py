@@ -50,7 +50,6 @@ if TYPE_CHECKING:
     from residentlog.ledger.store import Store
 
 SOON = timedelta(days=7)
-POLICIES_DIR = "policies"
 ADOPTION_TAG = "policy-pack"
 
 # Entry fields that are not matching attributes: the event itself, and a money amount.
@@ -140,7 +139,7 @@ class Adoption:
 
 
 def policies_dir(store: Store) -> Path:
-    return store.root / POLICIES_DIR
+    return store.policies_dir
 
 
 def pack_file_name(pack: Pack) -> str:

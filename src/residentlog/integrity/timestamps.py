@@ -95,12 +95,6 @@ class TimestampRun:
 # -- digests and certificate chains -----------------------------------------------------------
 
 
-def checkpoint_digest(text: str, algorithm: str = DEFAULT_HASH) -> bytes:
-    """The digest a TSA is asked to sign: SHA-512 (or SHA-256) of the checkpoint text's UTF-8."""
-    _check_hash(algorithm)
-    return hashlib.new(algorithm, text.encode("utf-8")).digest()
-
-
 def _check_hash(algorithm: str) -> None:
     if algorithm not in HASH_ALGORITHMS:
         raise InputError(f"use one of {', '.join(HASH_ALGORITHMS)}, not {algorithm!r}", field="hash")

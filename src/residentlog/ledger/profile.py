@@ -18,7 +18,6 @@ from residentlog.ledger.store import Layout
 from residentlog.ledger.vocabulary import Line, Text, describe, invalid
 
 Nation = Literal["england", "wales", "scotland", "northern-ireland"]
-NATIONS: tuple[str, ...] = ("england", "wales", "scotland", "northern-ireland")
 
 
 class Profile(BaseModel):
@@ -34,9 +33,6 @@ class Profile(BaseModel):
     landlord_address: Text = Field(default="", max_length=500)
     tenancy_ref: Line = Field(default="", max_length=60)
     nation: Nation = "england"
-
-    def is_empty(self) -> bool:
-        return not any(v for k, v in self.model_dump().items() if k != "nation")
 
 
 def load_profile(root: Path) -> Profile:
