@@ -20,7 +20,7 @@ from residentlog.cli.app import app
 from residentlog.documents.bundle import build_bundle
 from residentlog.errors import InputError, ResidentlogError, StoreError
 from residentlog.integrity import issue as issuing
-from residentlog.integrity.checkpoint import parse_checkpoint
+from residentlog.ledger.checkpoints import parse_checkpoint
 from residentlog.ledger.objects import object_path
 from residentlog.ledger.store import Store
 from tests.conftest import NOW

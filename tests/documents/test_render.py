@@ -67,7 +67,7 @@ def test_chronology_filters_and_checkpoint(fixed_store: Store) -> None:
     assert "Corrected on Mon 23 Nov 2026 18:40 GMT because: Time was 16:25" in text
     assert "  - when it happened was: Sat 14 Dec 2019 16:20 GMT" in text
     assert "residentlog/0123456789abcdef0123456789abcdef\n9\n" in text
-    assert [c[0] for c in fixed_store.checkpoints()] == [9]
+    assert [c.size for c in fixed_store.issued_checkpoints()] == [9]
 
 
 def test_chronology_unknown_case_is_an_error(fixed_store: Store) -> None:

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from residentlog.errors import FormatTooNew, InputError, StoreError, VerificationFailed
-from residentlog.integrity.checkpoint import origin_for, parse_checkpoint
 from residentlog.integrity.issue import issue_checkpoint
 from residentlog.integrity.signing import load_signer, open_note, parse_vkey, public_key
 from residentlog.integrity.verify import verify_store
 from residentlog.ledger.add import add_entry
+from residentlog.ledger.checkpoints import origin_for, parse_checkpoint
 from residentlog.ledger.store import STORE_FORMAT, Store
 from tests.conftest import NOW, raw
 

@@ -349,9 +349,9 @@ def _forged_disclosure(record: dict) -> str:
     """A one-record ledger made by hand (no residentlog store), signed with a throwaway key."""
     import json as _json
 
-    from residentlog.integrity.checkpoint import Checkpoint
     from residentlog.integrity.proofs import Disclosure, TlogProof
     from residentlog.integrity.signing import Signer
+    from residentlog.ledger.checkpoints import Checkpoint
 
     data = _json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     signer = Signer("residentlog/" + "ab" * 16, bytes(range(32)))

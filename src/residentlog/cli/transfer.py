@@ -116,8 +116,3 @@ def _report(result: Any, json_out: bool, headline: str, closing: str) -> None:
         f"timestamps: {result.timestamps}"
     )
     out(closing)
-
-
-def register(*_: object) -> None:
-    """Transitional, for tests/support_transfer.py and tests/integrity/test_timestamps.py, which
-    import it: every command is on ``residentlog.cli.app.app`` already. Delete with those imports."""

@@ -15,9 +15,8 @@ import markupsafe
 
 from residentlog.documents.markup import md_escape
 from residentlog.errors import InputError, StoreError
+from residentlog.ledger.store import Layout
 from residentlog.text import visible
-
-USER_TEMPLATES = "templates"
 
 
 def shipped_templates_dir() -> Path:
@@ -32,7 +31,7 @@ def shipped_templates_dir() -> Path:
 def template_source(store_root: Path | None, name: str) -> str:
     """Where template ``name`` is used from: ``"store"`` (the store's own copy), ``"shipped"``, or
     ``""`` if there is no such template."""
-    if store_root is not None and (store_root / USER_TEMPLATES / name).is_file():
+    if store_root is not None and (Layout(store_root).templates_dir / name).is_file():
         return "store"
     if (shipped_templates_dir() / name).is_file():
         return "shipped"
@@ -53,8 +52,8 @@ def _finalize(value: Any) -> Any:
 
 def environment(store_root: Path | None = None) -> jinja2.Environment:
     search = [shipped_templates_dir()]
-    if store_root is not None and (store_root / USER_TEMPLATES).is_dir():
-        search.insert(0, store_root / USER_TEMPLATES)
+    if store_root is not None and Layout(store_root).templates_dir.is_dir():
+        search.insert(0, Layout(store_root).templates_dir)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(search),
         undefined=jinja2.StrictUndefined,

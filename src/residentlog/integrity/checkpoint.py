@@ -12,10 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from residentlog.errors import InputError
-from residentlog.ledger.checkpoints import ORIGIN_PREFIX
-from residentlog.ledger.checkpoints import Checkpoint as Checkpoint
-from residentlog.ledger.checkpoints import origin_for as origin_for
-from residentlog.ledger.checkpoints import parse_checkpoint as parse_checkpoint
+from residentlog.ledger.checkpoints import ORIGIN_PREFIX, Checkpoint, parse_checkpoint
 
 
 def read_checkpoint_arg(value: str) -> Checkpoint:

@@ -752,11 +752,6 @@ class Store(Layout):
         row = kept.as_issued()
         self._insert_checkpoint(row.size, row.root, row.issued_at, row.text, "", row.note, False)
 
-    def checkpoints(self) -> list[tuple[int, bytes, str, str]]:
-        """Every checkpoint this store issued: (size, root, issued_at, text), oldest first."""
-        rows = self.conn.execute("SELECT size, root, issued_at, text FROM checkpoints ORDER BY id")
-        return [(size, bytes(root), issued_at, text) for size, root, issued_at, text in rows]
-
     # -- trusted timestamps --------------------------------------------------------------------
 
     def _has_table(self, name: str) -> bool:

@@ -486,7 +486,7 @@ def _b64_hash(value: Any, what: str) -> bytes:
 
 def parse_manifest(data: bytes) -> Manifest:
     """Parse and strictly check ``manifest.json``; InputError says what is malformed."""
-    from residentlog.integrity.checkpoint import origin_for
+    from residentlog.ledger.checkpoints import origin_for
 
     try:
         doc = json.loads(data.decode("utf-8"), parse_float=_no_float, parse_constant=_no_float)
@@ -903,8 +903,8 @@ def _check_checkpoint(
     text: str, i: int, manifest: Manifest, leaves: list[bytes], entry: dict[str, Any], verifiers: list[Any]
 ) -> tuple[Any, bool]:
     """Check one exported checkpoint against the ledger; returns (checkpoint, is it signed)."""
-    from residentlog.integrity.checkpoint import origin_for, parse_checkpoint
     from residentlog.integrity.signing import NoteError, parse_note
+    from residentlog.ledger.checkpoints import origin_for, parse_checkpoint
 
     try:
         parsed = parse_checkpoint(text)

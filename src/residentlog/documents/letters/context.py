@@ -29,7 +29,7 @@ from residentlog.errors import InputError, NotFound
 from residentlog.text import a_or_an
 
 if TYPE_CHECKING:
-    from residentlog.integrity.checkpoint import Checkpoint
+    from residentlog.ledger.checkpoints import Checkpoint
     from residentlog.ledger.entry import Entry
     from residentlog.ledger.profile import Profile
     from residentlog.ledger.store import Store

@@ -6,8 +6,9 @@ import shutil
 from pathlib import Path
 
 from residentlog.documents.letters.types import LETTER_TYPES, LETTERS_DIR
-from residentlog.documents.render import USER_TEMPLATES, shipped_templates_dir, template_source
+from residentlog.documents.render import shipped_templates_dir, template_source
 from residentlog.errors import InputError, NotFound, StoreError
+from residentlog.ledger.store import Layout
 
 
 def shipped_template_files() -> list[str]:
@@ -35,7 +36,7 @@ def copy_template(store_root: Path, name: str) -> Path:
     """Copy a shipped template into the store's ``templates/`` folder; never overwrites."""
     full = resolve_template_name(name)
     source = shipped_templates_dir() / full
-    target = store_root / USER_TEMPLATES / full
+    target = Layout(store_root).templates_dir / full
     if target.exists():
         raise InputError(
             f"{target} already exists; edit it, or delete it first to start again from the shipped one"
@@ -58,8 +59,8 @@ def template_rows(store_root: Path | None) -> list[tuple[str, str]]:
     names = shipped_template_files()
     for name in names:
         rows.append((name, template_source(store_root, name)))
-    if store_root is not None and (store_root / USER_TEMPLATES).is_dir():
-        folder = store_root / USER_TEMPLATES
+    if store_root is not None and Layout(store_root).templates_dir.is_dir():
+        folder = Layout(store_root).templates_dir
         extra = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.j2") if p.is_file())
         rows.extend((n, "store only") for n in extra if n not in names)
     return rows
