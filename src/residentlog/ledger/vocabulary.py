@@ -21,8 +21,7 @@ characters, and bidi controls anywhere, are what every output shows as ``\x1b`` 
 
 import re
 import unicodedata
-from dataclasses import dataclass
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, NamedTuple, get_args
 
 from pydantic import (
     AfterValidator,
@@ -213,8 +212,7 @@ class NoteFields(_Strict):
     pass
 
 
-@dataclass(frozen=True)
-class Kind:
+class Kind(NamedTuple):  # a NamedTuple, not a dataclass: cheaper to define at every start-up
     """One kind of entry: its name (as typed), title (as read), fields, and what it is about."""
 
     name: str
