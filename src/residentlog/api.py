@@ -7,7 +7,7 @@ it until a name is used (see ``residentlog.__init__``)::
 
     import residentlog
 
-    with residentlog.init_store("~/residentlog") as store:
+    with residentlog.init_store("/path/to/store") as store:
         residentlog.add(store, "lift", "Lift 2 out of service", when="yesterday 6pm",
                         fields={"lift": "2", "out_of_service": True})
         report = residentlog.verify(store)
@@ -41,10 +41,9 @@ def init_store(path: str | Path, profile: Mapping[str, str] | None = None) -> St
     ``profile`` holds any of name, address, email, phone, landlord, landlord_address,
     tenancy_ref, nation. Refused (InputError) if a store is already there.
     """
-    root = Path(path).expanduser()
+    root = Path(path)
     given = dict(profile or {})
-    if Store.exists(root):
-        raise InputError(f"a store already exists at {root}")
+    refuse_existing_store(root)
     check_profile(given)  # before anything is created
     store = Store.create(root)
     try:
@@ -56,9 +55,15 @@ def init_store(path: str | Path, profile: Mapping[str, str] | None = None) -> St
     return store
 
 
+def refuse_existing_store(root: Path) -> None:
+    """InputError if ``root`` already holds a store (checked before asking for a profile)."""
+    if Store.exists(root):
+        raise InputError(f"a store already exists at {root}")
+
+
 def open_store(path: str | Path) -> Store:
     """Open the existing store at ``path`` (use it as a context manager, or call ``close()``)."""
-    return Store.open(Path(path).expanduser())
+    return Store.open(Path(path))
 
 
 def add(

@@ -195,21 +195,19 @@ def init(
     **options: Any,
 ) -> None:
     """Create a new store (and fill in your profile, used by letters) and its signing key."""
+    from residentlog.api import init_store, refuse_existing_store
     from residentlog.cli.console import out
-    from residentlog.integrity.signing import load_or_create_signer
-    from residentlog.ledger.profile import check_profile, update_profile
-    from residentlog.ledger.store import Store
+    from residentlog.integrity.signing import load_signer
+    from residentlog.ledger.checkpoints import origin_for
 
     root = path if path is not None else store_path()
     given = {k: v for k, v in options.items() if v is not None}
-    if Store.exists(root):
-        raise InputError(f"a store already exists at {root}")
+    refuse_existing_store(root)  # before asking for anything
     if not given and _interactive():
         given = _prompt_profile()
-    check_profile(given)  # before anything is created
-    with Store.create(root) as store:
-        update_profile(root, given)
-        signer, _ = load_or_create_signer(root, f"residentlog/{store.ledger_id}")
+    with init_store(root, given) as store:
+        signer = load_signer(root, origin_for(store.ledger_id))
+        assert signer is not None  # init_store made it
         out(f"Created a residentlog store at {root}")
         out(f"Ledger id: {store.ledger_id}")
         out(f"Checkpoint signing key: {signer.verifier.vkey}")
