@@ -15,7 +15,7 @@ import markupsafe
 
 from residentlog.documents.markup import md_escape
 from residentlog.errors import InputError, StoreError
-from residentlog.ledger.store import Layout
+from residentlog.ledger.layout import Layout
 from residentlog.text import visible
 
 

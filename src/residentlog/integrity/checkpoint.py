@@ -39,7 +39,7 @@ def write_checkpoint_file(store_root: Path, cp: Checkpoint, note: str) -> Path:
     """
     from residentlog.errors import StoreError
     from residentlog.fsutil import write_atomically
-    from residentlog.ledger.store import Layout
+    from residentlog.ledger.layout import Layout
 
     path = Layout(store_root).checkpoint_path(cp.size, cp.root)
     if path.exists():

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from residentlog.errors import InputError, StoreError
-from residentlog.ledger.store import Layout
+from residentlog.ledger.layout import Layout
 
 EM_DASH = "\u2014"
 SIG_PREFIX = EM_DASH + " "

@@ -36,7 +36,8 @@ from typing import TYPE_CHECKING, Any
 
 from residentlog.errors import InputError, ResidentlogError, VerificationFailed
 from residentlog.fsutil import write_atomically
-from residentlog.ledger.store import TIMESTAMPS_DIR, StoredTimestamp
+from residentlog.ledger.layout import TIMESTAMPS_DIR
+from residentlog.ledger.store import StoredTimestamp
 
 if TYPE_CHECKING:
     from cryptography import x509

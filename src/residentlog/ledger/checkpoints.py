@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from residentlog.errors import InputError
-from residentlog.ledger.store import CheckpointFile, IssuedCheckpoint, Store, checkpoint_file_name
+from residentlog.ledger.layout import CheckpointFile, checkpoint_file_name
+from residentlog.ledger.store import IssuedCheckpoint, Store
 
 ORIGIN_PREFIX = "residentlog/"
 _SIZE = re.compile(r"^(0|[1-9][0-9]{0,18})$")

@@ -44,7 +44,7 @@ def attachment_name(path: Path) -> str:
 
 def store_object(objects_dir: Path, source: Path) -> dict[str, Any]:
     """Copy ``source`` into the object store; returns what a record commits to about it."""
-    from residentlog.ledger.store import OBJECTS_TMP_DIR  # loaded already: add opened the store
+    from residentlog.ledger.layout import OBJECTS_TMP_DIR  # loaded already: add opened the store
 
     check_readable(source)
     name = attachment_name(source)

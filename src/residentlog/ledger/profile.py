@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from residentlog.errors import StoreError
 from residentlog.fsutil import write_json_atomic
-from residentlog.ledger.store import Layout
+from residentlog.ledger.layout import Layout
 from residentlog.ledger.vocabulary import Line, Text, describe, invalid
 
 Nation = Literal["england", "wales", "scotland", "northern-ireland"]

@@ -729,7 +729,7 @@ def import_store(source: Path, target: Path, *, limits: Limits | None = None) ->
         src.close()
     from residentlog.integrity.signing import load_or_create_signer
     from residentlog.ledger.checkpoints import origin_for
-    from residentlog.ledger.store import PUBLIC_KEY_FILE, Layout
+    from residentlog.ledger.layout import PUBLIC_KEY_FILE, Layout
 
     signer, _ = load_or_create_signer(target, origin_for(result["ledger_id"]))
     try:

@@ -8,7 +8,7 @@ from pathlib import Path
 from residentlog.documents.letters.types import LETTER_TYPES, LETTERS_DIR
 from residentlog.documents.render import shipped_templates_dir, template_source
 from residentlog.errors import InputError, NotFound, StoreError
-from residentlog.ledger.store import Layout
+from residentlog.ledger.layout import Layout
 
 
 def shipped_template_files() -> list[str]:
