@@ -400,7 +400,8 @@ def test_add_does_not_load_the_transfer_or_timestamp_code(tmp_path: Path) -> Non
         "import sys, residentlog.cli.app as c\n"
         "import residentlog.cli.integrity, residentlog.cli.transfer\n"
         "c.app(['add', 'note', 'hello'], standalone_mode=False)\n"
-        "print(sorted(m for m in ('residentlog.transfer.importer', 'residentlog.integrity.timestamps',"
+        "print(sorted(m for m in ('residentlog.transfer.importer', 'residentlog.transfer.format',"
+        " 'residentlog.integrity.timestamps',"
         " 'rfc3161_client',"
         " 'urllib.request', 'http.client') if m in sys.modules))\n"
     )

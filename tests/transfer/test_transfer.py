@@ -22,7 +22,8 @@ from residentlog.integrity.verify import verify_store
 from residentlog.ledger import merkle
 from residentlog.ledger.store import Store
 from residentlog.transfer.exporter import export_store
-from residentlog.transfer.importer import Limits, import_store
+from residentlog.transfer.format import Limits
+from residentlog.transfer.importer import import_store
 from tests.support_transfer import patch_claimed_size, read_zip, relist, run, write_zip
 
 

@@ -76,7 +76,8 @@ def import_(
 
     from residentlog.errors import InputError
     from residentlog.ledger.location import resolve_store
-    from residentlog.transfer.importer import Limits, MiB, import_store
+    from residentlog.transfer.format import Limits, MiB
+    from residentlog.transfer.importer import import_store
 
     # `import X --store NEW` (this command's option) or `--store NEW import X` (the global one).
     target = resolve_store(new_store or ctx.find_root().params.get("store"))

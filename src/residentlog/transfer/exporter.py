@@ -1,8 +1,9 @@
 """Writing an export: the whole store as a portable zip file or folder (``docs/export.md``).
 
-The format, its member names and the import side are in :mod:`residentlog.transfer.importer`. An export is
-written only for a ledger that verifies, to a temporary name beside the destination, and renamed
-into place when complete; zip members carry a fixed date, so the same ledger gives the same zip.
+The format and its member names are in :mod:`residentlog.transfer.format`, the import side in
+:mod:`residentlog.transfer.importer`. An export is written only for a ledger that verifies, to
+a temporary name beside the destination, and renamed into place when complete; zip members carry
+a fixed date, so the same ledger gives the same zip.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import IO, TYPE_CHECKING, Any
 from residentlog.errors import InputError, StoreError, VerificationFailed
 from residentlog.fsutil import fsync_dir, fsync_path
 from residentlog.ledger import merkle
-from residentlog.transfer.importer import (
+from residentlog.transfer.format import (
     _KEY,
     _POLICY,
     CHUNK,
