@@ -48,7 +48,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import benchlib as bl
 
-from residentlog.integrity.proofs import ConsistencyProof, Disclosure, TlogProof, check_text, make_disclosure
+from residentlog.integrity.check import check_text
+from residentlog.integrity.proof_text import ConsistencyProof, Disclosure, TlogProof
+from residentlog.integrity.proofs import make_disclosure
 from residentlog.integrity.signing import Signer, sign_note
 from residentlog.ledger import merkle
 from residentlog.ledger.checkpoints import Checkpoint, origin_for

@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from residentlog.cli.app import app
-from residentlog.integrity.proofs import ConsistencyProof, parse_disclosure
+from residentlog.integrity.proof_text import ConsistencyProof, parse_disclosure
 from residentlog.integrity.signing import parse_vkey
 from residentlog.ledger import merkle
 from residentlog.ledger.store import Store

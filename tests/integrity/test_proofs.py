@@ -11,19 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from residentlog.errors import InputError, NotFound, VerificationFailed
+from residentlog.integrity.check import check_paths, check_text, cross_check, report_text
 from residentlog.integrity.issue import issue_checkpoint
-from residentlog.integrity.proofs import (
-    CONSISTENCY,
-    DISCLOSURE,
-    check_paths,
-    check_text,
-    cross_check,
-    make_consistency,
-    make_disclosure,
-    parse_consistency,
-    parse_disclosure,
-    report_text,
-)
+from residentlog.integrity.proof_text import CONSISTENCY, DISCLOSURE, parse_consistency, parse_disclosure
+from residentlog.integrity.proofs import make_consistency, make_disclosure
 from residentlog.integrity.signing import Signer, b64, load_signer, parse_vkey, sign_note
 from residentlog.ledger import merkle
 from residentlog.ledger.add import add_entry, amend_entry
@@ -349,7 +340,7 @@ def _forged_disclosure(record: dict) -> str:
     """A one-record ledger made by hand (no residentlog store), signed with a throwaway key."""
     import json as _json
 
-    from residentlog.integrity.proofs import Disclosure, TlogProof
+    from residentlog.integrity.proof_text import Disclosure, TlogProof
     from residentlog.integrity.signing import Signer
     from residentlog.ledger.checkpoints import Checkpoint
 

@@ -206,7 +206,7 @@ def check(
     Says plainly what each file proves and what it does not. Exit 2 if a file cannot be read.
     """
     from residentlog.cli.console import out, print_json
-    from residentlog.integrity.proofs import check_paths, cross_check, report_text
+    from residentlog.integrity.check import check_paths, cross_check, report_text
 
     pinned = [_key(k) for k in key or ()]
     results = check_paths(files, pinned)
@@ -231,7 +231,7 @@ def check(
 
 def _read(path: Path) -> str:
     """A small file named on the command line (a checkpoint or a key), size-checked first."""
-    from residentlog.integrity.proofs import read_small_text
+    from residentlog.integrity.check import read_small_text
 
     return str(read_small_text(path))
 
