@@ -1,0 +1,178 @@
+"""Outages of communal services: how long a lift, an entrance door or a camera was out of action.
+
+A derived view, like incidents (docs/format.md, "Incidents and outages"): each incident of a
+communal-service kind (:data:`SERVICE_KINDS`) is an outage of its asset (its case, else the lift,
+door or camera it names). A lift incident whose entries say ``--in-service`` from the start is not
+an outage. The outage ends at the first entry that says the service is back (``fixed``, or a
+lift ``--in-service``); ``not-fixed`` does not end it.
+
+When the log does not say when the service came back, the end is *not known*: the outage is
+counted, and its downtime is counted only up to the last entry about it (a lower bound, said as
+"at least" wherever it is shown). Nothing is guessed upwards: a landlord must not be able to say
+a figure was inflated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from residentlog.ledger.incidents import Incident
+from residentlog.ledger.when import LONDON
+
+#: The kinds whose incidents put a communal service out of action.
+SERVICE_KINDS: dict[str, str] = {"lift": "lift", "door": "entrance door", "cctv": "CCTV"}
+
+Month = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Outage:
+    """One spell out of service: from ``start`` to ``end`` (known), or at least to ``end``."""
+
+    asset: str
+    kind: str
+    incident: int
+    start: datetime
+    end: datetime
+    end_known: bool
+    end_entry: int | None
+    trapped: int = 0
+    trapped_minutes: int = 0
+
+    @property
+    def downtime(self) -> timedelta:
+        return max(self.end - self.start, timedelta(0))
+
+
+@dataclass
+class AssetOutages:
+    """Every outage of one asset, and its totals."""
+
+    asset: str
+    kind: str
+    outages: list[Outage] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.outages)
+
+    @property
+    def total(self) -> timedelta:
+        return sum((o.downtime for o in self.outages), timedelta(0))
+
+    @property
+    def longest(self) -> Outage | None:
+        return max(self.outages, key=lambda o: o.downtime, default=None)
+
+    @property
+    def unknown_ends(self) -> int:
+        return sum(not o.end_known for o in self.outages)
+
+    @property
+    def trapped(self) -> int:
+        return sum(o.trapped for o in self.outages)
+
+    @property
+    def entrapments(self) -> list[Outage]:
+        return [o for o in self.outages if o.trapped]
+
+    def downtime_by_month(self, now: datetime) -> dict[Month, float]:
+        """The share (0 to 1) of each month, in UK local time, that the asset was known to be out."""
+        return _shares(self.outages, now)
+
+    def downtime_in(self, first: date, last: date, now: datetime) -> tuple[timedelta, timedelta]:
+        """(known downtime, length) of the days ``first`` to ``last`` inclusive (UK local time),
+        the length cut short at ``now``."""
+        lo = datetime.combine(first, datetime.min.time(), tzinfo=LONDON)
+        hi = min(datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=LONDON), now)
+        down = sum((_overlap(o, lo, hi) for o in self.outages), timedelta(0))
+        return down, max(hi - lo, timedelta(0))
+
+
+def outages(incidents: Iterable[Incident]) -> list[AssetOutages]:
+    """Every asset's outages, in order of each asset's first outage."""
+    assets: dict[tuple[str, str], AssetOutages] = {}
+    for incident in incidents:
+        found = _outage(incident)
+        if found is None:
+            continue
+        key = (found.kind, found.asset.casefold())
+        assets.setdefault(key, AssetOutages(found.asset, found.kind)).outages.append(found)
+    return list(assets.values())
+
+
+def asset_name(incident: Incident) -> str:
+    fields = incident.first.fields
+    for name in ("lift", "door", "camera"):
+        if fields.get(name):
+            return str(fields[name])
+    return incident.case or SERVICE_KINDS.get(incident.kind, incident.kind)
+
+
+def _outage(incident: Incident) -> Outage | None:
+    if incident.kind not in SERVICE_KINDS:
+        return None
+    entries = incident.entries
+    if incident.kind == "lift" and entries[0].fields.get("out_of_service") is False:
+        return None
+    end_entry = next(
+        (e for e in entries[1:] if e.event == "fixed" or e.fields.get("out_of_service") is False),
+        None,
+    )
+    trapped = max((int(e.fields.get("trapped") or 0) for e in entries), default=0)
+    minutes = max((int(e.fields.get("trapped_minutes") or 0) for e in entries), default=0)
+    if end_entry is not None:
+        end, known = end_entry.occurred, True
+    else:
+        end, known = entries[-1].occurred, False
+    return Outage(
+        asset=asset_name(incident),
+        kind=incident.kind,
+        incident=incident.number,
+        start=incident.started,
+        end=end,
+        end_known=known,
+        end_entry=end_entry.num if end_entry is not None else None,
+        trapped=trapped,
+        trapped_minutes=minutes,
+    )
+
+
+def _overlap(o: Outage, lo: datetime, hi: datetime) -> timedelta:
+    return max(min(o.end, hi) - max(o.start, lo), timedelta(0))
+
+
+def _month_bounds(m: Month) -> tuple[datetime, datetime]:
+    y, mo = m
+    nxt = (y + 1, 1) if mo == 12 else (y, mo + 1)
+    return (datetime(y, mo, 1, tzinfo=LONDON), datetime(nxt[0], nxt[1], 1, tzinfo=LONDON))
+
+
+def _shares(items: Sequence[Outage], now: datetime) -> dict[Month, float]:
+    out: dict[Month, float] = {}
+    for o in items:
+        local = o.start.astimezone(LONDON)
+        m: Month = (local.year, local.month)
+        while True:
+            lo, hi = _month_bounds(m)
+            if lo >= o.end:
+                break
+            length = min(hi, max(now, lo)) - lo
+            share = _overlap(o, lo, hi) / length if length > timedelta(0) else 0.0
+            if share > 0:
+                out[m] = min(1.0, out.get(m, 0.0) + share)
+            m = (m[0] + 1, 1) if m[1] == 12 else (m[0], m[1] + 1)
+    return out
+
+
+def service_year(day: date) -> tuple[date, date]:
+    """The service-charge year (April to March) ``day`` falls in: (1 April, 31 March)."""
+    start = day.year if day.month >= 4 else day.year - 1
+    return date(start, 4, 1), date(start + 1, 3, 31)
+
+
+def service_year_label(day: date) -> str:
+    first, _ = service_year(day)
+    return f"{first.year}/{str(first.year + 1)[2:]}"
