@@ -27,6 +27,8 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    StrictInt,
+    StrictStr,
     ValidationError,
     field_validator,
     model_validator,
@@ -302,6 +304,38 @@ class Rule(_Model):
         return None
 
 
+class Fact(_Model):
+    """A figure or a piece of text a letter quotes from the document, with its source: an address,
+    a time limit, a retention period. Facts with the same ``id`` are versions of one fact; the one
+    in force on a day is found with :func:`find_fact`."""
+
+    id: Slug
+    title: NonEmpty
+    value: StrictInt | StrictStr
+    effective_from: date | None = None
+    effective_to: date | None = None
+    citation: Citation
+
+    @field_validator("value")
+    @classmethod
+    def _value(cls, v: int | str) -> int | str:
+        if isinstance(v, str) and not v.strip():
+            raise ValueError("give a value (text or a whole number)")
+        return v.strip() if isinstance(v, str) else v
+
+    @model_validator(mode="after")
+    def _dates(self) -> Fact:
+        if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
+            raise ValueError("effective_to: is before effective_from")
+        return self
+
+    def in_force(self, on: date) -> bool:
+        """True if the fact holds on day ``on`` (both ends inclusive; a missing end is open)."""
+        if self.effective_from is not None and on < self.effective_from:
+            return False
+        return not (self.effective_to is not None and on > self.effective_to)
+
+
 class Pack(_Model):
     """A set of timeframes from one document, in force for a period."""
 
@@ -316,7 +350,8 @@ class Pack(_Model):
     source: NonEmpty
     example: bool = False
     notes: str = ""
-    rules: tuple[Rule, ...] = Field(min_length=1)
+    rules: tuple[Rule, ...] = ()
+    facts: tuple[Fact, ...] = ()
 
     _origin: str = PrivateAttr(default="")
 
@@ -341,6 +376,17 @@ class Pack(_Model):
             if rule.id in seen:
                 raise ValueError(f"rules[{i}].id: {rule.id!r} is used by two rules; give each its own id")
             seen.add(rule.id)
+        if not self.rules and not self.facts:
+            raise ValueError("rules: give at least one rule (or, for a pack of facts only, [[facts]])")
+        starts: set[tuple[str, date | None]] = set()
+        for i, fact in enumerate(self.facts):
+            key = (fact.id, fact.effective_from)
+            if key in starts:
+                raise ValueError(
+                    f"facts[{i}].effective_from: fact {fact.id!r} has two versions taking effect on the same "
+                    "day; give each version its own effective_from"
+                )
+            starts.add(key)
         return self
 
     @property
@@ -477,6 +523,26 @@ def pack_in_force(packs: Iterable[Pack], on: date, pack_id: str | None = None) -
     return best
 
 
+def find_fact(packs: Sequence[Pack], fact_id: str, on: date) -> tuple[Pack, Fact] | None:
+    """The version of fact ``fact_id`` in force on day ``on``, with its pack, or ``None``.
+
+    A fact is in force when its pack is and its own ``effective_from``/``effective_to`` cover ``on``.
+    Of those, the one that took effect last wins (its own start, else its pack's); on a tie, the
+    pack later in ``packs`` wins, so a caller lists the packs that override others last.
+    """
+    best: tuple[date, int, Pack, Fact] | None = None
+    for index, pack in enumerate(packs):
+        if not pack.in_force(on):
+            continue
+        for fact in pack.facts:
+            if fact.id != fact_id or not fact.in_force(on):
+                continue
+            start = fact.effective_from or pack.effective_from or date.min
+            if best is None or (start, index) >= (best[0], best[1]):
+                best = (start, index, pack, fact)
+    return None if best is None else (best[2], best[3])
+
+
 def packs_in_force(packs: Iterable[Pack], on: date) -> tuple[Pack, ...]:
     """For each pack id, the version in force on ``on`` (see :func:`pack_in_force`), by id."""
     by_id: dict[str, list[Pack]] = {}
@@ -508,6 +574,12 @@ def _where(data: Any, loc: Sequence[Any]) -> tuple[str, list[str]]:
     """(rule label, field path parts) for a location inside the pack data."""
     if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
         return _rule_label(data, loc[1]), [str(x) for x in loc[2:]]
+    if len(loc) >= 2 and loc[0] == "facts" and isinstance(loc[1], int):
+        facts = data.get("facts") if isinstance(data, dict) else None
+        fact = facts[loc[1]] if isinstance(facts, list) and 0 <= loc[1] < len(facts) else None
+        name = fact.get("id") if isinstance(fact, dict) else None
+        label = f"fact '{name.strip()}'" if isinstance(name, str) and name.strip() else f"fact #{loc[1] + 1}"
+        return label, [str(x) for x in loc[2:]]
     return "pack header", [str(x) for x in loc]
 
 
