@@ -161,7 +161,9 @@ def test_recurrences_and_police_only_reports() -> None:
 def test_every_entry_is_in_at_most_one_incident_and_order_does_not_matter(rows: list[Any]) -> None:
     base = datetime(2020, 1, 1, tzinfo=UTC)
     entries = [
-        entry(n, kind, (base + timedelta(minutes=m)).isoformat(), event if kind != "contact" else None, case=c)
+        entry(
+            n, kind, (base + timedelta(minutes=m)).isoformat(), event if kind != "contact" else None, case=c
+        )
         for n, (kind, event, m, c) in enumerate(rows, 1)
     ]
     incidents = group_incidents(entries)
@@ -170,7 +172,9 @@ def test_every_entry_is_in_at_most_one_incident_and_order_does_not_matter(rows: 
     assert all(len({(e.case, e.kind) for e in i.entries}) == 1 for i in incidents)
     assert shape(list(reversed(entries))) == [(i.number, i.nums) for i in incidents]
     # every observation, report and recurrence is counted in exactly one incident
-    starts = {e.num for e in entries if e.kind != "contact" and e.event in ("observed", "reported", "recurred")}
+    starts = {
+        e.num for e in entries if e.kind != "contact" and e.event in ("observed", "reported", "recurred")
+    }
     assert starts <= set(nums)
 
 

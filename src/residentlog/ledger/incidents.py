@@ -31,8 +31,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from typing import TYPE_CHECKING
+
 from residentlog.ledger.entry import Entry
 from residentlog.ledger.vocabulary import KINDS
+
+if TYPE_CHECKING:
+    from residentlog.ledger.store import Store
 
 #: A first report this soon after the last entry of an unreported incident is the report of it.
 REPORT_WINDOW = timedelta(days=3)
@@ -220,3 +225,59 @@ def incident_of(incidents: Sequence[Incident], num: int) -> Incident | None:
 def recurrences(incidents: Sequence[Incident]) -> int:
     """How many incidents were the problem coming back after an earlier one."""
     return sum(i.recurrence_of is not None for i in incidents)
+
+
+def placement(store: Store, num: int) -> str | None:
+    """One line for ``add`` to say which incident entry ``num`` was counted in, or ``None`` for
+    an entry that is not an incident kind.
+
+    Reads only the entries of the same case and kind (their latest 1,000), each from its hashed
+    bytes, so it costs the same in a ledger of any size. Documents always group every entry.
+    """
+    from residentlog.errors import NotFound, StoreError
+    from residentlog.ledger.views import get_entry
+
+    entry = get_entry(store, num)
+    if not entry.is_incident:
+        return None
+    others: list[Entry] = []
+    for n in store.stream_nums(entry.case, entry.kind):
+        if n == num:
+            continue
+        try:
+            other = get_entry(store, n)
+        except (NotFound, StoreError):
+            continue
+        if other.case == entry.case and other.kind == entry.kind:
+            others.append(other)
+    incident = incident_of(group_incidents([*others, entry]), num)
+    if incident is None:
+        return (
+            f"Not counted as an incident: '{entry.event}' follows an incident, and this case has no "
+            f"earlier {entry.kind_title} incident"
+        )
+    if incident.number == num:
+        again = " (the problem came back)" if incident.recurrence_of is not None else ""
+        return f"A new incident{again}: incident {num}"
+    return (
+        f"Part of incident {incident.number} ({incident.how[num]}); "
+        "to count it as a new incident instead, amend it with --new-incident"
+    )
+
+
+def incident_to_dict(incident: Incident) -> dict[str, object]:
+    """An incident as ``--json`` gives it."""
+    fixed = incident.fixed
+    return {
+        "incident": incident.number,
+        "kind": incident.kind,
+        "case": incident.case or None,
+        "started_at": incident.first.occurred_at,
+        "entries": incident.nums,
+        "reports": [e.num for e in incident.reports],
+        "fixed_entry": fixed.num if fixed is not None else None,
+        "open": incident.is_open,
+        "recurrence_of": incident.recurrence_of,
+        "landlord_refs": incident.landlord_refs,
+        "summary": incident.summary,
+    }

@@ -176,3 +176,28 @@ def service_year(day: date) -> tuple[date, date]:
 def service_year_label(day: date) -> str:
     first, _ = service_year(day)
     return f"{first.year}/{str(first.year + 1)[2:]}"
+
+
+def asset_to_dict(asset: AssetOutages) -> dict[str, object]:
+    """An asset's outages as ``--json`` gives them (durations in whole seconds)."""
+    return {
+        "asset": asset.asset,
+        "kind": asset.kind,
+        "outages": asset.count,
+        "downtime_seconds_at_least": int(asset.total.total_seconds()),
+        "no_recorded_end": asset.unknown_ends,
+        "longest_seconds": int(asset.longest.downtime.total_seconds()) if asset.longest else 0,
+        "people_trapped": asset.trapped,
+        "spells": [
+            {
+                "incident": o.incident,
+                "from": o.start.isoformat(),
+                "to": o.end.isoformat(),
+                "end_recorded": o.end_known,
+                "end_entry": o.end_entry,
+                "trapped": o.trapped,
+                "trapped_minutes": o.trapped_minutes,
+            }
+            for o in asset.outages
+        ],
+    }

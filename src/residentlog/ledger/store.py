@@ -497,6 +497,17 @@ class Store(Layout):
         )
         return [(seq, bytes(data)) for seq, data in rows]
 
+    def stream_nums(self, case: str, kind: str, limit: int = 1000) -> list[int]:
+        """Entry numbers the derived index says are of ``case`` (``""``: none) and ``kind``, the
+        latest to happen first, at most ``limit``. Candidates only, for the note ``add`` prints
+        about an entry's incident: the caller reads each from its hashed bytes and checks it."""
+        rows = self.conn.execute(
+            "SELECT num FROM entries WHERE case_name = ? AND kind = ? "
+            "GROUP BY num ORDER BY MAX(occurred_at) DESC LIMIT ?",
+            (case, kind, limit),
+        )
+        return [int(num) for (num,) in rows]
+
     def records(self) -> Iterator[tuple[int, bytes]]:
         """Every stored (seq, canonical bytes), in ledger order: what ``list`` and documents read."""
         for seq, data in self.conn.execute("SELECT seq, canonical FROM ledger ORDER BY seq"):

@@ -149,6 +149,28 @@ class _Incident(_Strict):
     channel: Channel | None = Field(default=None, description="How it was reported or happened.")
     priority: Priority | None = Field(default=None, description="The landlord's priority.")
     category: Slug | None = Field(default=None, description="A category, e.g. communal-door.")
+    # Which incident this entry is about (docs/format.md, "Incidents"): worked out unless said.
+    incident: int | None = Field(
+        default=None, ge=1, description="The number of an entry of the incident this is about."
+    )
+    new_incident: bool | None = Field(
+        default=None, description="A new incident, even if an earlier one is not yet fixed."
+    )
+    # The harm it did: what letters and the chronology lead with.
+    injured: int | None = Field(default=None, ge=1, le=1000, description="Number of people injured.")
+    children: int | None = Field(default=None, ge=1, le=1000, description="Number of children affected.")
+    vulnerable: Line | None = Field(
+        default=None, max_length=120, description="Vulnerable people affected, e.g. 'elderly neighbours'."
+    )
+    police: bool | None = Field(
+        default=None, description="Police involved (give their reference with --ref police:...)."
+    )
+    safety_risk: Line | None = Field(
+        default=None, max_length=200, description="A risk to safety, e.g. 'replica gun in the bin store'."
+    )
+    cost_pence: int | None = Field(
+        default=None, ge=0, le=10**11, description="Cost to you, in pence (the CLI takes pounds: 45.00)."
+    )
 
 
 class LiftFields(_Incident):
@@ -225,6 +247,9 @@ class Kind(NamedTuple):  # a NamedTuple, not a dataclass: cheaper to define at e
     fault: bool = False
     #: About the problem itself, rather than the correspondence about it (contact, complaint, note).
     problem: bool = True
+    #: A fault that lasts until it is fixed (a door that does not lock, damp): reports of it while
+    #: it is not fixed are one incident, not a new one each (see ``ledger/incidents.py``).
+    lasting: bool = False
 
 
 #: Every kind, in the order they are listed and charted. The one place a new kind is added.
@@ -232,11 +257,11 @@ KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
         Kind("lift", "lift fault", LiftFields, incident=True, fault=True),
-        Kind("door", "door / entry fault", DoorFields, incident=True, fault=True),
+        Kind("door", "door / entry fault", DoorFields, incident=True, fault=True, lasting=True),
         Kind("asb", "anti-social behaviour", AsbFields, incident=True),
         Kind("cctv", "CCTV", CctvFields, incident=True),
-        Kind("repair", "repair", RepairFields, incident=True, fault=True),
-        Kind("damp", "damp / mould", DampFields, incident=True, fault=True),
+        Kind("repair", "repair", RepairFields, incident=True, fault=True, lasting=True),
+        Kind("damp", "damp / mould", DampFields, incident=True, fault=True, lasting=True),
         Kind("contact", "contact with landlord", ContactFields, problem=False),
         Kind("complaint", "complaint", ComplaintFields, problem=False),
         Kind("service-charge", "service charge", ServiceChargeFields),
