@@ -264,8 +264,12 @@ def test_empty_text(text: str) -> None:
     "text",
     [
         "xyz",
-        "last night",
+        "last fortnight",
         "next tuesday",
+        "this night",
+        "yesterday dawn",
+        "last tuesday teatime",
+        "last tuesday evening morning",
         "3 marc 2020",
         "3 hours ago 14:00",
         "2020-03-03T14:00:00 hello",
@@ -324,7 +328,7 @@ def test_missing_day_or_month() -> None:
     assert_input_error("march", "no day of the month")
     assert_input_error("2020", "not a full date")
     assert_input_error("3", "not a full date")
-    assert_input_error("Tuesday", "needs the date as well as the day of the week")
+    assert_input_error("Tuesday", "needs the date as well as the day of the week", "or 'last Tuesday'")
 
 
 def test_weekday_must_match_date() -> None:
@@ -575,6 +579,8 @@ FRAGMENTS = [
     "march", "feb", "sept", "tuesday", "mon", "am", "pm", "p.m.", "noon", "midnight", "today",
     "yesterday", "tomorrow", "now", "ago", "days", "hours", "an", "at", "on", "of", "t", "z", "gmt",
     "bst", "utc", "+01:00", "14:00", "25:00", "2pm", "2020-03-03", "2020-13-01", "\n", "é", "٣",
+    "last", "this", "tonight", "morning", "afternoon", "evening", "night", "week", "month", "07:30",
+    "7:30", "11", "24", "99",
 ]  # fmt: skip
 
 
@@ -590,3 +596,398 @@ def test_property_only_input_errors(text: str) -> None:
         else:
             instant = result.instant if isinstance(result, When) else result
             assert instant.tzinfo is UTC
+
+
+# ---------------------------------------------------------------------------------------------
+# Days, parts of days and ranges as residents say them (issue 12 §7)
+# ---------------------------------------------------------------------------------------------
+
+# Tuesday 24 November 2026, 10:00 GMT: the evening has not started yet.
+TUESDAY_10AM = utc(2026, 11, 24, 10, 0)
+
+
+@pytest.mark.parametrize(
+    ("text", "instant", "precision"),
+    [
+        # last <weekday>: the most recent one strictly before today (NOW is Monday 23 November 2026)
+        ("last Monday", utc(2026, 11, 16), "day"),  # on a Monday: a week ago, not today
+        ("LAST MONDAY", utc(2026, 11, 16), "day"),
+        ("last mon", utc(2026, 11, 16), "day"),
+        ("last Tuesday", utc(2026, 11, 17), "day"),
+        ("last tues", utc(2026, 11, 17), "day"),
+        ("last Wednesday", utc(2026, 11, 18), "day"),
+        ("last Thursday", utc(2026, 11, 19), "day"),
+        ("last Friday", utc(2026, 11, 20), "day"),
+        ("last Saturday", utc(2026, 11, 21), "day"),
+        ("last Sunday", utc(2026, 11, 22), "day"),  # yesterday
+        # ... with a time
+        ("last Tuesday 6pm", utc(2026, 11, 17, 18, 0), "minute"),
+        ("last Tuesday at 18:00", utc(2026, 11, 17, 18, 0), "minute"),
+        ("last Tuesday, 6pm", utc(2026, 11, 17, 18, 0), "minute"),
+        ("6pm last Tuesday", utc(2026, 11, 17, 18, 0), "minute"),
+        ("last Tuesday 6 p.m.", utc(2026, 11, 17, 18, 0), "minute"),
+        ("last Tuesday 6pm GMT", utc(2026, 11, 17, 18, 0), "minute"),
+        ("last Tuesday 6pm UTC", utc(2026, 11, 17, 18, 0), "minute"),
+        ("last Sunday 09:05", utc(2026, 11, 22, 9, 5), "minute"),
+        # parts of today, without a time: the date (NOW is 18:40, so every part has started)
+        ("this morning", utc(2026, 11, 23), "day"),
+        ("This Afternoon", utc(2026, 11, 23), "day"),
+        ("this evening", utc(2026, 11, 23), "day"),
+        ("tonight", utc(2026, 11, 23), "day"),
+        ("TONIGHT", utc(2026, 11, 23), "day"),
+        # ... with a time, read in that part of the day
+        ("this morning 7:30", utc(2026, 11, 23, 7, 30), "minute"),
+        ("7:30 this morning", utc(2026, 11, 23, 7, 30), "minute"),
+        ("this morning at 7.30am", utc(2026, 11, 23, 7, 30), "minute"),
+        ("this morning 12:15", utc(2026, 11, 23, 0, 15), "minute"),  # quarter past midnight
+        ("this afternoon 3", utc(2026, 11, 23, 15, 0), "minute"),
+        ("this afternoon 3:15pm", utc(2026, 11, 23, 15, 15), "minute"),
+        ("this afternoon noon", utc(2026, 11, 23, 12, 0), "minute"),
+        ("this evening 5:30", utc(2026, 11, 23, 17, 30), "minute"),
+        ("this evening at 6", utc(2026, 11, 23, 18, 0), "minute"),
+        ("tonight 6:15", utc(2026, 11, 23, 18, 15), "minute"),
+        ("tonight 6:40pm", utc(2026, 11, 23, 18, 40), "minute"),  # this very minute
+        # yesterday's parts
+        ("yesterday morning", utc(2026, 11, 22), "day"),
+        ("yesterday afternoon", utc(2026, 11, 22), "day"),
+        ("Yesterday Evening", utc(2026, 11, 22), "day"),
+        ("yesterday night", utc(2026, 11, 22), "day"),
+        ("last night", utc(2026, 11, 22), "day"),  # the same as "yesterday night"
+        ("yesterday morning 9", utc(2026, 11, 22, 9, 0), "minute"),
+        ("yesterday afternoon 2:45", utc(2026, 11, 22, 14, 45), "minute"),
+        ("yesterday evening 7:30", utc(2026, 11, 22, 19, 30), "minute"),
+        ("yesterday evening 11:59pm", utc(2026, 11, 22, 23, 59), "minute"),
+        ("yesterday night 11pm", utc(2026, 11, 22, 23, 0), "minute"),
+        ("yesterday night 1am", utc(2026, 11, 23, 1, 0), "minute"),  # a night runs into the morning
+        ("last night at 11", utc(2026, 11, 22, 23, 0), "minute"),
+        ("last night 2am", utc(2026, 11, 23, 2, 0), "minute"),
+        ("last night midnight", utc(2026, 11, 23, 0, 0), "minute"),
+        ("12:30 last night", utc(2026, 11, 23, 0, 30), "minute"),
+        ("last night 5:59", utc(2026, 11, 23, 5, 59), "minute"),
+        ("last night 6:00", utc(2026, 11, 22, 18, 0), "minute"),  # 06:00 is morning: 18:00
+        ("last night 23:15", utc(2026, 11, 22, 23, 15), "minute"),
+        # a weekday and a part of it
+        ("last Tuesday evening", utc(2026, 11, 17), "day"),
+        ("last Tuesday night", utc(2026, 11, 17), "day"),  # dated by the evening it began
+        ("last tue morning", utc(2026, 11, 17), "day"),
+        ("last Tuesday evening 8", utc(2026, 11, 17, 20, 0), "minute"),
+        ("last Tuesday evening at 8:15pm", utc(2026, 11, 17, 20, 15), "minute"),
+        ("last Tuesday night 1:30", utc(2026, 11, 18, 1, 30), "minute"),
+        ("Last Friday Afternoon 4pm", utc(2026, 11, 20, 16, 0), "minute"),
+        ("last Sunday morning 10:15", utc(2026, 11, 22, 10, 15), "minute"),
+        ("11pm last Saturday night", utc(2026, 11, 21, 23, 0), "minute"),
+    ],
+)
+def test_spoken_days_and_parts(text: str, instant: datetime, precision: str) -> None:
+    when = parse_when(text, NOW)
+    assert when == When(instant=instant, precision=precision, text=text.strip())  # type: ignore[arg-type]
+
+
+def test_last_weekday_on_sundays_and_mondays() -> None:
+    sunday = utc(2026, 11, 22, 12, 0)
+    assert parse_when("last Sunday", sunday).instant == utc(2026, 11, 15)  # a week ago
+    assert parse_when("last Monday", sunday).instant == utc(2026, 11, 16)  # six days ago
+    assert parse_when("last Saturday", sunday).instant == utc(2026, 11, 21)  # yesterday
+    # The last minute of Monday and the first of Tuesday: "last Monday" moves on at midnight.
+    assert parse_when("last Monday", utc(2026, 11, 23, 23, 59)).instant == utc(2026, 11, 16)
+    assert parse_when("last Monday", utc(2026, 11, 24, 0, 0)).instant == utc(2026, 11, 23)
+    # The London date decides, not the UTC one: 23:30 UTC on Sunday 5 July 2020 is 00:30 BST Monday.
+    just_after = utc(2020, 7, 5, 23, 30)
+    assert parse_when("last Monday", just_after).instant == utc(2020, 6, 28, 23, 0)  # Mon 29 June
+    assert parse_when("last Sunday", just_after).instant == utc(2020, 7, 4, 23, 0)  # Sun 5 July
+    assert format_local(parse_when("last Sunday", just_after).instant, "day") == "Sun 5 Jul 2020"
+
+
+def test_spoken_days_around_the_clocks_going_forward() -> None:
+    # Monday 30 March 2020, 09:00 BST; the clocks went forward at 01:00 GMT on Sunday 29 March.
+    now = utc(2020, 3, 30, 8, 0)
+    assert parse_when("last Sunday", now).instant == utc(2020, 3, 29, 0, 0)  # midnight was GMT
+    assert parse_when("yesterday", now).instant == utc(2020, 3, 29, 0, 0)
+    assert parse_when("this morning", now).instant == utc(2020, 3, 29, 23, 0)  # midnight BST
+    assert parse_when("this morning 8:15", now).instant == utc(2020, 3, 30, 7, 15)
+    assert parse_when("last Saturday evening 7pm", now).instant == utc(2020, 3, 28, 19, 0)  # GMT
+    assert parse_when("yesterday evening 7pm", now).instant == utc(2020, 3, 29, 18, 0)  # BST
+    assert parse_when("last Saturday night 11pm", now).instant == utc(2020, 3, 28, 23, 0)
+    assert parse_when("last Saturday night 12:30", now).instant == utc(2020, 3, 29, 0, 30)
+    assert parse_when("last Saturday night 2:30", now).instant == utc(2020, 3, 29, 1, 30)  # BST
+    message = assert_input_error("last Saturday night 1:30", "never happened", "01:00 to 02:00", now=now)
+    assert message.startswith("'last Saturday night 1:30' never happened in the UK")
+
+
+def test_spoken_days_around_the_clocks_going_back() -> None:
+    # Monday 26 October 2020, 09:00 GMT; 01:00-01:59 happened twice early on Sunday 25 October.
+    now = utc(2020, 10, 26, 9, 0)
+    assert parse_when("last Sunday", now).instant == utc(2020, 10, 24, 23, 0)  # midnight was BST
+    assert parse_when("yesterday morning", now).instant == utc(2020, 10, 24, 23, 0)
+    assert parse_when("this morning", now).instant == utc(2020, 10, 26, 0, 0)
+    assert parse_when("last Saturday night 1:30", now).instant == utc(2020, 10, 25, 0, 30)  # first
+    assert parse_when("last Saturday night 1:30 BST", now).instant == utc(2020, 10, 25, 0, 30)
+    assert parse_when("last Saturday night 1:30 GMT", now).instant == utc(2020, 10, 25, 1, 30)
+    assert parse_when("yesterday morning 1:30 GMT", now).instant == utc(2020, 10, 25, 1, 30)
+    assert parse_when("last night 1:30", now).instant == utc(2020, 10, 26, 1, 30)  # Monday, GMT
+    assert parse_when("last Saturday evening 6pm", now).instant == utc(2020, 10, 24, 17, 0)  # BST
+    assert parse_when("last Saturday night 1:30 UTC", now).instant == utc(2020, 10, 25, 1, 30)
+    assert parse_when("this morning 1:30", utc(2020, 10, 25, 9, 0)).instant == utc(2020, 10, 25, 0, 30)
+
+
+def test_a_part_of_today_not_yet_started_is_refused() -> None:
+    # Tuesday 24 November 2026, 10:00 GMT.
+    assert parse_when("this morning", TUESDAY_10AM).instant == utc(2026, 11, 24)
+    assert (
+        assert_input_error("this afternoon", now=TUESDAY_10AM)
+        == "'this afternoon' is in the future: the afternoon starts at 12:00 and it is 10:00 now; "
+        "did you mean 'yesterday afternoon'?"
+    )
+    assert (
+        assert_input_error("this evening", now=TUESDAY_10AM)
+        == "'this evening' is in the future: the evening starts at 17:00 and it is 10:00 now; "
+        "did you mean 'yesterday evening'?"
+    )
+    assert (
+        assert_input_error("tonight", now=TUESDAY_10AM)
+        == "'tonight' is in the future: the night starts at 18:00 and it is 10:00 now; "
+        "did you mean 'last night'?"
+    )
+    assert (
+        assert_input_error("this evening 7pm", now=TUESDAY_10AM)
+        == "'this evening 7pm' is later than the time now (10:00); did you mean 'yesterday evening 7pm'?"
+    )
+    assert_input_error(
+        "7:30 tonight", "later than the time now (10:00)", "'7:30 last night'", now=TUESDAY_10AM
+    )
+    assert_input_error("this morning 10:01", "later than the time now (10:00)", now=TUESDAY_10AM)
+    assert parse_when("this morning 10:00", TUESDAY_10AM).instant == TUESDAY_10AM
+    # A part of the day counts from its first minute, in London time (BST here).
+    assert_input_error("this afternoon", "it is 11:59 now", now=utc(2026, 11, 24, 11, 59))
+    assert parse_when("this afternoon", utc(2026, 11, 24, 12, 0)).instant == utc(2026, 11, 24)
+    assert_input_error("this evening", "it is 16:59 now", now=utc(2020, 7, 4, 15, 59))
+    assert parse_when("this evening", utc(2020, 7, 4, 16, 0)).instant == utc(2020, 7, 3, 23, 0)
+    assert parse_when("this morning 10:30", SUMMER_NOW).instant == utc(2020, 7, 4, 9, 30)
+
+
+def test_tonight_in_the_small_hours_is_the_night_still_going_on() -> None:
+    small_hours = utc(2026, 11, 24, 1, 30)  # Tuesday 01:30 GMT: the night began on Monday
+    assert parse_when("tonight", small_hours).instant == utc(2026, 11, 23)
+    assert parse_when("tonight 11pm", small_hours).instant == utc(2026, 11, 23, 23, 0)
+    assert parse_when("tonight 1am", small_hours).instant == utc(2026, 11, 24, 1, 0)
+    assert parse_when("last night", small_hours).instant == utc(2026, 11, 23)  # the same night
+    message = assert_input_error("tonight 3am", now=small_hours)
+    assert message == "'tonight 3am' is in the future; an entry records something that already happened"
+    # At 06:00 that night is over, and tonight's has not begun.
+    assert_input_error("tonight", "the night starts at 18:00", now=utc(2026, 11, 24, 6, 0))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "this morning 7pm",
+            "'this morning 7pm' does not add up: 19:00 is not in the morning (midnight to noon)",
+        ),
+        (
+            "this evening 07:30",  # a leading zero is the 24-hour clock: not re-read as 19:30
+            "'this evening 07:30' does not add up: 07:30 is not in the evening (17:00 to midnight)",
+        ),
+        (
+            "yesterday afternoon 7:00",
+            "'yesterday afternoon 7:00' does not add up: 07:00 is not in the afternoon (noon to 18:00)",
+        ),
+        (
+            "last night 9am",
+            "'last night 9am' does not add up: 09:00 is not at night (18:00 to 06:00 the next morning)",
+        ),
+        (
+            "last Tuesday evening 2pm",
+            "'last Tuesday evening 2pm' does not add up: 14:00 is not in the evening (17:00 to midnight)",
+        ),
+        (
+            "last night at 11 6pm",
+            "'last night at 11 6pm' seems to give two different times of day; give just one",
+        ),
+        (
+            "yesterday evening at 25",
+            "'yesterday evening at 25' is not a real time (there is no hour 25; hours go from 00 to 23)",
+        ),
+        ("last night 13pm", "'last night 13pm' is not a real time (with am/pm the hour goes from 1 to 12)"),
+        (
+            "last Tuesday evening GMT",
+            "'last Tuesday evening GMT' gives a time zone but no time of day; "
+            "add the time, or leave out the zone",
+        ),
+        (
+            "last Tuesday 6pm BST",
+            "'last Tuesday 6pm BST' does not add up: UK clocks were on GMT, not BST, at that time",
+        ),
+        (
+            "this Tuesday",
+            "'this Tuesday' could mean more than one day; say 'last Tuesday', or give the date",
+        ),
+        (
+            "last Tuesday 3 March 2020",
+            "'last Tuesday 3 March 2020' is not a date or time residentlog understands; try e.g. "
+            "'3 March 2020 14:00', '03/03/2020', 'yesterday 6pm', 'last Tuesday evening' or '2 days ago'",
+        ),
+    ],
+)
+def test_spoken_days_refused(text: str, message: str) -> None:
+    assert assert_input_error(text) == message
+
+
+def test_a_range_is_refused_for_one_moment() -> None:
+    assert (
+        assert_input_error("last week")
+        == "'last week' is a range of days; say which day, e.g. 'last Tuesday' or '16 November 2026'"
+    )
+    assert (
+        assert_input_error("This Week")
+        == "'This Week' is a range of days; say which day, e.g. 'last Tuesday' or '23 November 2026'"
+    )
+    assert (
+        assert_input_error("last month")
+        == "'last month' is a range of days; say which day, e.g. '1 October 2026'"
+    )
+    assert (
+        assert_input_error("this month")
+        == "'this month' is a range of days; say which day, e.g. '1 November 2026'"
+    )
+    assert (
+        assert_input_error("last week 6pm")
+        == "'last week 6pm' gives a time of day for a range of days; say which day, e.g. 'last Tuesday 6pm'"
+    )
+    with pytest.raises(InputError, match="gives a time of day for a range of days"):
+        parse_bound("this month 14:00", NOW, end=False)
+
+
+@pytest.mark.parametrize(
+    ("text", "now", "since", "until"),
+    [
+        # NOW is Monday 23 November 2026: this week starts today.
+        ("this week", NOW, utc(2026, 11, 23), utc(2026, 11, 30)),
+        ("last week", NOW, utc(2026, 11, 16), utc(2026, 11, 23)),
+        ("LAST WEEK", NOW, utc(2026, 11, 16), utc(2026, 11, 23)),
+        ("this month", NOW, utc(2026, 11, 1), utc(2026, 12, 1)),
+        ("last month", NOW, utc(2026, 9, 30, 23, 0), utc(2026, 11, 1)),  # 1 October was BST
+        # On a Sunday the week is nearly over: it began six days ago.
+        ("this week", utc(2026, 11, 29, 20, 0), utc(2026, 11, 23), utc(2026, 11, 30)),
+        ("last week", utc(2026, 11, 29, 20, 0), utc(2026, 11, 16), utc(2026, 11, 23)),
+        # Across the new year and a leap February.
+        ("last month", utc(2027, 1, 15, 12, 0), utc(2026, 12, 1), utc(2027, 1, 1)),
+        ("last week", utc(2027, 1, 2, 12, 0), utc(2026, 12, 21), utc(2026, 12, 28)),
+        ("this week", utc(2027, 1, 2, 12, 0), utc(2026, 12, 28), utc(2027, 1, 4)),
+        ("last month", utc(2024, 3, 10, 12, 0), utc(2024, 2, 1), utc(2024, 3, 1)),
+        # Around the clock changes: each bound is local midnight, GMT or BST as it was.
+        ("this month", utc(2020, 3, 15, 12, 0), utc(2020, 3, 1), utc(2020, 3, 31, 23, 0)),
+        ("last week", utc(2020, 3, 30, 8, 0), utc(2020, 3, 23), utc(2020, 3, 29, 23, 0)),
+        ("this week", utc(2020, 3, 30, 8, 0), utc(2020, 3, 29, 23, 0), utc(2020, 4, 5, 23, 0)),
+        ("last week", utc(2020, 10, 26, 9, 0), utc(2020, 10, 18, 23, 0), utc(2020, 10, 26)),
+        ("this week", utc(2020, 10, 26, 9, 0), utc(2020, 10, 26), utc(2020, 11, 2)),
+        ("last month", utc(2020, 10, 26, 9, 0), utc(2020, 8, 31, 23, 0), utc(2020, 9, 30, 23, 0)),
+        ("this month", utc(2020, 10, 26, 9, 0), utc(2020, 9, 30, 23, 0), utc(2020, 11, 1)),
+        # London's date decides: 23:30 UTC on Sunday 5 July 2020 is already Monday in BST.
+        ("this week", utc(2020, 7, 5, 23, 30), utc(2020, 7, 5, 23, 0), utc(2020, 7, 12, 23, 0)),
+    ],
+)
+def test_bound_ranges(text: str, now: datetime, since: datetime, until: datetime) -> None:
+    assert parse_bound(text, now, end=False) == since
+    assert parse_bound(text, now, end=True) == until
+
+
+def test_bound_spoken_days_and_parts() -> None:
+    # A part of a day without a time covers its whole day: entries dated "yesterday evening" are
+    # stored at the start of that day, and must fall inside --since/--until "yesterday evening".
+    stored = parse_when("yesterday evening", NOW).instant
+    since = parse_bound("yesterday evening", NOW, end=False)
+    until = parse_bound("yesterday evening", NOW, end=True)
+    assert (since, until) == (utc(2026, 11, 22), utc(2026, 11, 23))
+    assert since <= stored < until
+    assert parse_bound("last Tuesday", NOW, end=False) == utc(2026, 11, 17)
+    assert parse_bound("last Tuesday", NOW, end=True) == utc(2026, 11, 18)
+    assert parse_bound("last Tuesday night", NOW, end=True) == utc(2026, 11, 18)
+    assert parse_bound("last night 2am", NOW, end=True) == utc(2026, 11, 23, 2, 0)
+    assert parse_bound("last Tuesday 6pm", NOW, end=False) == utc(2026, 11, 17, 18, 0)
+    # Bounds may be in the future.
+    assert parse_bound("this evening", TUESDAY_10AM, end=True) == utc(2026, 11, 25)
+    assert parse_bound("tonight 11pm", TUESDAY_10AM, end=True) == utc(2026, 11, 24, 23, 0)
+
+
+WEEKDAY_WORDS = ["Monday", "tuesday", "WED", "thurs", "Fri", "saturday", "sun"]
+
+
+@settings(deadline=None)
+@given(_aware(datetime(1950, 1, 1), datetime(2100, 1, 1)), st.integers(min_value=0, max_value=6))
+def test_property_last_weekday_is_the_latest_one_before_today(now: datetime, weekday: int) -> None:
+    when = parse_when(f"last {WEEKDAY_WORDS[weekday]}", now)
+    assert when.precision == "day"
+    day = when.instant.astimezone(LONDON)
+    assert (day.hour, day.minute) == (0, 0)
+    assert day.weekday() == weekday
+    assert 1 <= (now.astimezone(LONDON).date() - day.date()).days <= 7
+
+
+@settings(deadline=None)
+@given(
+    _aware(datetime(1950, 1, 1), datetime(2100, 1, 1)),
+    st.integers(min_value=1, max_value=7),
+    st.integers(min_value=0, max_value=23 * 60 + 59),
+)
+def test_property_last_weekday_with_a_time_reads_back(x: datetime, days_later: int, offset: int) -> None:
+    # Any instant, said as "last <its weekday> HH:MM GMT/BST" up to a week later, reads back exactly
+    # (the zone label picks the hour when the clocks went back).
+    local = x.astimezone(LONDON)
+    today = local.date() + timedelta(days=days_later)
+    now = datetime.combine(today, time(), tzinfo=LONDON) + timedelta(minutes=offset)
+    text = f"last {_WEEKDAY_NAMES_FOR_TEST[local.weekday()]} {local:%H:%M} {local.tzname()}"
+    assert parse_when(text, now).instant == x.astimezone(UTC).replace(second=0, microsecond=0)
+
+
+_WEEKDAY_NAMES_FOR_TEST = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@settings(deadline=None)
+@given(_aware(datetime(1950, 1, 1), datetime(2100, 1, 1)))
+def test_property_weeks_and_months_tile_time(now: datetime) -> None:
+    for unit in ("week", "month"):
+        start = parse_bound(f"this {unit}", now, end=False)
+        end = parse_bound(f"this {unit}", now, end=True)
+        assert start <= now < end
+        assert parse_bound(f"last {unit}", now, end=True) == start
+        assert parse_bound(f"last {unit}", now, end=False) < start
+        first, after = start.astimezone(LONDON), end.astimezone(LONDON)
+        assert (first.hour, first.minute, after.hour, after.minute) == (0, 0, 0, 0)
+        if unit == "week":
+            assert first.weekday() == 0 and (after.date() - first.date()).days == 7
+        else:
+            assert first.day == 1 and after.day == 1
+            assert (after.year * 12 + after.month) - (first.year * 12 + first.month) == 1
+
+
+@settings(deadline=None)
+@given(
+    _aware(datetime(1950, 1, 1), datetime(2100, 1, 1)),
+    st.sampled_from(["morning", "afternoon", "evening", "night"]),
+    st.integers(min_value=0, max_value=23),
+    st.integers(min_value=0, max_value=59),
+)
+def test_property_yesterday_part_with_a_time(now: datetime, part: str, hour: int, minute: int) -> None:
+    # "yesterday <part> HH:MM" is accepted exactly when the time falls in that part, on yesterday's
+    # date (a night's small hours on today's). "07:30" (leading zero), "00:30" and "19:30" are the
+    # 24-hour clock; "10:30", "11:30" and "12:30" may be read 12 hours on ("evening 10:30" is 22:30).
+    windows = {"morning": (0, 12), "afternoon": (12, 18), "evening": (17, 24), "night": (18, 30)}
+    lo, hi = windows[part]
+    yesterday = now.astimezone(LONDON).date() - timedelta(days=1)
+    text = f"yesterday {part} {hour:02d}:{minute:02d}"
+    readings = [hour] if hour < 10 or hour > 12 else [hour % 12, hour % 12 + 12]
+    hours = [h + extra for h in readings for extra in (0, 24) if lo <= h + extra < hi]
+    try:
+        when = parse_when(text, now)
+    except InputError as error:
+        message = str(error)
+        if hours:  # the right part of the day: only a time the clocks skipped, or one still to come
+            assert "never happened" in message or "future" in message
+        else:
+            assert message.startswith(f"'{text}' does not add up: ") and message.endswith(")")
+        return
+    assert len(hours) == 1
+    local = when.instant.astimezone(LONDON)
+    assert local.date() == yesterday + timedelta(days=hours[0] // 24)
+    assert (local.hour, local.minute) == (hours[0] % 24, minute)

@@ -20,6 +20,36 @@ Rules, in brief:
   the FIRST occurrence, in BST, unless the text ends with ``GMT``.
 * Dates before 1900 are refused. :func:`parse_when` also refuses anything later than ``now``.
 
+Days and parts of days said the way people say them (case does not matter):
+
+* ``last Monday`` ... ``last Sunday``: the most recent such day strictly before today (typed on a
+  Monday, ``last Monday`` is a week ago). ``last Tuesday 6pm`` and ``6pm last Tuesday`` add a time.
+* Parts of a day: ``this morning``/``this afternoon``/``this evening``/``tonight``,
+  ``yesterday morning``/``afternoon``/``evening``/``night``, ``last night`` (= ``yesterday
+  night``), and ``last Tuesday morning``/``afternoon``/``evening``/``night``.
+
+  A part of a day WITHOUT a clock time keeps precision ``"day"``: it is recorded as that date,
+  and the words typed are kept with the entry (``show`` prints "entered as 'yesterday evening'").
+  residentlog does not invent a clock time (say 19:00 for "evening"): the resident did not say
+  one, and a made-up minute is exactly what a landlord could contest. So as a ``list`` bound a part
+  of a day counts as its whole day, as every entry dated that way is stored by its date.
+
+  WITH a clock time (``this morning 7:30``, ``last Tuesday evening at 8``, ``11pm last night``)
+  it is an exact minute, and the time must fall in that part of the day. A part of a day covers
+  (local time): morning midnight to noon, afternoon noon to 18:00, evening 17:00 to midnight,
+  night 18:00 to 06:00 the next morning, so ``last night 2am`` is the early hours of today and a
+  night is dated by the evening it began ("Monday night" runs into Tuesday). A time written
+  without am/pm is read in that part (``this evening 7:30`` is 19:30; ``this evening 07:30`` and
+  ``this morning 7pm`` are refused as contradictions). Before 06:00, ``tonight`` is the night
+  that is still going on, which began yesterday evening.
+
+  A part of today that has not started yet (``this evening`` typed at 10:00) is in the future and
+  refused; the message suggests ``yesterday evening`` (or ``last night`` for ``tonight``).
+* Ranges: ``this week``, ``last week`` (UK weeks start on Monday), ``this month``, ``last month``.
+  As a ``list --since`` bound a range means its first day, as ``--until`` its last day (inclusive:
+  the bound returned is the start of the day after). :func:`parse_when` refuses a range: an entry
+  is about one moment, so the message asks which day.
+
 Every problem with the text is reported as :class:`~residentlog.errors.InputError` with a one-line
 message that quotes what was typed. ``dateutil`` is imported only when a worded date needs it,
 because this module is imported on every ``residentlog add``.
@@ -122,7 +152,24 @@ def _re(pattern: str) -> re.Pattern[str]:
 _DEFAULT_A = datetime(2000, 1, 1, 0, 0, 0)
 _DEFAULT_B = datetime(1996, 12, 2, 1, 1, 1)
 
-_EXAMPLES = "try e.g. '3 March 2020 14:00', '03/03/2020', '2020-03-03', 'yesterday 6pm' or '2 days ago'"
+_EXAMPLES = (
+    "try e.g. '3 March 2020 14:00', '03/03/2020', 'yesterday 6pm', 'last Tuesday evening' or '2 days ago'"
+)
+
+# Parts of a day: (start, end) in minutes after the day's local midnight, end exclusive, and how a
+# message names the part. Evening overlaps afternoon and night on purpose (people say both); a
+# night runs into the next morning. Each window is at most 12 hours long, so a time without am/pm
+# ("7:30") falls in it at most one way.
+_PARTS: dict[str, tuple[int, int, str]] = {
+    "morning": (0, 12 * 60, "in the morning (midnight to noon)"),
+    "afternoon": (12 * 60, 18 * 60, "in the afternoon (noon to 18:00)"),
+    "evening": (17 * 60, 24 * 60, "in the evening (17:00 to midnight)"),
+    "night": (18 * 60, 30 * 60, "at night (18:00 to 06:00 the next morning)"),
+}
+_TONIGHT_UNTIL = 6  # before 06:00 local time, "tonight" is the night that began yesterday
+# "last night at 11", "this evening 8": a bare hour is a time only after a part of a day.
+_PART_HOUR = r"(?P<phrase>.*?(?:morning|afternoon|evening|night))(?:\s+at)?\s+(?P<hour>\d{1,2})"
+_EXPLICIT_CLOCK = r"[ap]m|noon|midday|midnight|^0"  # a time that is not re-read in a part of day
 
 
 @dataclass(frozen=True)
@@ -150,7 +197,7 @@ class When:
 class _Reading:
     """What a phrase means before the future check: a local day, or an exact instant."""
 
-    __slots__ = ("day", "instant", "kind", "precision")
+    __slots__ = ("day", "instant", "kind", "part", "precision", "starts", "until")
 
     def __init__(
         self,
@@ -159,11 +206,19 @@ class _Reading:
         day: date | None = None,
         instant: datetime | None = None,
         kind: str = "plain",
+        part: str | None = None,
+        starts: datetime | None = None,
+        until: date | None = None,
     ) -> None:
         self.precision: Literal["day", "minute"] = precision
-        self.day = day  # set when precision == "day"
+        self.day = day  # set when precision == "day"; a range's first day
         self.instant = instant  # set when precision == "minute"; aware UTC, whole minutes
-        self.kind = kind  # "plain", "yearless" or "time-today": chooses the hint on a future date
+        # "plain", "yearless", "time-today" or "part-today" (a part of today: "this evening",
+        # "tonight"): chooses the hint on a future date
+        self.kind = kind
+        self.part = part  # "morning", "afternoon", "evening", "night" or None
+        self.starts = starts  # a part of a day without a time: when it starts (aware UTC)
+        self.until = until  # a range of days ("last week"): the day after its last day
 
 
 # --------------------------------------------------------------------------------------------
@@ -178,20 +233,25 @@ def parse_when(text: str, now: datetime) -> When:
     ISO 8601 (``2020-03-03``, ``2020-03-03 14:00``, ``2020-03-03T14:00:00Z``), UK day-first dates
     (``03/03/2020``, ``3.3.2020``, ``3 March 2020 2pm``, ``Tuesday 3 March 2020 14:00``,
     ``March 3 2020``), dates without a year (this year), bare times (today), ``now``, ``today``,
-    ``yesterday`` (optionally with a time) and ``N minutes/hours/days/weeks ago``.
+    ``yesterday`` (optionally with a time), ``N minutes/hours/days/weeks ago``, ``last Tuesday``
+    and parts of days (``this morning``, ``yesterday evening``, ``last Tuesday night 11pm``; see
+    the module docstring for what each means and why a part of a day alone keeps day precision).
 
     Raises :class:`InputError` for text that cannot be read, impossible dates and times, a local
     time skipped by the clocks going forward, dates before 1900 and anything later than ``now``
-    (a date-only value equal to today's date is fine). An hour repeated when the clocks go back
-    means its first occurrence (BST) unless the text ends with ``GMT``.
+    (a date-only value equal to today's date is fine, a part of today only once it has started).
+    A range of days (``last week``) is refused: say which day. An hour repeated when the clocks go
+    back means its first occurrence (BST) unless the text ends with ``GMT``.
     """
     now_utc = _check_now(now)
     reading = _interpret(text, now_utc)
     today = now_utc.astimezone(LONDON).date()
     shown = _quote(text)
+    if reading.until is not None:
+        _raise_range(shown, reading)
     if reading.precision == "day":
         assert reading.day is not None
-        if reading.day > today:
+        if reading.day > today or (reading.starts is not None and reading.starts > now_utc):
             _raise_future(shown, reading, now_utc)
         instant = _local_midnight(reading.day, shown)
     else:
@@ -208,7 +268,10 @@ def parse_bound(text: str, now: datetime, *, end: bool) -> datetime:
     Accepts everything :func:`parse_when` does, and dates in the future. A date without a time
     gives local midnight at the start of that day, or with ``end=True`` the start of the NEXT day
     (so the bound is exclusive and still covers the whole day). A value with a time is returned
-    as that instant.
+    as that instant. A part of a day without a time (``yesterday evening``) covers its whole day,
+    as entries dated that way are stored by their date. A range (``last week``, ``this month``)
+    gives local midnight at the start of its first day, or with ``end=True`` the start of the day
+    after its last day.
     """
     now_utc = _check_now(now)
     reading = _interpret(text, now_utc)
@@ -217,6 +280,8 @@ def parse_bound(text: str, now: datetime, *, end: bool) -> datetime:
         return reading.instant
     assert reading.day is not None
     shown = _quote(text)
+    if reading.until is not None:
+        return _local_midnight(reading.until if end else reading.day, shown)
     day = reading.day
     if end:
         try:
@@ -302,6 +367,7 @@ def _interpret(text: str, now_utc: datetime) -> _Reading:
 
     # Split into a date part and an optional time of day.
     kind = "plain"
+    time_text: str | None = None
     clock = _parse_time(s, shown)
     if clock is not None:
         date_part = "today"
@@ -312,11 +378,16 @@ def _interpret(text: str, now_utc: datetime) -> _Reading:
         )
         if split:
             date_part = split["date"]
-            clock = _parse_time(split["time"], shown)
+            time_text = split["time"]
+            clock = _parse_time(time_text, shown)
             if clock is None:  # only possible after an ISO "T"
                 raise InputError(f"{shown} is not a date or time residentlog understands; {_EXAMPLES}")
         else:
             date_part = s
+
+    spoken = _spoken(date_part, shown, now_utc)
+    if spoken is not None:
+        return _spoken_reading(spoken, time_text, clock, zone, shown)
 
     day, yearless, typed_clock = _parse_date_part(date_part, shown, today)
     if typed_clock is not None:
@@ -357,6 +428,155 @@ def _ago(s: str, shown: str, now_utc: datetime, today: date) -> _Reading | None:
     if day.year < _MIN_YEAR:
         raise InputError(f"{shown} is before {_MIN_YEAR}; residentlog only records dates from {_MIN_YEAR} on")
     return _Reading("day", day=day)
+
+
+class _Spoken:
+    """A day or range said in words ("last Tuesday evening", "last week"), before any time of day."""
+
+    __slots__ = ("day", "hour", "part", "today", "until")
+
+    def __init__(
+        self,
+        day: date,
+        *,
+        part: str | None = None,
+        hour: int | None = None,
+        until: date | None = None,
+        today: bool = False,
+    ) -> None:
+        self.day = day  # the day (a night: the day it began), or a range's first day
+        self.part = part  # a key of _PARTS, or None for the whole day
+        self.hour = hour  # a bare hour after the part ("last night at 11"), not yet read in it
+        self.until = until  # a range: the day after its last day
+        self.today = today  # "this morning", "tonight" (of today): the hint on a future date
+
+
+def _spoken(dp: str, shown: str, now_utc: datetime) -> _Spoken | None:
+    """``last Tuesday [evening] [at 8]``, ``this morning``, ``tonight``, ``yesterday night``,
+    ``last night``, ``this/last week``, ``this/last month``; None for anything else."""
+    hour: int | None = None
+    bare = _re(_PART_HOUR).fullmatch(dp)
+    if bare:
+        dp, hour = bare["phrase"], int(bare["hour"])
+    words = dp.replace(",", " ").split()
+    if not words or len(words) > 3:
+        return None
+    local_now = now_utc.astimezone(LONDON)
+    today = local_now.date()
+    first, rest = words[0], words[1:]
+    spoken: _Spoken | None = None
+    if words == ["tonight"]:
+        if local_now.hour < _TONIGHT_UNTIL:
+            spoken = _Spoken(today - timedelta(days=1), part="night")
+        else:
+            spoken = _Spoken(today, part="night", today=True)
+    elif first == "this" and len(rest) == 1 and rest[0] in ("morning", "afternoon", "evening"):
+        spoken = _Spoken(today, part=rest[0], today=True)
+    elif first == "yesterday" and len(rest) == 1 and rest[0] in _PARTS:
+        spoken = _Spoken(today - timedelta(days=1), part=rest[0])
+    elif first == "last" and rest == ["night"]:
+        spoken = _Spoken(today - timedelta(days=1), part="night")
+    elif first == "last" and rest and rest[0] in _WEEKDAY_WORDS:
+        if len(rest) == 2 and rest[1] not in _PARTS:
+            return None
+        back = (today.weekday() - _WEEKDAY_WORDS[rest[0]]) % 7 or 7  # strictly before today
+        spoken = _Spoken(today - timedelta(days=back), part=rest[1] if len(rest) == 2 else None)
+    elif first == "this" and rest and rest[0] in _WEEKDAY_WORDS:  # this coming one, or the last?
+        name = _WEEKDAY_NAMES[_WEEKDAY_WORDS[rest[0]]]
+        raise InputError(f"{shown} could mean more than one day; say 'last {name}', or give the date")
+    elif first in ("this", "last") and rest in (["week"], ["month"]):
+        if hour is not None:
+            return None
+        return _range(first == "last", rest[0], shown, today)
+    if spoken is None:
+        return None
+    spoken.hour = hour
+    _check_year(spoken.day.year, shown)
+    return spoken
+
+
+def _range(last: bool, unit: str, shown: str, today: date) -> _Spoken:
+    """This or last week (Monday to Sunday) or calendar month, as its first day and the day after."""
+    try:
+        if unit == "week":
+            start = today - timedelta(days=today.weekday())
+            if last:
+                start -= timedelta(days=7)
+            until = start + timedelta(days=7)
+        else:
+            start = today.replace(day=1)
+            if last:
+                start = (start - timedelta(days=1)).replace(day=1)
+            until = (start + timedelta(days=31)).replace(day=1)
+    except (OverflowError, ValueError):
+        raise InputError(f"{shown} is too far in the future") from None
+    _check_year(start.year, shown)
+    return _Spoken(start, until=until)
+
+
+def _spoken_reading(
+    spoken: _Spoken, time_text: str | None, clock: tuple[int, int] | None, zone: str | None, shown: str
+) -> _Reading:
+    """What a phrase from :func:`_spoken` means, with the time of day typed with it (if any)."""
+    if spoken.until is not None:
+        if clock is not None or zone is not None:
+            raise InputError(
+                f"{shown} gives a time of day for a range of days; say which day, e.g. 'last Tuesday 6pm'"
+            )
+        return _Reading("day", day=spoken.day, until=spoken.until)
+    explicit = True
+    if spoken.hour is not None:
+        if clock is not None:
+            raise InputError(f"{shown} seems to give two different times of day; give just one")
+        if spoken.hour > 23:
+            raise InputError(
+                f"{shown} is not a real time (there is no hour {spoken.hour}; hours go from 00 to 23)"
+            )
+        clock, explicit = (spoken.hour, 0), spoken.hour == 0 or spoken.hour > 12
+    elif clock is not None and time_text is not None:
+        explicit = clock[0] == 0 or clock[0] > 12 or _re(_EXPLICIT_CLOCK).search(time_text) is not None
+    kind = "part-today" if spoken.today else "plain"
+    if clock is None:
+        if zone is not None:
+            raise InputError(
+                f"{shown} gives a time zone but no time of day; add the time, or leave out the zone"
+            )
+        if spoken.part is None:
+            return _Reading("day", day=spoken.day)
+        start = datetime.combine(spoken.day, time()) + timedelta(minutes=_PARTS[spoken.part][0])
+        return _Reading(
+            "day", day=spoken.day, part=spoken.part, starts=_localise(start, None, shown), kind=kind
+        )
+    if spoken.part is None:
+        local = datetime.combine(spoken.day, time(*clock))
+    else:
+        local = _in_part(spoken.day, spoken.part, clock, explicit, shown)
+    return _Reading("minute", instant=_localise(local, zone, shown), kind=kind, part=spoken.part)
+
+
+def _in_part(day: date, part: str, clock: tuple[int, int], explicit: bool, shown: str) -> datetime:
+    """The local time ``clock`` in that part of ``day`` (a night's small hours are the next day).
+
+    A time without am/pm (``explicit`` False) may be read 12 hours on: "evening 7:30" is 19:30.
+    """
+    start, end, named = _PARTS[part]
+    hour, minute = clock
+    hours = [hour] if explicit else [hour % 12, hour % 12 + 12]
+    for h in hours:
+        for minutes in (h * 60 + minute, (h + 24) * 60 + minute):
+            if start <= minutes < end:
+                return datetime.combine(day, time()) + timedelta(minutes=minutes)
+    raise InputError(f"{shown} does not add up: {hour:02d}:{minute:02d} is not {named}")
+
+
+def _raise_range(shown: str, reading: _Reading) -> None:
+    """A range of days where one moment is needed: ask which day."""
+    assert reading.day is not None and reading.until is not None
+    start = reading.day
+    example = f"'{start.day} {_MONTH_NAMES[start.month - 1]} {start.year}'"
+    if reading.until - start == timedelta(days=7):
+        example = f"'last Tuesday' or {example}"
+    raise InputError(f"{shown} is a range of days; say which day, e.g. {example}")
 
 
 def _iso_whole(s: str, shown: str) -> _Reading | None:
@@ -429,7 +649,8 @@ def _parse_date_part(dp: str, shown: str, today: date) -> tuple[date, bool, tupl
         if not dp:
             name = _WEEKDAY_NAMES[min(weekdays)]
             raise InputError(
-                f"{shown} needs the date as well as the day of the week, e.g. '{name} 3 March 2020'"
+                f"{shown} needs the date as well as the day of the week, e.g. '{name} 3 March 2020' "
+                f"or 'last {name}'"
             )
 
     clock: tuple[int, int] | None = None
@@ -640,6 +861,18 @@ def _raise_future(shown: str, reading: _Reading, now_utc: datetime) -> None:
     if reading.kind == "yearless" and reading.instant is not None:
         d = reading.instant.astimezone(LONDON).date()
         raise InputError(f"{shown} would be {_long_date(d)}, which is in the future; add the year")
+    if reading.kind == "part-today" and reading.part is not None:
+        local_now = now_utc.astimezone(LONDON)
+        typed = " ".join(shown.strip("'").split())
+        instead = re.sub(r"\bthis\s+(morning|afternoon|evening)\b", r"yesterday \1", typed, flags=re.I)
+        instead = re.sub(r"\btonight\b", "last night", instead, flags=re.I)
+        if reading.precision == "day":
+            starts = _PARTS[reading.part][0]
+            raise InputError(
+                f"{shown} is in the future: the {reading.part} starts at {starts // 60:02d}:00 and it is "
+                f"{local_now:%H:%M} now; did you mean '{instead}'?"
+            )
+        raise InputError(f"{shown} is later than the time now ({local_now:%H:%M}); did you mean '{instead}'?")
     if reading.kind == "time-today":
         local_now = now_utc.astimezone(LONDON)
         typed = " ".join(shown.strip("'").split())
