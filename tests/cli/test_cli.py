@@ -350,3 +350,25 @@ def test_list_and_show_read_as_a_resident_would(initialised: Path, runner: CliRu
     assert r.exit_code == 2 and r.stderr.startswith("Error: --trapped: does not apply to an asb entry (")
     policy = run(runner, "policy", "show", "hos-complaint-handling-code").stdout
     assert "recorded by an 'extended' entry" in policy and "a 'extended'" not in policy
+
+
+def test_add_echoes_dates_residents_say(
+    initialised: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'last Tuesday 6pm', 'yesterday evening' are echoed as the date understood (issue 12 §7)."""
+    from datetime import UTC, datetime
+
+    monkeypatch.setattr("residentlog.ledger.when.utc_now", lambda: datetime(2026, 11, 23, 18, 40, tzinfo=UTC))
+    r = run(runner, "add", "lift", "Lift 2 stuck", "--when", "last Tuesday 6pm", "--out-of-service")
+    assert r.exit_code == 0 and r.stderr == ""
+    assert r.stdout.splitlines()[0] == "Recorded entry 1  (happened Tue 17 Nov 2026 18:00 GMT)"
+    r = run(runner, "add", "asb", "Shouting on the landing", "--when", "yesterday evening")
+    # The date only: no clock time made up for "evening"; the words typed are kept.
+    assert r.stdout.splitlines()[0] == "Recorded entry 2  (happened Sun 22 Nov 2026)"
+    assert "(entered as 'yesterday evening')" in run(runner, "show", "2").stdout
+    r = run(runner, "add", "note", "x", "--when", "last week")
+    assert r.exit_code == 2
+    assert r.stderr == (
+        "Error: 'last week' is a range of days; say which day, e.g. 'last Tuesday' or '16 November 2026'\n"
+    )
+    assert size(initialised) == 2
