@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import io
 import random
+import shlex
+import shutil
+import sys
 from datetime import date, timedelta
+from pathlib import Path
 
+import pytest
+from rich.cells import cell_len
+
+from residentlog.cli import console
 from residentlog.deadlines.workdays import CALENDARS, is_working_day, working_days_between
+from residentlog.ledger.add import add_entry
+from residentlog.ledger.entry import Entry
+from residentlog.ledger.store import Store
+from residentlog.ledger.views import Filters, list_entries
+from tests.conftest import NOW
 
 
 def _walked(a: date, b: date, nation: str) -> int:
@@ -34,3 +48,123 @@ def test_working_days_between_known_values() -> None:
     # Scotland also has 2 January.
     assert working_days_between(date(2024, 12, 31), date(2025, 1, 3), "scotland") == 1
     assert working_days_between(date(2024, 12, 31), date(2025, 1, 3), "england") == 2
+
+
+# -- list: streamed through a pager on a terminal ---------------------------------------------
+
+
+class _Terminal(io.StringIO):
+    """A stand-in stdout that says it is a terminal, and counts its writes."""
+
+    encoding = "utf-8"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        return super().write(text)
+
+
+class _Pipe(_Terminal):
+    def isatty(self) -> bool:
+        return False
+
+
+def _views(store: Store, summaries: list[str]) -> list[Entry]:
+    for i, summary in enumerate(summaries):
+        add_entry(
+            store,
+            {"kind": "lift", "summary": summary, "case": "lift-2"},
+            when_text=None,
+            now=NOW + timedelta(minutes=i),
+        )
+    return list_entries(store, Filters(), NOW + timedelta(days=1))
+
+
+def test_pager_is_used_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAGER", f"{sys.executable} -u")
+    monkeypatch.setattr(sys, "stdout", _Terminal())
+    assert console.pager_command() == [sys.executable, "-u"]
+    assert console.pager_command(no_pager=True) is None
+    monkeypatch.delenv("PAGER")
+    assert console.pager_command() == (["less"] if shutil.which("less") else None)
+    for empty in ("", "cat"):
+        monkeypatch.setenv("PAGER", empty)
+        assert console.pager_command() is None
+    monkeypatch.setenv("PAGER", "no-such-pager-program-14 -R")
+    assert console.pager_command() is None  # never swallow the output into a pager that is not there
+    monkeypatch.setenv("PAGER", f"{sys.executable}")
+    monkeypatch.setattr(sys, "stdout", _Pipe())
+    assert console.pager_command() is None  # a file or a pipe gets the table itself
+
+
+def test_list_on_a_terminal_goes_through_the_pager_with_less_defaults(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    views = _views(store, ["Lift 2 out", "Lift 2 out again"])
+    paged = tmp_path / "paged.txt"
+    script = f"import os, sys; open({str(paged)!r}, 'w').write(os.environ['LESS'] + '\\n' + sys.stdin.read())"
+    monkeypatch.setenv("PAGER", shlex.join([sys.executable, "-c", script]))
+    monkeypatch.delenv("LESS", raising=False)
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    console.entries_table(views)
+    assert terminal.getvalue() == ""  # all of it went to the pager
+    less, *table = paged.read_text().splitlines()
+    assert less == "FRX"
+    assert [line.split("│")[1].strip() for line in table if line.startswith("│")] == ["1", "2"]
+    assert "2 entries." in capsys.readouterr().err
+    console.entries_table(views, no_pager=True)  # --no-pager: straight to the terminal
+    assert terminal.getvalue().splitlines() == table
+
+
+def test_list_is_written_in_chunks_not_one_table(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    views = _views(store, [f"Lift fault {i}" for i in range(600)])
+    pipe = _Pipe()
+    monkeypatch.setattr(sys, "stdout", pipe)
+    console.entries_table(views)
+    lines = pipe.getvalue().splitlines()
+    assert len(lines) == 600 + 4  # top border, header, rule, one line per entry, bottom border
+    assert lines[3].startswith("│  1 │ ") and "│ Lift fault 0 " in lines[3]
+    assert "│ Lift fault 599 " in lines[-2] and lines[-1].startswith("└")
+    assert 3 < pipe.writes < 20  # a few chunks of rows, not one write per row nor one per table
+
+
+def test_list_wraps_long_summaries_without_losing_a_character(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    long_word = "x" * 150
+    words = " ".join(f"word{i}" for i in range(40))
+    wide = "日本語のテキスト" * 12
+    views = _views(store, [long_word, words, wide])
+    monkeypatch.setenv("COLUMNS", "100")
+    pipe = _Pipe()
+    monkeypatch.setattr(sys, "stdout", pipe)
+    console.entries_table(views)
+    lines = pipe.getvalue().splitlines()
+    widths = {cell_len(line) for line in lines}
+    assert widths == {100}  # every line fits the width exactly, wide characters counted as two cells
+    summaries = [line.split("│")[5].strip() for line in lines if line.startswith("│")]
+    joined = "".join(summaries)
+    assert long_word in joined and wide in joined
+    assert words.replace(" ", "") in joined.replace(" ", "")
+    assert all(len(s) < 100 for s in summaries)
+
+
+def test_list_shows_user_text_visibly_in_every_column(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    raw_text = "Lift \x1b[31mRED\x1b[0m \x9b2J [bold]x[/bold] \u202egnp.exe"
+    views = _views(store, ["placeholder"])
+    record = dict(views[0].record, summary=raw_text, case="c\x1b]0;t\x07")
+    nasty = Entry(num=1, record=record, versions=1, hash=views[0].hash)
+    pipe = _Pipe()
+    monkeypatch.setattr(sys, "stdout", pipe)
+    console.entries_table([nasty])
+    out = pipe.getvalue()
+    assert not any(c in out for c in ("\x1b", "\x9b", "\u202e", "\x07"))
+    assert "Lift \\x1b[31mRED\\x1b[0m \\x9b2J [bold]x[/bold] \\u202egnp.exe" in out
+    assert "c\\x1b]0;t\\x07" in out

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from residentlog.ledger.when import format_local, from_rfc3339
@@ -57,42 +58,187 @@ def _console(stderr: bool = False) -> Any:
     return Console(stderr=stderr, highlight=False, emoji=False, soft_wrap=False, width=width)
 
 
-def entries_table(views: list[Entry]) -> None:
-    from rich.table import Table
+_LIST_HEADERS = ("#", "When (UK time)", "Kind", "Event", "Summary", "Case", "Notes")
+_LIST_SUMMARY = 4  # the one column that wraps; the others are as wide as their widest cell
+# Rich's HEAVY_HEAD box (what the list looked like when it was one Rich table), and ASCII.
+_BOX_UTF8 = ("┏━┳┓", "┃┃┃", "┡━╇┩", "││││", "└─┴┘")
+_BOX_ASCII = ("+-++", "|||", "+-++", "||||", "+-++")
 
+
+def pager_command(no_pager: bool = False) -> list[str] | None:
+    """The pager ``list`` writes through, like ``git log``: ``$PAGER`` (default ``less``, with
+    ``LESS=FRX`` unless set: quit if it fits one screen, keep colours, leave the text on screen),
+    only when stdout is a terminal; ``None`` with ``--no-pager``, when stdout is a file or a pipe,
+    when ``$PAGER`` is empty or ``cat``, or when the pager's program cannot be found."""
+    import os
+    import shlex
+    import shutil
+
+    if no_pager or not sys.stdout.isatty():
+        return None
+    try:
+        argv = shlex.split(os.environ.get("PAGER", "less"))
+    except ValueError:
+        return None
+    if not argv or argv == ["cat"] or shutil.which(argv[0]) is None:
+        return None
+    return argv
+
+
+def entries_table(views: list[Entry], *, no_pager: bool = False) -> None:
+    """The list as a table, streamed: the column widths are measured first (one cheap pass),
+    then each row is written as it is formatted, in chunks, through a pager on a terminal.
+
+    Every cell is user text shown through :func:`visible` (single line: no control, bidi or
+    line-break character reaches the terminal raw), and nothing is read as markup."""
     if not views:
         err("No entries match.")
         return
-    table = Table(show_lines=False, header_style="bold", pad_edge=False)
-    table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("When (UK time)", no_wrap=True)
-    table.add_column("Kind", no_wrap=True)
-    table.add_column("Event", no_wrap=True)
-    table.add_column("Summary")
-    table.add_column("Case", no_wrap=True)
-    table.add_column("Notes", no_wrap=True)
-    for view in views:
-        rec = view.record
-        notes = []
-        if view.amended:
-            notes.append("amended")
-        if rec["attachments"]:
-            notes.append(f"{len(rec['attachments'])} file{'s' if len(rec['attachments']) > 1 else ''}")
-        fields = rec["fields"]
-        event = fields.get("event") or fields.get("step") or fields.get("direction", "")
-        if rec["kind"] == "complaint":
-            event = f"stage {fields.get('stage')} {event}"
-        table.add_row(
-            str(view.num),
-            markup(when_text(rec, short=True)),
-            markup(rec["kind"]),
-            markup(str(event)),
-            markup(rec["summary"]),
-            markup(rec["case"]),
-            ", ".join(notes),
-        )
-    _console().print(table)
+    rows = [_list_cells(view) for view in views]
+    pager = pager_command(no_pager)
+    if pager is None:
+        _write_table(sys.stdout, rows, _list_width(sys.stdout))
+    else:
+        _write_paged(pager, rows)
     err(f"{len(views)} entr{'y' if len(views) == 1 else 'ies'}.")
+
+
+def _list_cells(view: Entry) -> tuple[str, ...]:
+    rec = view.record
+    notes = []
+    if view.amended:
+        notes.append("amended")
+    if rec["attachments"]:
+        notes.append(f"{len(rec['attachments'])} file{'s' if len(rec['attachments']) > 1 else ''}")
+    fields = rec["fields"]
+    event = fields.get("event") or fields.get("step") or fields.get("direction", "")
+    if rec["kind"] == "complaint":
+        event = f"stage {fields.get('stage')} {event}"
+    return (
+        str(view.num),
+        visible(when_text(rec, short=True)),
+        visible(rec["kind"]),
+        visible(str(event)),
+        visible(rec["summary"]),
+        visible(rec["case"]),
+        ", ".join(notes),
+    )
+
+
+def _list_width(stream: Any) -> int:
+    """The width to fit: the terminal's; piped output is not wrapped to a guessed 80 columns
+    (``COLUMNS`` if set, else 200), so files and other tools get whole lines."""
+    import os
+    import shutil
+
+    if stream.isatty():
+        return shutil.get_terminal_size().columns
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else 200
+
+
+def _write_paged(argv: list[str], rows: list[tuple[str, ...]]) -> None:
+    import io
+    import os
+    import subprocess
+
+    env = dict(os.environ)
+    env.setdefault("LESS", "FRX")
+    env.setdefault("LV", "-c")
+    encoding = sys.stdout.encoding or "utf-8"
+    width = _list_width(sys.stdout)
+    sys.stdout.flush()
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, env=env)
+    assert proc.stdin is not None
+    stream = io.TextIOWrapper(proc.stdin, encoding=encoding, errors="replace", write_through=False)
+    try:
+        _write_table(stream, rows, width)
+        stream.close()
+    except BrokenPipeError:  # the reader quit the pager before the end: that is fine
+        pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        try:
+            stream.close()
+        except (BrokenPipeError, ValueError):
+            pass
+        proc.wait()
+
+
+def _write_table(stream: Any, rows: list[tuple[str, ...]], width: int) -> None:
+    from rich.cells import cell_len, chop_cells
+
+    ascii_only = not (getattr(stream, "encoding", None) or "").lower().startswith("utf")
+    top, head, rule, line, bottom = _BOX_ASCII if ascii_only else _BOX_UTF8
+    widths = [cell_len(h) for h in _LIST_HEADERS]
+    for row in rows:
+        for i, cell in enumerate(row):
+            n = len(cell) if cell.isascii() else cell_len(cell)
+            if n > widths[i]:
+                widths[i] = n
+    # The summary takes what is left of the width (borders: one per column plus one, and a space
+    # each side of a cell but the outer ones), never narrower than 20 cells (a narrow terminal
+    # wraps the line rather than leave a summary unreadable). Nothing is cut off: a word longer
+    # than the column is folded onto the next line.
+    others = sum(w for i, w in enumerate(widths) if i != _LIST_SUMMARY)
+    chrome = len(widths) + 1 + 2 * (len(widths) - 1)
+    widths[_LIST_SUMMARY] = min(widths[_LIST_SUMMARY], max(20, width - others - chrome))
+    last = len(widths) - 1
+
+    def pad(i: int, cell: str) -> str:
+        gap = widths[i] - (len(cell) if cell.isascii() else cell_len(cell))
+        return " " * gap + cell if i == 0 else cell + " " * gap
+
+    def join(cells: list[str], left: str, mid: str, right: str) -> str:
+        parts = [(" " if i else "") + pad(i, c) + (" " if i < last else "") for i, c in enumerate(cells)]
+        return left + mid.join(parts) + right + "\n"
+
+    def border(left: str, fill: str, mid: str, right: str) -> str:
+        parts = [fill * (w + (1 if i else 0) + (1 if i < last else 0)) for i, w in enumerate(widths)]
+        return left + mid.join(parts) + right + "\n"
+
+    stream.write(border(top[0], top[1], top[2], top[3]))
+    stream.write(join(list(_LIST_HEADERS), head[0], head[1], head[2]))
+    stream.write(border(rule[0], rule[1], rule[2], rule[3]))
+    summary_width = widths[_LIST_SUMMARY]
+    chunk: list[str] = []
+    for row in rows:
+        summary = row[_LIST_SUMMARY]
+        if (len(summary) if summary.isascii() else cell_len(summary)) <= summary_width:
+            chunk.append(join(list(row), line[0], line[1], line[3]))
+        else:
+            parts = _wrap(summary, summary_width, chop_cells)
+            first = [*row[:_LIST_SUMMARY], parts[0], *row[_LIST_SUMMARY + 1 :]]
+            chunk.append(join(first, line[0], line[1], line[3]))
+            blank = [""] * len(row)
+            for part in parts[1:]:
+                blank[_LIST_SUMMARY] = part
+                chunk.append(join(blank, line[0], line[1], line[3]))
+        if len(chunk) >= 256:
+            stream.write("".join(chunk))
+            chunk.clear()
+    chunk.append(border(bottom[0], "─" if not ascii_only else "-", bottom[2], bottom[3]))
+    stream.write("".join(chunk))
+    stream.flush()
+
+
+def _wrap(text: str, width: int, chop_cells: Callable[[str, int], list[str]]) -> list[str]:
+    """``text`` in lines of at most ``width`` cells, broken between words where it can be."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if len(chop_cells(candidate, width)) == 1:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        pieces = chop_cells(word, width) or [""]
+        lines.extend(pieces[:-1])
+        current = pieces[-1]
+    lines.append(current)
+    return lines
 
 
 def entry_detail(view: Entry) -> None:
@@ -181,3 +327,53 @@ def markup(text: object) -> str:
     from rich.markup import escape
 
     return escape(visible(str(text)))
+
+
+class ProgressBar:
+    """A progress bar on stderr, drawn only on a terminal (never into a pipe or a file):
+    ``with ProgressBar("Importing") as bar: bar.start(total); ... bar.advance()``."""
+
+    def __init__(self, label: str, *, enabled: bool = True) -> None:
+        self.label = label
+        self.enabled = enabled and sys.stderr.isatty()
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> ProgressBar:
+        if self.enabled:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self._bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=_console(stderr=True),
+                transient=True,
+            )
+            self._bar.start()
+        return self
+
+    def start(self, total: int) -> None:
+        if self._bar is not None:
+            self._task = self._bar.add_task(self.label, total=total)
+
+    def advance(self) -> None:
+        if self._bar is not None and self._task is not None:
+            self._bar.advance(self._task)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def evidence_table(rows: list[tuple[str, ...]], headings: tuple[str, ...]) -> None:
+    """The result of ``import-evidence``: one row per source item, every cell user text."""
+    from rich.table import Table
+
+    table = Table(show_lines=False, header_style="bold", pad_edge=False)
+    for heading in headings:
+        table.add_column(heading, no_wrap=heading not in ("Summary", "Source"), justify="left")
+    for row in rows:
+        table.add_row(*(markup(cell) for cell in row))
+    _console().print(table)

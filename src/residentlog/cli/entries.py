@@ -315,8 +315,12 @@ def list_(
     tag: Annotated[list[str] | None, typer.Option("--tag", help="Only entries with this tag.")] = None,
     search: Annotated[str | None, typer.Option(help="Only entries containing these words.")] = None,
     json_out: JsonOption = False,
+    no_pager: Annotated[
+        bool, typer.Option("--no-pager", help="On a terminal, print straight out, not through $PAGER.")
+    ] = False,
 ) -> None:
-    """List entries (corrected versions), oldest first, in UK local time."""
+    """List entries (corrected versions), oldest first, in UK local time (on a terminal, through
+    a pager: $PAGER, default less)."""
     from residentlog.cli.console import entries_table, print_json
     from residentlog.ledger.views import Filters, list_entries
     from residentlog.ledger.when import utc_now
@@ -327,7 +331,7 @@ def list_(
     if json_out:
         print_json([v.as_json() for v in views])
     else:
-        entries_table(views)
+        entries_table(views, no_pager=no_pager)
 
 
 @commands.command()
