@@ -57,6 +57,7 @@ COMMANDS: dict[str, str] = {
     "letter": "documents",
     "export": "transfer",
     "import": "transfer",
+    "import-evidence": "evidence",
     "timestamp": "integrity",
     "policy": "clocks",
     "case": "clocks",

@@ -38,11 +38,19 @@ def add_entry(
     when_text: str | None,
     attach: Sequence[Path] = (),
     now: datetime | None = None,
+    when: When | None = None,
 ) -> Added:
-    """Validate and append a new entry. ``data`` holds EntryContent fields (kind, summary, ...)."""
+    """Validate and append a new entry. ``data`` holds EntryContent fields (kind, summary, ...).
+
+    ``when`` gives the moment exactly, read from a source (an email's ``Date:``, a photo's EXIF)
+    rather than typed; it replaces ``when_text`` and, like it, may not be in the future."""
     now = now or when_module.utc_now()
     content = validate_content(data)
-    when = _when(when_text, now)
+    if when is None:
+        when = _when(when_text, now)
+    elif when.instant > now:
+        said = repr(when.text) if when.text else "the date"
+        raise InputError(f"{said} is in the future; an entry records something that already happened")
     _check_links(store, content.links)
     return _append(store, content.model_dump(mode="json"), when, attach, now, amends=None, reason="")
 

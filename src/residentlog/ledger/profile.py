@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from residentlog.errors import StoreError
 from residentlog.fsutil import write_json_atomic
@@ -18,6 +18,20 @@ from residentlog.ledger.layout import Layout
 from residentlog.ledger.vocabulary import Line, Text, describe, invalid
 
 Nation = Literal["england", "wales", "scotland", "northern-ireland"]
+
+
+def _landlord_email(value: str) -> str:
+    """``Repairs@Landlord.org`` -> ``repairs@landlord.org``; ``landlord.org`` -> ``@landlord.org``."""
+    value = value.strip().lower()
+    local, at, domain = value.rpartition("@")
+    if not at:
+        local, domain = "", value
+    if not domain or "." not in domain or " " in value or "@" in local or local.startswith("@"):
+        raise ValueError(f"{value!r} is not an email address or a domain (e.g. repairs@landlord.org)")
+    return f"{local}@{domain}"
+
+
+LandlordEmail = Annotated[Line, AfterValidator(_landlord_email), Field(max_length=200)]
 
 
 class Profile(BaseModel):
@@ -33,6 +47,10 @@ class Profile(BaseModel):
     landlord_address: Text = Field(default="", max_length=500)
     tenancy_ref: Line = Field(default="", max_length=60)
     nation: Nation = "england"
+    #: The landlord's email addresses (``repairs@landlord.org``) or whole domains
+    #: (``@landlord.org``): ``import-evidence`` reads an email from or to one as correspondence
+    #: with the landlord, and says which way it went.
+    landlord_emails: list[LandlordEmail] = Field(default_factory=list, max_length=50)
 
 
 def load_profile(root: Path) -> Profile:
@@ -49,7 +67,7 @@ def load_profile(root: Path) -> Profile:
         raise StoreError(f"{path} is not a valid profile ({describe(exc)})") from None
 
 
-def check_profile(data: dict[str, str]) -> Profile:
+def check_profile(data: dict[str, Any]) -> Profile:
     """Validate profile fields; InputError names the first bad one."""
     try:
         return Profile.model_validate(data)
@@ -57,7 +75,7 @@ def check_profile(data: dict[str, str]) -> Profile:
         raise invalid(exc) from None
 
 
-def update_profile(root: Path, changes: dict[str, str]) -> Profile:
+def update_profile(root: Path, changes: dict[str, Any]) -> Profile:
     """Apply the given changes (unset options are not passed) and save the profile."""
     profile = check_profile({**load_profile(root).model_dump(), **changes})
     path = Layout(root).profile_path
