@@ -218,19 +218,33 @@ def init(
 @commands.command()
 @run
 @_with_options(_PROFILE_OPTIONS)
-def profile(json_out: JsonOption = False, **options: Any) -> None:
+def profile(
+    json_out: JsonOption = False,
+    landlord_email: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--landlord-email",
+            help="Your landlord's email address, or a whole domain (@landlord.org), for import-evidence "
+            "(repeatable; replaces the list; --landlord-email '' clears it).",
+        ),
+    ] = None,
+    **options: Any,
+) -> None:
     """Show your profile, or change parts of it."""
     from residentlog.cli.console import out, print_json
     from residentlog.ledger.profile import load_profile, update_profile
 
-    changes = {k: v for k, v in options.items() if v is not None}
+    changes: dict[str, Any] = {k: v for k, v in options.items() if v is not None}
+    if landlord_email is not None:
+        changes["landlord_emails"] = [e for e in landlord_email if e.strip()]
     with open_store() as store:
         prof = update_profile(store.root, changes) if changes else load_profile(store.root)
     if json_out:
         print_json(prof.model_dump())
         return
     for key, value in prof.model_dump().items():
-        out(f"{key.replace('_', ' ') + ':':<18}{value or '—'}")
+        shown = ", ".join(value) if isinstance(value, list) else value
+        out(f"{key.replace('_', ' ') + ':':<18}{shown or '—'}")
 
 
 @commands.command()
