@@ -80,7 +80,8 @@ def parse_mapping(spec: str) -> dict[str, str]:
 
 
 def mapping_text(mapping: dict[str, str]) -> str:
-    return ",".join(f"{k}={v}" for k, v in mapping.items())
+    """``when=Date,summary=What``: the targets always in the order of :data:`TARGETS`."""
+    return ",".join(f"{t}={mapping[t]}" for t in TARGETS if t in mapping)
 
 
 def load_maps(root: Path) -> dict[str, dict[str, str]]:
@@ -119,7 +120,9 @@ def _csv_rows(path: Path) -> tuple[str, list[str], Iterator[tuple[int, list[Any]
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("cp1252", "replace")  # Excel's "CSV" on Windows
-    rows = list(csv.reader(text.splitlines()))
+    import io
+
+    rows = list(csv.reader(io.StringIO(text, newline="")))
     return _split(path.name, [(n, list(r)) for n, r in enumerate(rows, 1)])
 
 
