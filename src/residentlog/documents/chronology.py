@@ -266,7 +266,10 @@ def exhibit_file_name(exhibit: str, name: str) -> str:
 def _entry(
     store: Store, view: Entry, paragraphs: Mapping[int, int], exhibits: Mapping[str, dict[str, Any]]
 ) -> dict[str, Any]:
-    versions = [decode(data) for _, data in store.versions(view.num)] or [view.record]
+    # Only an amended entry has earlier versions to show; reading them scans the later records,
+    # so it is done for those alone (once per entry it made chronologies quadratic).
+    versions = [decode(data) for _, data in store.versions(view.num)] if view.versions > 1 else []
+    versions = versions or [view.record]
     occurred = view.occurred
     precision = view.occurred_precision
     recorded = from_rfc3339(versions[0]["recorded_at"])
