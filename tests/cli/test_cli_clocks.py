@@ -162,7 +162,12 @@ def test_status_json(runner: CliRunner, example: Example) -> None:
         ("lift-2", "emergency-repair", 8, 0, 8),
         (None, "routine-repair", 2, 0, 2),
         ("complaint-1", "customer-care-response", 1, 1, 0),
+        # The Complaint Handling Code in force on 19 Oct 2020 (and 7 Dec 2020): the July 2020 version.
+        ("complaint-1", "stage-1-response", 1, 1, 0),
+        ("complaint-1", "stage-2-response", 1, 1, 0),
+        ("complaint-1", "stage-1-acknowledgement", 1, 1, 0),
     ]
+    assert {m["pack"]["version"] for m in data["missed"][4:]} == {"2020"}
     door = data["missed"][0]
     assert door["citation"]["url"] == EMERGENCY_SOURCE
     assert door["worst_breached"]["status_text"] == "breached by 377 days 5 hours (9053 hours)"
@@ -214,7 +219,7 @@ def test_deadlines_for_the_front_door(runner: CliRunner, example: Example) -> No
 def test_deadlines_table_and_selection(runner: CliRunner, example: Example) -> None:
     open_clocks = rl_json(runner, example, "deadlines")
     assert len(open_clocks) == 14 and {c["status"] for c in open_clocks} == {"overdue"}
-    assert len(rl_json(runner, example, "deadlines", "--all")) == 25
+    assert len(rl_json(runner, example, "deadlines", "--all")) == 28  # 3 from the 2020 Code
 
     result = rl(runner, example, "deadlines", "--case", "front-door")
     lines = result.stdout.splitlines()
@@ -251,7 +256,7 @@ def test_case_list(runner: CliRunner, example: Example) -> None:
         ("front-door", 20, 14, 1, True, 2638, {**none, "breached": 10, "overdue": 4}),
         ("asb", 5, 3, 0, True, 2473, none),
         ("cctv", 4, 2, 0, False, 53, none),
-        ("complaint-1", 9, 1, 0, True, 2226, {**none, "breached": 1}),
+        ("complaint-1", 9, 1, 0, True, 2226, {**none, "breached": 4}),
     ]
     table = rl(runner, example, "case", "list")
     assert "closed Thu 9 Apr 2020" in table.stdout
@@ -292,7 +297,17 @@ def test_policy_list_and_show(runner: CliRunner, example: Example) -> None:
     assert got[("example-landlord", "shipped example")] == (False, None)
     assert got[("hos-complaint-handling-code", "shipped")] == (True, None)
     assert got[("spso-model-chp", "shipped")] == (False, None)
-    assert len(rows) == 7
+    chc = [
+        (r["version"], r["effective_from"], r["effective_to"])
+        for r in rows
+        if r["id"] == "hos-complaint-handling-code"
+    ]
+    assert chc == [
+        ("2020", "2020-07-01", "2022-03-31"),
+        ("2022", "2022-04-01", "2024-03-31"),
+        ("2024", "2024-04-01", None),
+    ]
+    assert len(rows) == 10  # 8 shipped packs (3 versions of the Code), the example, the adopted copy
 
     out = rl(runner, example, "policy", "show", "example-landlord").stdout
     assert f"  where:         adopted (entry {ADOPTION})" in out.splitlines()
@@ -409,3 +424,109 @@ def test_status_on_a_new_store_and_a_deadline_this_week(runner: CliRunner) -> No
         "running",
     )
     assert json.loads(run(runner, "case", "list", "--json").stdout)[0]["clock_counts"]["running"] == 1
+
+
+# -- reports that start no clock, and the Code in force on the day (issue 12) --------------------
+
+LIFT_UNCLOCKED = (
+    "no timeframe applies to 4 of the 12 lift reports (entries 2, 5, 10 and 15): give the landlord's "
+    "priority (residentlog amend ENTRY --priority emergency, urgent or routine), or add your landlord's "
+    "repairs policy: residentlog policy new"
+)
+ASB_UNCLOCKED = (
+    "no timeframe applies to 3 asb reports (entries 28, 33 and 34): add your landlord's anti-social "
+    "behaviour policy: residentlog policy new"
+)
+
+
+def test_case_show_says_which_reports_start_no_clock(runner: CliRunner, example: Example) -> None:
+    # Lift 2 was reported 12 times; the 4 reports before the entrapment gave no priority, and the
+    # example landlord's repairs rules all need one (after it, the case carries "emergency").
+    lines = rl(runner, example, "case", "show", "lift-2").stdout.splitlines()
+    assert f"  no clock:      {LIFT_UNCLOCKED}" in lines
+    data = rl_json(runner, example, "case", "show", "lift-2")
+    assert data["unclocked"] == [
+        {
+            "case": "lift-2",
+            "kind": "lift",
+            "entries": [2, 5, 10, 15],
+            "reports": 12,
+            "needs": ["priority"],
+            "text": LIFT_UNCLOCKED,
+        }
+    ]
+    assert sorted({c["start"]["entry"] for c in data["clocks"]} & {2, 5, 10, 15}) == []
+    # The front door's 14 reports all started a clock: nothing to say.
+    assert rl_json(runner, example, "case", "show", "front-door")["unclocked"] == []
+    assert not any(
+        "no clock:" in line for line in rl(runner, example, "case", "show", "front-door").stdout.splitlines()
+    )
+
+
+def test_status_lists_reports_that_start_no_clock(runner: CliRunner, example: Example) -> None:
+    lines = rl(runner, example, "status").stdout.splitlines()
+    at = lines.index("Reports that started no clock (2)")
+    assert lines[at + 1 : at + 3] == [f"  lift-2: {LIFT_UNCLOCKED}", f"  asb: {ASB_UNCLOCKED}"]
+    data = rl_json(runner, example, "status")
+    assert [(u["case"], u["kind"], u["entries"], u["needs"]) for u in data["unclocked"]] == [
+        ("lift-2", "lift", [2, 5, 10, 15], ["priority"]),
+        ("asb", "asb", [28, 33, 34], []),
+    ]
+
+
+def test_status_without_a_landlord_pack_says_no_timeframe_applies(
+    runner: CliRunner, example_ledger: Path, tmp_path: Path
+) -> None:
+    # The example ledger as built, with no landlord pack adopted: no repair report starts a clock,
+    # and no rule in force would start one whatever priority is given.
+    store = copy_example(example_ledger, tmp_path / "store")
+    result = run(runner, "--store", store, "status", "--json")
+    assert result.exit_code == 0, result.stderr
+    texts = {u["case"]: u["text"] for u in json.loads(result.stdout)["unclocked"]}
+    assert texts["lift-2"] == (
+        "no timeframe applies to 12 lift reports (entries 2, 5, 10, 15, 18, 23, 31, 41 and 4 more): "
+        "add your landlord's repairs policy: residentlog policy new"
+    )
+    assert texts["front-door"].startswith("no timeframe applies to 14 door reports (entries 8, 9, 12, ")
+
+
+def test_stage_1_complaint_of_october_2020_is_clocked_under_the_2020_code(
+    runner: CliRunner, example: Example
+) -> None:
+    # Raised Mon 19 Oct 2020 (entry 57), acknowledged Tue 10 Nov 2020 (entry 59): 16 working days.
+    data = rl_json(runner, example, "case", "show", "complaint-1")
+    chc = [c for c in data["clocks"] if c["pack"]["id"] == "hos-complaint-handling-code"]
+    assert {c["pack"]["version"] for c in chc} == {"2020"}
+    (ack,) = [c for c in chc if c["rule"]["id"] == "stage-1-acknowledgement"]
+    assert (ack["start"]["entry"], ack["stop"]["entry"], ack["due"]["date"]) == (57, 59, "2020-10-26")
+    assert ack["status_text"] == "breached by 11 working days (15 days)"
+    assert ack["citation"] == {
+        "section": "Complaint Handling Code (July 2020), section 4.1",
+        "wording": (
+            "When a complaint is made, it must be acknowledged and logged at stage one of the complaints "
+            "procedure within five days of receipt."
+        ),
+        "url": "https://www.great-yarmouth.gov.uk/article/8964/Complaint-handling-principles",
+        "document": (
+            "Quoted in Great Yarmouth Borough Council's self-assessment against the Code, section 4 "
+            "criteria (the Code's own text was not read)"
+        ),
+        "confidence": "medium",
+    }
+    assert ack["explanation"] == (
+        "Due Mon 26 Oct 2020 = raised Mon 19 Oct (entry 57, day zero) + 5 working days; 2 weekend days "
+        "skipped; no bank holidays (England and Wales); rule Complaint Handling Code (July 2020), section "
+        "4.1 (Complaint Handling Code, version 2020)"
+    )
+    # The stage 2 response: the extension of 13 Jan 2021 came after the 20 working days had run out.
+    (s2,) = [c for c in chc if c["rule"]["id"] == "stage-2-response"]
+    assert (s2["start"]["entry"], s2["due"]["date"], s2["status_text"]) == (
+        61,
+        "2021-01-07",
+        "breached by 19 working days (27 days)",
+    )
+    assert s2["notes"] == ["extension (entry 63) came after the due date, so it was not applied"]
+    assert s2["citation"]["confidence"] == "low"
+    lines = rl(runner, example, "case", "show", "complaint-1").stdout.splitlines()
+    assert "  clocks:        4 (4 breached)" in lines
+    assert any("[source confidence: low]" in line and line.startswith("  entry 61: ") for line in lines)

@@ -288,8 +288,10 @@ def test_a_changed_copy_of_a_shipped_pack_needs_its_own_version(store: Store, tm
         adopt_pack(store, write(tmp_path, changed), NOW)
     # An unchanged copy may be adopted (to record which version was cited): it replaces the shipped one.
     adoption = adopt_pack(store, write(tmp_path, original, "chc.toml"), NOW)
-    ids = [(p.id, p.origin == shipped.origin) for p in packs_for_store(store) if p.id == shipped.id]
-    assert ids == [(shipped.id, False)]
+    # The 2024 version is replaced by the adopted copy; the 2020 and 2022 versions are still shipped.
+    versions = [(p.version, p.origin) for p in packs_for_store(store) if p.id == shipped.id]
+    assert [v for v, _ in versions] == ["2020", "2022", "2024"]
+    assert versions[2][1] == str(adoption.path) and versions[0][1].endswith("code-2020.toml")
     assert adoption.entry == 1
 
 

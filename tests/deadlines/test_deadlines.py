@@ -11,10 +11,12 @@ from residentlog.deadlines.engine import (
     Clock,
     ClockStatus,
     EntryFacts,
+    Unclocked,
     compute_clocks,
     resident_nation,
     summarise_case,
     summarise_cases,
+    unclocked_reports,
 )
 from residentlog.deadlines.policy import Pack, list_shipped_packs, parse_pack, shipped_pack
 from residentlog.deadlines.workdays import uk_timezone
@@ -122,7 +124,22 @@ def test_seed_first_report_took_378_days_against_24_hours() -> None:
     assert first.explanation == (
         "Due Wed 4 Sep 2019 10:00 BST = reported Tue 3 Sep 2019 10:00 BST (entry 1) + 24 hours, "
         "counted round the clock; rule Example repairs policy: emergency repairs (Example Housing "
-        "Association: repairs, complaints and CCTV (EXAMPLE, adapt before use), version example-1)"
+        "Association: repairs, complaints and CCTV (EXAMPLE, adapt before use), version example-1); "
+        "treated as priority emergency: the policy lists communal entrance doors and ground-floor "
+        "windows that are not secure as emergency repairs (default insecure-door-or-window-is-emergency "
+        "of pack example-landlord, version example-1)"
+    )
+    # The door reports give no priority: the 24-hour rule applies through the pack's default.
+    (use,) = first.defaults
+    assert (use.attr, use.value, use.default_id, use.pack_id) == (
+        "priority",
+        "emergency",
+        "insecure-door-or-window-is-emergency",
+        "example-landlord",
+    )
+    assert first.to_dict()["defaults"][0]["because"] == (
+        "the policy lists communal entrance doors and ground-floor windows that are not secure as "
+        "emergency repairs"
     )
     assert first.notes == ("from an example pack: check it against your landlord's own policy",)
     assert first.citation.section == "Example repairs policy: emergency repairs"
@@ -660,3 +677,237 @@ def test_lateness_is_rounded_down_never_overstated() -> None:
     assert boiler.margin == 6053
     (boiler,) = compute_clocks(entries, [EXAMPLE], "england", uk("2024-01-06 17:59"))
     assert boiler.status_text == "overdue by under an hour" and boiler.margin == 0
+
+
+# -- the Complaint Handling Code in force on the day the complaint was made -----------------------
+
+CHC_VERSIONS = [p for p in ALL_PACKS if p.id == "hos-complaint-handling-code"]
+
+
+def test_seed_stage_1_acknowledgement_of_october_2020_is_late_under_the_2020_code() -> None:
+    # The seed: a stage 1 complaint made Mon 19 Oct 2020, acknowledged Tue 10 Nov 2020 (16 working days).
+    entries = [
+        entry(57, "complaint", "raised", "2020-10-19 10:30", "complaint-1", stage=1),
+        entry(59, "complaint", "acknowledged", "2020-11-10 14:20", "complaint-1", stage=1),
+        entry(60, "complaint", "responded", "2020-12-01 16:45", "complaint-1", stage=1),
+    ]
+    clocks = compute_clocks(entries, CHC_VERSIONS, "england", SEED_NOW)
+    assert [(c.pack_version, c.rule_id, c.status_text) for c in clocks] == [
+        ("2020", "stage-1-acknowledgement", "breached by 11 working days (15 days)"),
+        ("2020", "stage-1-response", "breached by 21 working days (29 days)"),
+    ]
+    ack = clocks[0]
+    assert ack.due_date == date(2020, 10, 26)
+    assert ack.citation.section == "Complaint Handling Code (July 2020), section 4.1"
+    assert ack.citation.url == "https://www.great-yarmouth.gov.uk/article/8964/Complaint-handling-principles"
+    assert ack.citation.confidence == "medium"
+    assert ack.citation.wording == (
+        "When a complaint is made, it must be acknowledged and logged at stage one of the complaints "
+        "procedure within five days of receipt."
+    )
+    # Only the 2024 Code, as before this change, would start no clock at all in 2020.
+    assert compute_clocks(entries, [CHC], "england", SEED_NOW) == ()
+
+
+def test_a_complaint_is_clocked_under_the_code_in_force_on_the_day_it_was_made() -> None:
+    entries = [
+        # Made in 2023: the 2022 Code, counting the response from the day it was made.
+        entry(1, "complaint", "raised", "2023-05-02 10:00", "a", stage=1),
+        entry(2, "complaint", "acknowledged", "2023-05-05 10:00", "a", stage=1),
+        # Made on Thu 28 Mar 2024, acknowledged and escalated after 1 April 2024: still the 2022 Code,
+        # so the 2024 Code's response-from-acknowledgement clock does not also start.
+        entry(3, "complaint", "raised", "2024-03-28 10:00", "b", stage=1),
+        entry(4, "complaint", "acknowledged", "2024-04-03 10:00", "b", stage=1),
+        entry(5, "complaint", "responded", "2024-04-10 10:00", "b", stage=1),
+        entry(6, "complaint", "escalated", "2024-04-15 10:00", "b", stage=2),
+        # Made on 1 April 2024: the 2024 Code.
+        entry(7, "complaint", "raised", "2024-04-01 10:00", "c", stage=1),
+        entry(8, "complaint", "acknowledged", "2024-04-02 10:00", "c", stage=1),
+    ]
+    clocks = compute_clocks(entries, CHC_VERSIONS, "england", uk("2024-06-01 12:00"))
+    got = [(c.case, c.start_entry, c.pack_version, c.rule_id) for c in clocks]
+    assert got == [
+        ("a", 1, "2022", "stage-1-acknowledgement"),
+        ("a", 1, "2022", "stage-1-response"),
+        ("b", 3, "2022", "stage-1-acknowledgement"),
+        ("b", 3, "2022", "stage-1-response"),
+        ("c", 7, "2024", "stage-1-acknowledgement"),
+        ("c", 8, "2024", "stage-1-response"),
+        ("b", 6, "2022", "stage-2-acknowledgement"),
+        ("b", 6, "2022", "stage-2-response"),
+    ]
+    a_response = clocks[1]
+    assert (a_response.due_date, a_response.status) == (date(2023, 5, 17), ClockStatus.OVERDUE)
+    low = next(c for c in clocks if c.rule_id == "stage-2-response")
+    assert low.explanation.endswith("(Complaint Handling Code, version 2022) [source confidence: low]")
+
+
+def test_a_new_complaint_in_an_old_case_takes_the_code_of_its_own_day() -> None:
+    entries = [
+        entry(1, "complaint", "raised", "2021-06-01 10:00", "lifts", stage=1),
+        entry(2, "complaint", "raised", "2024-05-01 10:00", "lifts", stage=1),
+    ]
+    clocks = compute_clocks(entries, CHC_VERSIONS, "england", uk("2024-06-01 12:00"))
+    assert [(c.start_entry, c.pack_version) for c in clocks] == [(1, "2020"), (1, "2020"), (2, "2024")]
+
+
+# -- defaults: a pack's priorities for entries that give none -------------------------------------
+
+DEFAULTS_PACK = """\
+format = 1
+id = "my-landlord"
+title = "Repairs Policy"
+publisher = "Test Homes"
+version = "1"
+jurisdiction = "england"
+effective_from = 2019-01-01
+source = "https://example.org/repairs.pdf"
+
+[[defaults]]
+id = "lift-entrapment"
+applies_to = [{ kinds = ["lift"] }]
+has = ["trapped"]
+set = { priority = "emergency" }
+because = "the policy lists people trapped in a lift as an emergency"
+
+[[defaults]]
+id = "communal-door"
+applies_to = [{ kinds = ["door"], category = "communal-door" }]
+set = { priority = "emergency" }
+because = "the policy lists insecure communal doors as emergencies"
+
+[[rules]]
+id = "emergency"
+title = "Emergency repairs within 24 hours"
+applies_to = [{ kinds = ["lift", "door"], priority = "emergency" }]
+start = ["reported"]
+stop = ["fixed"]
+allowed = { amount = 24, unit = "hours" }
+[rules.citation]
+section = "4.1"
+wording = "Emergencies within 24 hours."
+url = "https://example.org/repairs.pdf"
+confidence = "high"
+
+[[rules]]
+id = "routine"
+title = "Routine repairs within 20 working days"
+applies_to = [{ kinds = ["lift", "door"], priority = "routine" }]
+start = ["reported"]
+stop = ["fixed"]
+allowed = { amount = 20, unit = "working_days" }
+[rules.citation]
+section = "4.3"
+wording = "Routine repairs within 20 working days."
+url = "https://example.org/repairs.pdf"
+confidence = "high"
+"""
+
+
+def test_a_default_priority_starts_the_clock_and_the_clock_says_why() -> None:
+    pack = parse_pack(DEFAULTS_PACK)
+    entries = [
+        entry(1, "lift", "reported", "2020-01-06 08:00", "lift", trapped=3),
+        entry(2, "lift", "reported", "2020-01-08 08:00", "lift"),  # no one trapped, no priority
+        entry(3, "door", "reported", "2020-01-06 09:00", "door", category="communal-door"),
+        # The resident said routine: that wins over the door default.
+        entry(
+            4, "door", "reported", "2020-01-07 09:00", "door", category="communal-door", priority="routine"
+        ),
+    ]
+    clocks = compute_clocks(entries, [pack], "england", uk("2020-01-10 12:00"))
+    got = [(c.start_entry, c.rule_id, tuple(d.default_id for d in c.defaults)) for c in clocks]
+    assert got == [
+        (1, "emergency", ("lift-entrapment",)),
+        (3, "emergency", ("communal-door",)),
+        (4, "routine", ()),
+    ]
+    assert clocks[0].explanation == (
+        "Due Tue 7 Jan 2020 08:00 GMT = reported Mon 6 Jan 2020 08:00 GMT (entry 1) + 24 hours, counted "
+        "round the clock; rule 4.1 (Repairs Policy, version 1); treated as priority emergency: the policy "
+        "lists people trapped in a lift as an emergency (default lift-entrapment of pack my-landlord, "
+        "version 1)"
+    )
+    assert clocks[0].to_dict()["defaults"] == [
+        {
+            "attr": "priority",
+            "value": "emergency",
+            "default": "lift-entrapment",
+            "because": "the policy lists people trapped in a lift as an emergency",
+            "pack": {"id": "my-landlord", "version": "1"},
+            "text": clocks[0].defaults[0].text,
+        }
+    ]
+    # A default is not carried forward: entry 2 (no one trapped) starts no clock, and says so.
+    (lift,) = [u for u in unclocked_reports(entries, clocks, [pack], "england") if u.case == "lift"]
+    assert lift == Unclocked("lift", "lift", (2,), 2, ("priority",))
+    assert lift.text == (
+        "no timeframe applies to 1 of the 2 lift reports (entry 2): give the landlord's priority "
+        "(residentlog amend ENTRY --priority emergency, urgent or routine), or add your landlord's "
+        "repairs policy: residentlog policy new"
+    )
+
+
+def test_an_explicit_priority_is_not_marked_as_a_default() -> None:
+    pack = parse_pack(DEFAULTS_PACK)
+    entries = [
+        entry(1, "door", "reported", "2020-01-06 09:00", "d", category="communal-door", priority="emergency")
+    ]
+    (clock,) = compute_clocks(entries, [pack], "england", uk("2020-01-10 12:00"))
+    assert clock.defaults == () and "treated as" not in clock.explanation
+
+
+def test_defaults_fill_in_only_their_own_packs_rules() -> None:
+    # The example landlord's communal-door default does not make another pack's emergency rule apply.
+    other = parse_pack(
+        DEFAULTS_PACK.replace('id = "communal-door"', 'id = "unused"').replace(
+            'category = "communal-door" }]\nset', 'category = "no-such-category" }]\nset'
+        )
+    )
+    entries = [entry(1, "door", "reported", "2020-01-06 09:00", "d", category="communal-door")]
+    clocks = compute_clocks(entries, [other, EXAMPLE], "england", uk("2020-01-10 12:00"))
+    assert [(c.pack_id, c.rule_id) for c in clocks] == [("example-landlord", "emergency-repair")]
+
+
+def test_pack_defaults_are_validated() -> None:
+    bad = DEFAULTS_PACK.replace(
+        'set = { priority = "emergency" }\nbecause = "the policy lists people',
+        ('set = { priority = "soon" }\nbecause = "the policy lists people'),
+    )
+    with pytest.raises(PolicyError, match=r"default 'lift-entrapment', field 'set': priority must be one of"):
+        parse_pack(bad, "x.toml")
+    twice = DEFAULTS_PACK.replace('id = "communal-door"', 'id = "lift-entrapment"')
+    with pytest.raises(PolicyError, match=r"'lift-entrapment' is used by two defaults"):
+        parse_pack(twice, "x.toml")
+
+
+# -- never silent: reports no timeframe applies to ------------------------------------------------
+
+
+def test_unclocked_reports_text() -> None:
+    many = [entry(n, "repair", "reported", f"2020-02-{n:02d} 10:00", None) for n in range(1, 11)]
+    real = [p for p in ALL_PACKS if not p.example]  # no landlord pack: no rule for repairs at all
+    (loose,) = unclocked_reports(many, (), real, "england")
+    assert loose.text == (
+        "no timeframe applies to 10 repair reports with no case (entries 1, 2, 3, 4, 5, 6, 7, 8 and 2 "
+        "more): add your landlord's repairs policy: residentlog policy new"
+    )
+    # With the example landlord's pack, whose repair rules all need a priority, it says so.
+    (hint,) = unclocked_reports(many[:1], (), [EXAMPLE], "england")
+    assert (hint.needs, hint.text) == (
+        ("priority",),
+        "no timeframe applies to 1 repair report with no case (entry 1): give the landlord's priority "
+        "(residentlog amend ENTRY --priority emergency, urgent or routine), or add your landlord's "
+        "repairs policy: residentlog policy new",
+    )
+    one = [entry(1, "asb", "reported", "2020-02-01 10:00", "asb")]
+    assert unclocked_reports(one, (), real, "england")[0].text == (
+        "no timeframe applies to 1 asb report (entry 1): add your landlord's anti-social behaviour "
+        "policy: residentlog policy new"
+    )
+    # A report that started a clock is not listed; events other than "reported" are not reports here.
+    reported = [entry(1, "door", "reported", "2020-02-01 10:00", "d", priority="emergency")]
+    clocks = compute_clocks(reported, [EXAMPLE], "england", uk("2020-03-01 12:00"))
+    assert len(clocks) == 1 and unclocked_reports(reported, clocks, [EXAMPLE], "england") == ()
+    observed = [entry(1, "door", "observed", "2020-02-01 10:00", "d")]
+    assert unclocked_reports(observed, (), [EXAMPLE], "england") == ()

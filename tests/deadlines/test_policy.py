@@ -136,6 +136,41 @@ def test_unconfirmed_figures_are_marked() -> None:
 def test_shipped_figures() -> None:
     chc = shipped_pack("hos-complaint-handling-code")
     assert chc.effective_from == date(2024, 4, 1)
+    # The earlier versions: July 2020 (to 31 March 2022) and 2022 (to 31 March 2024).
+    old = [p for p in list_shipped_packs() if p.id == chc.id][:-1]
+    assert [(p.version, p.effective_from, p.effective_to) for p in old] == [
+        ("2020", date(2020, 7, 1), date(2022, 3, 31)),
+        ("2022", date(2022, 4, 1), date(2024, 3, 31)),
+    ]
+    assert [(r.id, r.allowed.amount, r.start, r.citation.confidence) for r in old[0].rules] == [
+        ("stage-1-acknowledgement", 5, ("raised",), "medium"),
+        ("stage-1-response", 10, ("raised",), "medium"),
+        ("stage-2-response", 20, ("escalated",), "low"),
+    ]
+    assert [(r.id, r.allowed.amount, r.start, r.citation.confidence) for r in old[1].rules] == [
+        ("stage-1-acknowledgement", 5, ("raised",), "medium"),
+        ("stage-1-response", 10, ("raised",), "medium"),
+        ("stage-2-acknowledgement", 5, ("escalated",), "low"),
+        ("stage-2-response", 20, ("escalated",), "low"),
+    ]
+    for rule in [r for p in old for r in p.rules]:
+        assert rule.allowed.unit == "working_days"
+        if rule.citation.confidence == "low":
+            assert "NOT CONFIRMED" in rule.notes and "not confirmed" in rule.citation.wording
+    # Each day is covered by exactly one version: the complaint of 19 Oct 2020 by 2020, 2023 by 2022.
+    versions = [p for p in list_shipped_packs() if p.id == chc.id]
+    for day, version in [
+        (date(2020, 10, 19), "2020"),
+        (date(2022, 3, 31), "2020"),
+        (date(2022, 4, 1), "2022"),
+        (date(2023, 6, 1), "2022"),
+        (date(2024, 3, 31), "2022"),
+        (date(2024, 4, 1), "2024"),
+    ]:
+        assert [p.version for p in versions if p.in_force(day)] == [version]
+        chosen = pack_in_force(versions, day)
+        assert chosen is not None and chosen.version == version
+    assert pack_in_force(versions, date(2020, 6, 30)) is None
     assert [(r.id, r.allowed.amount, r.allowed.unit) for r in chc.rules] == [
         ("stage-1-acknowledgement", 5, "working_days"),
         ("stage-1-response", 10, "working_days"),
@@ -160,9 +195,15 @@ def test_shipped_figures() -> None:
     assert "EXAMPLE" in example.title
     emergency = example.rule("emergency-repair")
     assert emergency.allowed.describe() == "24 hours"
-    assert emergency.match_for("door", {"category": "communal-door"}) is not None
-    assert emergency.match_for("repair", {"category": "ground-floor-window"}) is not None
-    assert emergency.match_for("door", {"category": "bin-store"}) is None
+    # Communal doors and ground-floor windows are emergencies through the pack's default, not the rule.
+    assert emergency.match_for("door", {"category": "communal-door"}) is None
+    assert emergency.match_for("door", {"priority": "emergency"}) is not None
+    (default,) = example.defaults
+    assert default.set == {"priority": "emergency"}
+    assert default.applies("door", {"category": "communal-door"})
+    assert default.applies("repair", {"category": "ground-floor-window"})
+    assert not default.applies("door", {"category": "bin-store"})
+    assert not default.applies("lift", {"category": "communal-door"})
     assert example.rule("customer-care-response").allowed.describe() == "10 working days"
     cctv = example.rule("cctv-police-request-window")
     assert (cctv.allowed.describe(), cctv.party) == ("10 calendar days", "resident")
@@ -348,7 +389,20 @@ def test_template_loads_once_filled_in(tmp_path: Path) -> None:
         "routine-repair",
         "complaint-response",
     ]
+    assert [(d.id, d.has, d.set) for d in pack.defaults] == [
+        ("communal-door-emergency", (), {"priority": "emergency"}),
+        ("lift-entrapment-emergency", ("trapped",), {"priority": "emergency"}),
+    ]
     assert "FILL IN" not in pack.model_dump_json()
+
+
+def test_template_default_left_unfilled_names_the_default(tmp_path: Path) -> None:
+    text = fill_template(template_text()).replace(
+        'because = "Filled in by the resident"', 'because = "FILL IN: why"', 1
+    )
+    assert fail(tmp_path, text).startswith(
+        "FILE: default 'communal-door-emergency', field 'because': still says 'FILL IN'"
+    )
 
 
 def test_template_placeholder_left_in_a_rule(tmp_path: Path) -> None:

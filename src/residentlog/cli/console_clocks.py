@@ -202,6 +202,11 @@ def status_dashboard(sc: StoreClocks) -> None:
     else:
         out("  None.")
 
+    if sc.unclocked:
+        _heading(f"Reports that started no clock ({len(sc.unclocked)})")
+        for u in sc.unclocked:
+            out(f"  {u.case or '(no case)'}: {u.text}")
+
     late = [c for c in sc.clocks if c.late]
     _heading("Timeframes missed, by case and rule")
     if late:
@@ -349,6 +354,8 @@ def case_detail(sc: StoreClocks, s: CaseSummary) -> None:
         closed = format_local(s.closed_at, sc.precisions.get(s.entries[-1], "minute"))
         out(f"  state:         closed {closed}, after {_plural(s.days_open, 'day')} open")
     out(f"  clocks:        {len(s.clocks)} ({_counts_text(s)})")
+    for u in s.unclocked:
+        out(f"  no clock:      {u.text}")
 
     if s.reports:
         _heading(f"Reports ({s.report_count})")

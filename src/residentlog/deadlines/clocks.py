@@ -24,7 +24,7 @@ import statistics
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,10 +33,12 @@ from residentlog.deadlines.engine import (
     CaseSummary,
     Clock,
     EntryFacts,
+    Unclocked,
     attr_text,
     compute_clocks,
     resident_nation,
     summarise_cases,
+    unclocked_reports,
 )
 from residentlog.deadlines.policy import Pack, list_shipped_packs, packs_in_force, parse_pack
 from residentlog.errors import InputError, NotFound, PolicyError, StoreError
@@ -419,6 +421,11 @@ class StoreClocks:
     precisions: Mapping[int, str] = field(default_factory=dict)  # entry number -> "minute" or "day"
     warnings: tuple[str, ...] = ()
 
+    @property
+    def unclocked(self) -> tuple[Unclocked, ...]:
+        """Reports that started no clock, per case and kind, in case order (see ``unclocked_reports``)."""
+        return tuple(u for s in self.cases for u in s.unclocked)
+
     def case(self, name: str) -> CaseSummary:
         for summary in self.cases:
             if summary.case == name:
@@ -449,7 +456,8 @@ def compute_for_store(store: Store, now: datetime, case: str | None = None) -> S
         views = chosen
     facts = entry_facts(views)
     clocks = compute_clocks(facts, packs, nation, now)
-    cases = summarise_cases(facts, clocks, now)
+    unclocked = unclocked_reports(facts, clocks, packs, nation)
+    cases = with_unclocked(summarise_cases(facts, clocks, now), unclocked)
     warnings = tuple(
         f"{a.path} is not recorded in the ledger (no policy-pack entry attaches these bytes; it may "
         "have been changed after it was adopted): adopt it again with: residentlog policy add FILE"
@@ -468,6 +476,14 @@ def compute_for_store(store: Store, now: datetime, case: str | None = None) -> S
         precisions={v.num: v.occurred_precision for v in views},
         warnings=warnings,
     )
+
+
+def with_unclocked(cases: Sequence[CaseSummary], unclocked: Iterable[Unclocked]) -> tuple[CaseSummary, ...]:
+    """Each case summary with the reports of its case that started no clock."""
+    by_case: dict[str | None, list[Unclocked]] = {}
+    for u in unclocked:
+        by_case.setdefault(u.case, []).append(u)
+    return tuple(replace(s, unclocked=tuple(by_case.get(s.case, ()))) for s in cases)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -493,6 +509,7 @@ def case_to_dict(summary: CaseSummary, *, clocks: bool = False) -> dict[str, Any
         "closed_at": _iso(summary.closed_at),
         "days_open": summary.days_open,
         "clock_counts": summary.counts(),
+        "unclocked": [u.to_dict() for u in summary.unclocked],
     }
     if clocks:
         data["report_entries"] = [{"entry": n, "at": _iso(at)} for n, at in summary.reports]
@@ -638,6 +655,7 @@ def status_to_dict(sc: StoreClocks) -> dict[str, Any]:
         "overdue": [c.to_dict() for c in overdue_now(sc.clocks)],
         "due_soon": [c.to_dict() for c in due_soon(sc.clocks, sc.now)],
         "this_month": this_month_counts(sc),
+        "unclocked": [u.to_dict() for u in sc.unclocked],
         "warnings": list(sc.warnings),
     }
 

@@ -9,12 +9,22 @@ How clocks are derived
 ----------------------
 * **Which pack.** For each entry, every pack version in force on the entry's UK date (see
   :func:`residentlog.deadlines.policy.pack_in_force`) whose jurisdiction covers the resident's nation.
+  A pack whose versions name ``version_set_by`` events (the Complaint Handling Code: ``raised``)
+  uses, for the rest of a case, the version in force on the day of the latest such event at or
+  before the entry: a complaint made in March 2024 is handled under the 2022 Code to the end.
 * **Start.** An entry starts a clock for a rule when its event is one of the rule's ``start``
   events and it strictly matches one of the rule's ``applies_to`` alternatives (kind, and every
   attribute the alternative names present with an accepted value). ``priority``, ``category`` and
   ``hazard`` carry forward within a case: an entry that does not set them has the values most
   recently set by an earlier entry of the case. Every start event opens its own clock: a case with
   23 reported lift faults has 23 clocks.
+* **Defaults.** Before a pack's rules are matched, the pack's ``[[defaults]]`` fill in attributes
+  the entry (with what its case carries forward) does not have: a communal door is an emergency
+  under a policy that says so. What the resident gave always wins; the first default to set an
+  attribute wins; a default is not carried forward. A clock whose matching alternative relied on
+  a default names it (:attr:`Clock.defaults`), so a letter can say why the clock ran.
+* **Never silent.** :func:`unclocked_reports` lists, per case and kind, the reports that started
+  no clock, and what a rule in force would need to start one.
 * **Stop.** The first later entry of the same case whose event is one of the rule's ``stop``
   events, whose kind fits, and whose own attributes do not contradict the alternative that started
   the clock, stops the clock; so one "fixed" stops every clock of that rule still open in the case.
@@ -44,11 +54,13 @@ from typing import Any, get_args
 
 from residentlog.deadlines.policy import (
     Citation,
+    Default,
     Match,
     Pack,
     Rule,
     Unit,
     describe_amount,
+    pack_in_force,
     packs_in_force,
 )
 from residentlog.deadlines.workdays import (
@@ -159,6 +171,36 @@ def attr_text(v: Any) -> str:
     return str(v)
 
 
+@dataclass(frozen=True)
+class DefaultUse:
+    """An attribute a pack's default gave a start entry, which the clock's rule matched on."""
+
+    attr: str
+    value: str
+    default_id: str
+    because: str
+    pack_id: str
+    pack_version: str
+
+    @property
+    def text(self) -> str:
+        """``treated as priority emergency: <because> (default communal-door of pack x, version 1)``."""
+        return (
+            f"treated as {self.attr} {self.value}: {self.because} "
+            f"(default {self.default_id} of pack {self.pack_id}, version {self.pack_version})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "attr": self.attr,
+            "value": self.value,
+            "default": self.default_id,
+            "because": self.because,
+            "pack": {"id": self.pack_id, "version": self.pack_version},
+            "text": self.text,
+        }
+
+
 class ClockStatus(StrEnum):
     MET = "met"
     BREACHED = "breached"
@@ -202,6 +244,7 @@ class Clock:
     rule: Rule = field(compare=False, hash=False, repr=False)
     extension_entry: int | None = None
     notes: tuple[str, ...] = ()
+    defaults: tuple[DefaultUse, ...] = ()  # attributes the rule matched on that came from a default
 
     @property
     def citation(self) -> Citation:
@@ -270,6 +313,7 @@ class Clock:
             "calendar": self.calendar,
             "explanation": self.explanation,
             "notes": list(self.notes),
+            "defaults": [d.to_dict() for d in self.defaults],
         }
 
 
@@ -296,6 +340,7 @@ class CaseSummary:
     closed_at: datetime | None
     days_open: int
     clocks: tuple[Clock, ...]
+    unclocked: tuple[Unclocked, ...] = ()  # reports that started no clock (see unclocked_reports)
 
     @property
     def first_report(self) -> tuple[int, datetime] | None:
@@ -328,11 +373,12 @@ def compute_clocks(
     calendar, jurisdictions = resident_nation(nation)
     pack_list = [p for p in packs if p.jurisdiction in jurisdictions]
     ordered = _ordered(entries)
-    in_force_cache: dict[date, tuple[Pack, ...]] = {}
+    versions = _Versions(pack_list)
     clocks: list[Clock] = []
     for case_entries in _by_case(ordered).values():
         index = _CaseIndex(case_entries)
         context: dict[str, str] = {}
+        anchors: dict[str, date] = {}  # pack id -> the day that fixed its version in this case
         for i, entry in enumerate(case_entries):
             # A case remembers its priority, category and hazard: a later entry that does not say
             # otherwise (an "attended" on a significant damp hazard) still matches rules on them.
@@ -341,19 +387,186 @@ def compute_clocks(
                     context[name] = entry.attrs[name]
             effective = {**context, **entry.attrs}
             day = uk_date(entry.occurred_at)
-            if day not in in_force_cache:
-                in_force_cache[day] = packs_in_force(pack_list, day)
-            for pack in in_force_cache[day]:
-                for rule in pack.rules:
-                    if entry.event not in rule.start:
-                        continue
-                    alt = rule.match_for(entry.kind, effective)
+            for pack_id in versions.set_by.get(entry.event, ()):
+                anchors[pack_id] = day
+            for pack in versions.on(day, anchors):
+                starts = [rule for rule in pack.rules if entry.event in rule.start]
+                if not starts:
+                    continue
+                attrs, used = apply_defaults(pack, entry.kind, effective)
+                for rule in starts:
+                    alt = rule.match_for(entry.kind, attrs)
                     if alt is None:
                         continue
+                    relied = tuple(u for u in used if u.attr in alt.constraints())
                     later = _Later(index, i)
-                    clocks.append(_make_clock(pack, rule, alt, entry, later, calendar, now))
+                    clocks.append(_make_clock(pack, rule, alt, entry, later, calendar, now, relied))
     clocks.sort(key=lambda c: (c.started_at, c.start_entry, c.pack_id, c.rule_id))
     return tuple(clocks)
+
+
+class _Versions:
+    """The pack versions in force on a day, with the versions some packs keep for a whole case."""
+
+    def __init__(self, packs: Sequence[Pack]) -> None:
+        self.packs = packs
+        self.by_id: dict[str, list[Pack]] = {}
+        self.set_by: dict[str, set[str]] = {}  # event -> ids of the packs whose version it fixes
+        for p in packs:
+            self.by_id.setdefault(p.id, []).append(p)
+            for event in p.version_set_by:
+                self.set_by.setdefault(event, set()).add(p.id)
+        self.cache: dict[date, tuple[Pack, ...]] = {}
+
+    def on(self, day: date, anchors: Mapping[str, date]) -> tuple[Pack, ...]:
+        """For each pack id, the version in force on ``day``, or on its anchor day in ``anchors``."""
+        if day not in self.cache:
+            self.cache[day] = packs_in_force(self.packs, day)
+        if not anchors:
+            return self.cache[day]
+        out = [p for p in self.cache[day] if p.id not in anchors]
+        for pack_id, anchor in anchors.items():
+            chosen = pack_in_force(self.by_id[pack_id], anchor)
+            if chosen is not None:
+                out.append(chosen)
+        return tuple(sorted(out, key=lambda p: p.id))
+
+
+def apply_defaults(
+    pack: Pack, kind: str, attrs: Mapping[str, str]
+) -> tuple[dict[str, str], tuple[DefaultUse, ...]]:
+    """The entry's attributes with the pack's defaults filled in, and each default used.
+
+    ``attrs`` are what the entry says (with what its case carries forward); those always win.
+    Defaults are tried in the pack's order against the entry as the resident gave it, and the
+    first to set an attribute wins.
+    """
+    out = dict(attrs)
+    used: list[DefaultUse] = []
+    for default in pack.defaults:
+        if not default.applies(kind, attrs):
+            continue
+        for name, value in default.set.items():
+            if name in out:
+                continue
+            out[name] = value
+            used.append(_use(pack, default, name, value))
+    return out, tuple(used)
+
+
+def _use(pack: Pack, default: Default, name: str, value: str) -> DefaultUse:
+    return DefaultUse(name, value, default.id, default.because, pack.id, pack.version)
+
+
+@dataclass(frozen=True)
+class Unclocked:
+    """Reports of one kind in one case (or with no case) that started no clock.
+
+    ``entries`` are the reports that started none, of ``reports`` of that kind in the case.
+    ``needs`` names the attributes a rule in force would start a clock on (``priority``), if a
+    rule in force fits the kind at all; empty means no rule in force covers these reports.
+    """
+
+    case: str | None
+    kind: str
+    entries: tuple[int, ...]
+    reports: int
+    needs: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        """One line: what is unclocked, and how to clock it."""
+        n = len(self.entries)
+        count = f"{n} of the {self.reports}" if n != self.reports else str(n)
+        what = f"{self.kind} report{'' if self.reports == 1 and n == 1 else 's'}"
+        where = " with no case" if self.case is None else ""
+        shown = [str(x) for x in self.entries[:UNCLOCKED_SHOWN]]
+        if n > UNCLOCKED_SHOWN:
+            listed = ", ".join(shown) + f" and {n - UNCLOCKED_SHOWN} more"
+        elif n > 1:
+            listed = ", ".join(shown[:-1]) + f" and {shown[-1]}"
+        else:
+            listed = shown[0]
+        label = "entry" if n == 1 else "entries"
+        policy = f"add your landlord's {_POLICY.get(self.kind, 'repairs policy')}: residentlog policy new"
+        if self.needs:
+            ways = [_GIVE.get(a, f"its {a} (residentlog amend ENTRY --{a} …)") for a in self.needs]
+            gives = " or ".join(ways)
+            hint = f"give {gives}, or {policy}"
+        else:
+            hint = policy
+        return f"no timeframe applies to {count} {what}{where} ({label} {listed}): {hint}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "case": self.case,
+            "kind": self.kind,
+            "entries": list(self.entries),
+            "reports": self.reports,
+            "needs": list(self.needs),
+            "text": self.text,
+        }
+
+
+UNCLOCKED_SHOWN = 8
+_GIVE: Mapping[str, str] = {
+    "priority": "the landlord's priority (residentlog amend ENTRY --priority emergency, urgent or routine)",
+    "category": "a category (residentlog amend ENTRY --category, e.g. communal-door)",
+    "hazard": "the hazard (residentlog amend ENTRY --hazard emergency or significant)",
+}
+_POLICY: Mapping[str, str] = {
+    "asb": "anti-social behaviour policy",
+    "cctv": "CCTV policy",
+    "complaint": "complaints policy",
+}
+
+
+def unclocked_reports(
+    entries: Iterable[EntryFacts],
+    clocks: Iterable[Clock],
+    packs: Iterable[Pack],
+    nation: str,
+) -> tuple[Unclocked, ...]:
+    """Per case and kind, the ``reported`` entries that started no clock, by first entry.
+
+    For each, ``needs`` lists the attributes that rules of the packs in force on the report's day
+    (for the resident's nation) match on, where such a rule starts on a report of that kind: give
+    one of them and a clock starts. No such rule: the packs in force have no timeframe for it.
+    """
+    _, jurisdictions = resident_nation(nation)
+    pack_list = [p for p in packs if p.jurisdiction in jurisdictions]
+    started = {c.start_entry for c in clocks}
+    in_force_cache: dict[date, tuple[Pack, ...]] = {}
+    groups: dict[tuple[str | None, str], tuple[list[int], list[int], set[str]]] = {}
+    for entry in _ordered(entries):
+        if entry.event != "reported":
+            continue
+        all_reports, missing, needs = groups.setdefault((entry.case, entry.kind), ([], [], set()))
+        all_reports.append(entry.number)
+        if entry.number in started:
+            continue
+        missing.append(entry.number)
+        day = uk_date(entry.occurred_at)
+        if day not in in_force_cache:
+            in_force_cache[day] = packs_in_force(pack_list, day)
+        for pack in in_force_cache[day]:
+            for rule in pack.rules:
+                if "reported" not in rule.start:
+                    continue
+                for alt in rule.applies_to:
+                    if alt.kind_ok(entry.kind):
+                        needs.update(k for k in alt.constraints() if k not in entry.attrs)
+    out = [
+        Unclocked(case, kind, tuple(missing), len(all_reports), tuple(sorted(needs, key=_need_order)))
+        for (case, kind), (all_reports, missing, needs) in groups.items()
+        if missing
+    ]
+    return tuple(out)
+
+
+def _need_order(name: str) -> tuple[int, str]:
+    order = ("priority", "category", "hazard")
+    return (order.index(name) if name in order else len(order), name)
 
 
 def summarise_cases(
@@ -448,6 +661,7 @@ def _make_clock(
     later: _Later,
     resident_calendar: str,
     now: datetime,
+    defaults: tuple[DefaultUse, ...] = (),
 ) -> Clock:
     calendar = resident_calendar if rule.calendar == "nation" else resolve_calendar(rule.calendar)
     stop = next((e for e in later.with_events(rule.stop) if alt.compatible(e.kind, e.attrs)), None)
@@ -465,6 +679,8 @@ def _make_clock(
     if rule.citation.confidence in ("low", "unconfirmed"):
         basis += f" [source confidence: {rule.citation.confidence}]"
     explanation = f"Due {due.text}; {basis}"
+    for use in defaults:
+        explanation += f"; {use.text}"
     if pack.example:
         notes.append("from an example pack: check it against your landlord's own policy")
     return Clock(
@@ -492,6 +708,7 @@ def _make_clock(
         extension_entry=ext_entry,
         notes=tuple(notes),
         rule=rule,
+        defaults=defaults,
     )
 
 

@@ -336,6 +336,62 @@ class Fact(_Model):
         return not (self.effective_to is not None and on > self.effective_to)
 
 
+#: Attributes a pack's ``[[defaults]]`` may fill in, and the values each may take (``None``: any).
+DEFAULTABLE: Mapping[str, tuple[str, ...] | None] = {
+    "priority": ("emergency", "urgent", "routine"),
+    "category": None,
+    "hazard": ("emergency", "significant"),
+}
+
+
+class Default(_Model):
+    """A value the document gives an entry that does not say: "communal doors are emergencies".
+
+    Before the pack's rules are matched, an entry that fits one of ``applies_to`` and gives every
+    fact named in ``has`` gets each attribute in ``set`` that it (or its case) does not already
+    have. A value the resident gave always wins. ``because`` says, in the document's terms, why:
+    a clock started through a default quotes it.
+    """
+
+    id: Slug
+    applies_to: tuple[Match, ...] = Field(min_length=1)
+    has: tuple[Slug, ...] = ()
+    set: dict[str, str] = Field(min_length=1)
+    because: NonEmpty
+    citation: Citation | None = None
+
+    @field_validator("has", mode="before")
+    @classmethod
+    def _one_fact(cls, v: Any) -> Any:
+        return (v,) if isinstance(v, str) else v
+
+    @field_validator("set")
+    @classmethod
+    def _known_attrs(cls, v: dict[str, str]) -> dict[str, str]:
+        for name, value in v.items():
+            if name not in DEFAULTABLE:
+                raise ValueError(f"a default can set {', '.join(DEFAULTABLE)}, not {name!r}")
+            allowed = DEFAULTABLE[name]
+            if allowed is not None and value not in allowed:
+                raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+            if not value.strip():
+                raise ValueError(f"{name}: give a value")
+        return v
+
+    def applies(self, kind: str, attrs: Mapping[str, str]) -> bool:
+        """Does the entry fit an ``applies_to`` alternative and give every fact in ``has``?"""
+        if not any(alt.matches(kind, attrs) for alt in self.applies_to):
+            return False
+        return all(attrs.get(name, "").strip().lower() not in ("", "0", "false", "no") for name in self.has)
+
+    def describe(self) -> str:
+        """``lift with trapped given: priority = emergency``."""
+        which = "; or ".join(alt.describe() for alt in self.applies_to)
+        if self.has:
+            which += f" ({' and '.join(self.has)} given)"
+        return f"{which}: " + ", ".join(f"{k} = {v}" for k, v in self.set.items())
+
+
 class Pack(_Model):
     """A set of timeframes from one document, in force for a period."""
 
@@ -352,6 +408,10 @@ class Pack(_Model):
     notes: str = ""
     rules: tuple[Rule, ...] = ()
     facts: tuple[Fact, ...] = ()
+    defaults: tuple[Default, ...] = ()
+    # Events that fix the version for the rest of their case: a complaint made under one version of
+    # a code is handled under it to the end. Empty: each entry uses the version in force on its day.
+    version_set_by: tuple[str, ...] = ()
 
     _origin: str = PrivateAttr(default="")
 
@@ -360,6 +420,18 @@ class Pack(_Model):
     def _format(cls, v: int) -> int:
         if v != FORMAT_VERSION:
             raise ValueError(f"this residentlog reads pack format {FORMAT_VERSION}, not {v}")
+        return v
+
+    @field_validator("version_set_by", mode="before")
+    @classmethod
+    def _one_setting_event(cls, v: Any) -> Any:
+        return (v,) if isinstance(v, str) else v
+
+    @field_validator("version_set_by")
+    @classmethod
+    def _known_setting_events(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for e in v:
+            _check_event(e)
         return v
 
     @field_validator("version", mode="before")
@@ -376,6 +448,13 @@ class Pack(_Model):
             if rule.id in seen:
                 raise ValueError(f"rules[{i}].id: {rule.id!r} is used by two rules; give each its own id")
             seen.add(rule.id)
+        named: set[str] = set()
+        for i, default in enumerate(self.defaults):
+            if default.id in named:
+                raise ValueError(
+                    f"defaults[{i}].id: {default.id!r} is used by two defaults; give each its own id"
+                )
+            named.add(default.id)
         if not self.rules and not self.facts:
             raise ValueError("rules: give at least one rule (or, for a pack of facts only, [[facts]])")
         starts: set[tuple[str, date | None]] = set()
@@ -574,6 +653,13 @@ def _where(data: Any, loc: Sequence[Any]) -> tuple[str, list[str]]:
     """(rule label, field path parts) for a location inside the pack data."""
     if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
         return _rule_label(data, loc[1]), [str(x) for x in loc[2:]]
+    if len(loc) >= 2 and loc[0] == "defaults" and isinstance(loc[1], int):
+        items = data.get("defaults") if isinstance(data, dict) else None
+        item = items[loc[1]] if isinstance(items, list) and 0 <= loc[1] < len(items) else None
+        name = item.get("id") if isinstance(item, dict) else None
+        named = isinstance(name, str) and bool(name.strip())
+        label = f"default '{str(name).strip()}'" if named else f"default #{loc[1] + 1}"
+        return label, [str(x) for x in loc[2:]]
     if len(loc) >= 2 and loc[0] == "facts" and isinstance(loc[1], int):
         facts = data.get("facts") if isinstance(data, dict) else None
         fact = facts[loc[1]] if isinstance(facts, list) and 0 <= loc[1] < len(facts) else None
