@@ -368,7 +368,7 @@ def test_files_and_bad_files(store: Store, tmp_path: Path) -> None:
         ("letter.pdf", "added", ""),
         ("not-a-photo.jpg", "bad", "not a JPG image (its first bytes say otherwise)"),
         ("bogus.pdf", "bad", "not a PDF (it does not start with %PDF-)"),
-        ("letter.pdf", "already", "already in the log (entry 1)"),
+        ("letter.pdf", "already", "already in the log (earlier in this import)"),
     ]
     (entry,) = entries(store)
     assert (entry.kind, entry.summary, entry.tags) == ("note", "Document letter.pdf", ["imported", "file"])

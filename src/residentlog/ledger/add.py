@@ -39,11 +39,14 @@ def add_entry(
     attach: Sequence[Path] = (),
     now: datetime | None = None,
     when: When | None = None,
+    stored: Sequence[dict[str, Any]] = (),
 ) -> Added:
     """Validate and append a new entry. ``data`` holds EntryContent fields (kind, summary, ...).
 
     ``when`` gives the moment exactly, read from a source (an email's ``Date:``, a photo's EXIF)
-    rather than typed; it replaces ``when_text`` and, like it, may not be in the future."""
+    rather than typed; it replaces ``when_text`` and, like it, may not be in the future.
+    ``stored`` are attachments already in the store: what :func:`store_object` returned (an
+    import stores the next entries' files while it appends this one)."""
     now = now or when_module.utc_now()
     content = validate_content(data)
     if when is None:
@@ -52,7 +55,9 @@ def add_entry(
         said = repr(when.text) if when.text else "the date"
         raise InputError(f"{said} is in the future; an entry records something that already happened")
     _check_links(store, content.links)
-    return _append(store, content.model_dump(mode="json"), when, attach, now, amends=None, reason="")
+    return _append(
+        store, content.model_dump(mode="json"), when, attach, now, amends=None, reason="", keep=list(stored)
+    )
 
 
 def amend_entry(

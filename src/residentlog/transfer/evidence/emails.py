@@ -28,7 +28,9 @@ import hashlib
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from email.message import EmailMessage
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
+from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -88,18 +90,18 @@ def _open_box(path: Path) -> mailbox.Mailbox[Any]:
     return mailbox.mbox(path, create=False)
 
 
-def messages(path: Path) -> Iterator[tuple[str, bytes, str]]:
-    """(source name, exact bytes, file name to keep) of each message in an .eml file, mbox
-    file or Maildir folder, in a fixed order."""
+def messages(path: Path) -> Iterator[tuple[str, bytes, Path | None]]:
+    """(source name, exact bytes, the .eml file itself or None) of each message in an .eml
+    file, mbox file or Maildir folder, in a fixed order."""
 
     if path.is_file() and not is_mbox(path):
-        yield path.name, path.read_bytes(), path.name
+        yield path.name, path.read_bytes(), path
         return
     box = _open_box(path)
     kind = "Maildir" if path.is_dir() else "mbox"
     try:
         for n, key in enumerate(sorted(box.keys()) if path.is_dir() else box.keys(), 1):
-            yield f"{path.name} ({kind}), message {n}", box.get_bytes(key), ""
+            yield f"{path.name} ({kind}), message {n}", box.get_bytes(key), None
     finally:
         box.close()
 
@@ -120,19 +122,19 @@ def landlord_match(address: str, landlord: list[str]) -> bool:
 def read_email(
     raw: bytes,
     source: str,
-    keep_name: str,
+    original: Path | None,
     scratch: Path,
     *,
     landlord: list[str],
     online: bool = False,
     dnsfunc: DnsFunc | None = None,
 ) -> Candidate | Bad:
-    """One message as a candidate entry; its files are written into ``scratch`` (empty)."""
-    msg = email.message_from_bytes(raw, policy=email.policy.default)
-    assert isinstance(msg, EmailMessage)
+    """One message as a candidate entry. ``original`` is its .eml file, attached as it is;
+    a message from a mailbox is written into ``scratch`` (empty), as are its attached files."""
+    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
     if not msg.keys():
         return Bad(source, "not an email: no headers")
-    date_text = one_line(str(msg.get("Date", "") or ""), 200)
+    date_text = one_line(_header(msg, "Date"), 200)
     if not date_text:
         return Bad(source, "no Date: header, so there is no date to record")
     try:
@@ -145,10 +147,10 @@ def read_email(
 
     senders = _addresses(msg, "from")
     recipients = _addresses(msg, "to") + _addresses(msg, "cc")
-    subject = one_line(str(msg.get("Subject", "") or ""), 250)
-    message_id = one_line(str(msg.get("Message-ID", "") or ""), 500)
-    in_reply_to = _MSG_ID.findall(str(msg.get("In-Reply-To", "") or ""))
-    references = _MSG_ID.findall(str(msg.get("References", "") or ""))
+    subject = one_line(_header(msg, "Subject"), 250)
+    message_id = one_line(_header(msg, "Message-ID"), 500)
+    in_reply_to = _MSG_ID.findall(_header(msg, "In-Reply-To"))
+    references = _MSG_ID.findall(_header(msg, "References"))
 
     from_landlord = next((a for a in senders if landlord_match(a[1], landlord)), None)
     to_landlord = next((a for a in recipients if landlord_match(a[1], landlord)), None)
@@ -173,12 +175,15 @@ def read_email(
     if kind == "contact":
         fields = {"direction": way, "channel": "email", "who": one_line(who, 120)}
 
-    name = keep_name or _message_file_name(when, subject)
-    eml = scratch / "message" / safe_file_name(name, "message.eml")
-    eml.parent.mkdir()
-    eml.write_bytes(raw)
+    if original is not None:  # an .eml file: attached as it is
+        eml = original
+    else:
+        eml = scratch / "message" / safe_file_name(_message_file_name(when, subject), "message.eml")
+        eml.parent.mkdir()
+        eml.write_bytes(raw)
+    body_part, attached = _parts(msg)
     files, listed = [eml], []
-    for i, (fname, payload) in enumerate(_attached(msg), 1):
+    for i, (fname, payload) in enumerate(attached, 1):
         part = scratch / f"part-{i}" / safe_file_name(fname, f"attachment-{i}.bin")
         part.parent.mkdir()
         part.write_bytes(payload)
@@ -204,7 +209,7 @@ def read_email(
             ("Attached files", "; ".join(listed)),
         ]
     )
-    body = multi_line(_body_text(msg), _BODY_LIMIT)
+    body = multi_line(_body_text(body_part), _BODY_LIMIT)
     content = {
         "kind": kind,
         "summary": one_line(summary, 300),
@@ -226,9 +231,22 @@ def read_email(
     )
 
 
-def _addresses(msg: EmailMessage, header: str) -> list[tuple[str, str]]:
+def _decoded(value: str) -> str:
+    """A header as text: RFC 2047 encoded words (``=?utf-8?q?...?=``) decoded."""
+    try:
+        return str(make_header(decode_header(value)))
+    except (HeaderParseError, LookupError, UnicodeError, ValueError):
+        return value
+
+
+def _header(msg: Message, name: str) -> str:
+    value = msg.get(name)
+    return "" if value is None else _decoded(str(value))
+
+
+def _addresses(msg: Message, header: str) -> list[tuple[str, str]]:
     values = [str(v) for v in msg.get_all(header, [])]
-    return [(one_line(n, 120), one_line(a, 200).lower()) for n, a in getaddresses(values) if a]
+    return [(one_line(_decoded(n), 120), one_line(a, 200).lower()) for n, a in getaddresses(values) if a]
 
 
 def _shown(address: tuple[str, str]) -> str:
@@ -241,29 +259,39 @@ def _message_file_name(when: When, subject: str) -> str:
     return f"{when.instant:%Y-%m-%d %H%M} {title}.eml"
 
 
-def _attached(msg: EmailMessage) -> Iterator[tuple[str, bytes]]:
-    """(file name, bytes) of every attached file, in the order the message holds them."""
-    body = msg.get_body(preferencelist=("plain", "html"))
+def _parts(msg: Message) -> tuple[Message | None, list[tuple[str, bytes]]]:
+    """The part holding the message's text (the first plain-text part, else the first HTML
+    one), and (file name, bytes) of every attached file, in the order the message holds them."""
+    plain = html = None
+    attached = []
     for n, part in enumerate(msg.walk(), 1):
-        if part.is_multipart() or part is body:
+        if part.is_multipart():
             continue
         filename = part.get_filename()
-        if part.get_content_disposition() != "attachment" and not filename:
+        attachment = part.get_content_disposition() == "attachment" or bool(filename)
+        ctype = part.get_content_type()
+        if not attachment:
+            if ctype == "text/plain" and plain is None:
+                plain = part
+            elif ctype == "text/html" and html is None:
+                html = part
             continue
         payload = part.get_payload(decode=True)
         if isinstance(payload, bytes):
-            yield filename or f"attachment-{n}.bin", payload
+            attached.append((_decoded(filename) if filename else f"attachment-{n}.bin", payload))
+    return plain or html, attached
 
 
-def _body_text(msg: EmailMessage) -> str:
-    part = msg.get_body(preferencelist=("plain", "html"))
+def _body_text(part: Message | None) -> str:
     if part is None:
         return ""
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return ""
     try:
-        text = str(part.get_content())
-    except (LookupError, UnicodeError, AssertionError):  # an unknown or mislabelled charset
-        payload = part.get_payload(decode=True)
-        text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
+        text = payload.decode(part.get_content_charset() or "utf-8", "replace")
+    except LookupError:  # an unknown charset name
+        text = payload.decode("utf-8", "replace")
     if part.get_content_subtype() == "html":
         text = _html_text(text)
     return text

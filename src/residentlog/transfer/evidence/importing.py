@@ -19,7 +19,9 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -36,6 +38,13 @@ from residentlog.transfer.evidence.candidate import (
     Candidate,
 )
 from residentlog.transfer.evidence.emails import DnsFunc
+
+#: Put in the reading queue when a diary has been read: one step of the progress bar.
+_STEP = object()
+
+#: What the reading thread hands on: an item (or _STEP), its scratch folder, whether it is a
+#: step of the progress bar.
+_Read = tuple[Candidate | Bad | object, Path | None, bool]
 
 SourceType = Literal["email", "mailbox", "photo", "file", "diary"]
 Status = Literal["added", "would-add", "already", "bad"]
@@ -196,7 +205,12 @@ def import_evidence(
     advance: Callable[[], None] | None = None,
 ) -> Report:
     """Import every source under ``paths``. ``on_sources(total)`` is told how many items there
-    are, ``advance()`` after each one (a progress bar)."""
+    are, ``advance()`` after each one (a progress bar).
+
+    Three things overlap, so that waiting for the disk does not add up: a thread reads the
+    sources (parsing, extracting attachments), a few threads store each entry's files in the
+    object store (each fsynced, as :func:`store_object` does), and this thread appends the
+    records in source order, each once its files are stored (as ``add`` does)."""
     from residentlog.ledger.profile import load_profile
     from residentlog.ledger.vocabulary import check_kind
 
@@ -209,22 +223,136 @@ def import_evidence(
         on_sources(sum(s.count for s in sources))
     landlord = list(load_profile(store.root).landlord_emails)
     keys = known_keys(store)
-    with tempfile.TemporaryDirectory(prefix="residentlog-import-") as tmp:
-        scratch = Path(tmp)
-        for source in sources:
-            for item in _read(source, options, landlord, scratch):
-                outcome = _one(store, item, options, keys, dry_run)
-                report.outcomes.append(outcome)
-                for child in scratch.iterdir():  # this item's extracted files are stored by now
-                    shutil.rmtree(child)
-                if advance is not None and source.type in ("email", "mailbox"):
+    with (
+        tempfile.TemporaryDirectory(prefix="residentlog-import-") as tmp,
+        _Pipeline(Path(tmp), store.objects_dir) as pipe,
+    ):
+        for item, scratch, step in pipe.read(sources, options, landlord):
+            if item is _STEP:
+                if advance is not None:
                     advance()
-            if advance is not None and source.type not in ("email", "mailbox"):
+                continue
+            assert isinstance(item, Candidate | Bad)
+            slot = len(report.outcomes)
+            report.outcomes.append(_check(item, options, keys, dry_run))
+            if report.outcomes[slot].status == "added":  # not yet: its files are being stored
+                assert isinstance(item, Candidate)
+                pipe.store(slot, item, scratch)
+            else:
+                pipe.discard(scratch)
+            for done, candidate, stored in pipe.ready(wait=False):
+                report.outcomes[done] = _commit(store, candidate, stored, options, keys)
+            if step and advance is not None:
                 advance()
+        for done, candidate, stored in pipe.ready(wait=True):
+            report.outcomes[done] = _commit(store, candidate, stored, options, keys)
     return report
 
 
-def _read(source: Source, options: Options, landlord: list[str], scratch: Path) -> Iterator[Candidate | Bad]:
+class _Pipeline:
+    """The reading thread, the storing threads, and the entries waiting for their files."""
+
+    WINDOW = 64  # entries read ahead of the one being appended
+
+    def __init__(self, scratch: Path, objects: Path) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.scratch = scratch
+        self.objects = objects
+        self.pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="residentlog-store")
+        self.waiting: deque[tuple[int, Candidate, Future[list[dict[str, Any]]]]] = deque()
+        self.made = 0
+        self.last: Path | None = None
+
+    def __enter__(self) -> _Pipeline:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def read(self, sources: list[Source], options: Options, landlord: list[str]) -> Iterator[_Read]:
+        """(item, its scratch folder, whether it completes one progress step), in source order,
+        read by a thread of its own at most WINDOW items ahead."""
+        import queue
+        import threading
+
+        items: queue.Queue[_Read | BaseException | None] = queue.Queue(self.WINDOW)
+        stop = threading.Event()
+
+        def produce() -> None:
+            try:
+                for source in sources:
+                    per_item = source.type != "diary"
+                    for item in _read(source, options, landlord, self._folder):
+                        if stop.is_set():
+                            return
+                        folder, self.last = self.last, None
+                        items.put((item, folder, per_item))
+                    if not per_item:
+                        items.put((_STEP, None, True))
+                items.put(None)
+            except BaseException as exc:  # handed to the reading side, which raises it
+                items.put(exc)
+
+        thread = threading.Thread(target=produce, name="residentlog-read", daemon=True)
+        thread.start()
+        try:
+            while (got := items.get()) is not None:
+                if isinstance(got, BaseException):
+                    raise got
+                yield got
+        finally:
+            stop.set()
+            while thread.is_alive():  # unblock a reader waiting to put
+                try:
+                    items.get_nowait()
+                except queue.Empty:
+                    thread.join(0.05)
+
+    def _folder(self) -> Path:
+        """A new, empty folder for the next item's extracted files (the reading thread's)."""
+        self.made += 1
+        self.last = self.scratch / str(self.made)
+        self.last.mkdir()
+        return self.last
+
+    def store(self, slot: int, candidate: Candidate, scratch: Path | None) -> None:
+        self.waiting.append(
+            (slot, candidate, self.pool.submit(_store_files, candidate, scratch, self.objects))
+        )
+
+    def discard(self, scratch: Path | None) -> None:
+        if scratch is not None:
+            self.pool.submit(shutil.rmtree, scratch, True)
+
+    def ready(self, *, wait: bool) -> Iterator[tuple[int, Candidate, list[dict[str, Any]]]]:
+        """Entries whose files are stored, in order; with ``wait``, every one left, else only
+        as many as keep the window full."""
+        while self.waiting and (wait or len(self.waiting) > self.WINDOW or self.waiting[0][2].done()):
+            slot, candidate, future = self.waiting.popleft()
+            yield slot, candidate, future.result()
+
+
+def _store_files(candidate: Candidate, scratch: Path | None, objects: Path) -> list[dict[str, Any]]:
+    """Store a candidate's files (each fsynced into place before its record is appended), then
+    remove its scratch copies."""
+    from residentlog.ledger.objects import store_object
+
+    try:
+        stored: list[dict[str, Any]] = []
+        for path in candidate.files:
+            meta = store_object(objects, path)
+            if meta not in stored:
+                stored.append(meta)
+        return stored
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _read(
+    source: Source, options: Options, landlord: list[str], folder: Callable[[], Path]
+) -> Iterator[Candidate | Bad]:
     """The candidates one source holds; anything that cannot be read is a Bad naming it."""
     from residentlog.ledger.when import utc_now
 
@@ -233,15 +361,13 @@ def _read(source: Source, options: Options, landlord: list[str], scratch: Path) 
         if source.type in ("email", "mailbox"):
             from residentlog.transfer.evidence.emails import messages, read_email
 
-            for n, (label, raw, keep) in enumerate(messages(source.path)):
-                work = scratch / str(n)
-                work.mkdir()
+            for label, raw, original in messages(source.path):
                 try:
                     yield read_email(
                         raw,
                         label,
-                        keep,
-                        work,
+                        original,
+                        folder(),
                         landlord=landlord,
                         online=options.online,
                         dnsfunc=options.dnsfunc,
@@ -276,10 +402,9 @@ def _why(exc: Exception) -> str:
     return f"cannot be read ({type(exc).__name__}: {exc})"
 
 
-def _one(
-    store: Store, item: Candidate | Bad, options: Options, keys: dict[str, int], dry_run: bool
-) -> Outcome:
-    from residentlog.ledger.add import add_entry
+def _check(item: Candidate | Bad, options: Options, keys: dict[str, int], dry_run: bool) -> Outcome:
+    """Everything but writing: already in the log? valid? not in the future? The content is
+    completed in place (tags, case). ``added`` means: to be appended once its files are stored."""
     from residentlog.ledger.vocabulary import validate_content
     from residentlog.ledger.when import utc_now
 
@@ -287,38 +412,58 @@ def _one(
         return Outcome(item.source, "bad", item.reason)
     held = next((keys[k] for k in item.keys if k in keys), None)
     if held is not None:
-        where = f"entry {held}" if held else "earlier in this import"
-        return Outcome(item.source, "already", f"already in the log ({where})", number=held)
-    content = dict(item.content)
+        where = f"entry {held}" if held > 0 else "earlier in this import"
+        return Outcome(item.source, "already", f"already in the log ({where})", number=max(held, 0) or None)
+    content = item.content
     content["tags"] = list(dict.fromkeys([IMPORTED_TAG, *content.get("tags", []), *options.tags]))
     if options.case and not content.get("case"):
         content["case"] = options.case
-    links = sorted({keys["message-id:" + r] for r in item.replies_to if keys.get("message-id:" + r)})
-    if links:
-        content["links"] = links
-    when = item.when
     try:
         validate_content(content)
-        if when.instant > utc_now():
-            raise InputError(f"dated {to_rfc3339(when.instant)}, in the future ({when.text})")
-        if dry_run:
-            number = 0
-        else:
-            number = add_entry(store, content, when_text=None, when=when, attach=item.files).num
+        if item.when.instant > utc_now():
+            raise InputError(f"dated {to_rfc3339(item.when.instant)}, in the future ({item.when.text})")
+    except InputError as exc:
+        return Outcome(item.source, "bad", exc.message)
+    for key in item.keys:  # a second copy later in this import is left out
+        keys.setdefault(key, 0)
+    if item.message_id:  # an email's extracted files: already in, once it is
+        for path in item.files[1:]:
+            keys.setdefault("sha256:" + _sha256(path), 0)
+    return _outcome(item, "would-add" if dry_run else "added", None)
+
+
+def _commit(
+    store: Store, item: Candidate, stored: list[dict[str, Any]], options: Options, keys: dict[str, int]
+) -> Outcome:
+    """Append the entry whose files are stored; links to the messages it answers."""
+    from residentlog.ledger.add import add_entry
+
+    links = sorted({keys["message-id:" + r] for r in item.replies_to if keys.get("message-id:" + r, 0) > 0})
+    if links:
+        item.content["links"] = links
+    try:
+        number = add_entry(store, item.content, when_text=None, when=item.when, stored=stored).num
     except InputError as exc:
         return Outcome(item.source, "bad", exc.message)
     for key in item.keys:
-        keys.setdefault(key, number)
-    for att in item.files[1:] if item.message_id else ():  # an email's extracted files
-        keys.setdefault("sha256:" + _sha256(att), number)
+        if keys.get(key) == 0:
+            keys[key] = number
+    for meta in stored:
+        keys.setdefault("sha256:" + str(meta["sha256"]), number)
+        if keys["sha256:" + str(meta["sha256"])] == 0:
+            keys["sha256:" + str(meta["sha256"])] = number
+    return _outcome(item, "added", number)
+
+
+def _outcome(item: Candidate, status: Status, number: int | None) -> Outcome:
     return Outcome(
         item.source,
-        "would-add" if dry_run else "added",
-        number=number or None,
-        kind=str(content["kind"]),
-        summary=str(content["summary"]),
-        occurred_at=to_rfc3339(when.instant),
-        occurred_precision=when.precision,
+        status,
+        number=number,
+        kind=str(item.content["kind"]),
+        summary=str(item.content["summary"]),
+        occurred_at=to_rfc3339(item.when.instant),
+        occurred_precision=item.when.precision,
         private=item.private,
     )
 
