@@ -1,7 +1,9 @@
 """Emails: one ``.eml`` file, an mbox file, or a Maildir folder; each message one entry.
 
-Read with the standard library (:mod:`email` with the modern ``policy.default``, and
-:mod:`mailbox`), which every mail program's export is written for. Each message becomes:
+Read with the standard library (:mod:`email`, :mod:`mailbox`), which every mail program's
+export is written for. Messages are parsed with ``policy.compat32`` and their headers decoded
+with :mod:`email.header`: ``policy.default`` builds an object per header, about 5 ms a message,
+which alone would put 10,000 emails over a minute. Each message becomes:
 
 - a ``contact`` entry when it is from or to one of the landlord addresses in the profile
   (``direction`` ``in`` or ``out``, ``channel`` email, ``who`` the landlord's address), else a

@@ -259,7 +259,7 @@ class _Pipeline:
 
         self.scratch = scratch
         self.objects = objects
-        self.pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="residentlog-store")
+        self.pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="residentlog-store")
         self.waiting: deque[tuple[int, Candidate, Future[list[dict[str, Any]]]]] = deque()
         self.made = 0
         self.last: Path | None = None
