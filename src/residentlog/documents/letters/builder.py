@@ -29,8 +29,9 @@ from residentlog.documents.wording import (
 if TYPE_CHECKING:
     from residentlog.deadlines.clocks import StoreClocks
     from residentlog.deadlines.engine import Clock
-    from residentlog.deadlines.policy import Pack, Rule
+    from residentlog.deadlines.policy import Fact, Pack, Rule
     from residentlog.documents.letters.types import LetterType
+    from residentlog.ledger.complaints import ComplaintHistory
     from residentlog.ledger.entry import Entry
     from residentlog.ledger.store import Store
 
@@ -141,8 +142,7 @@ def entry_context(view: Entry, audience: str = "landlord") -> dict[str, Any]:
         "other_refs": other_refs,
         "ref_text": ", ".join(parts),
         "attachments": [
-            {"name": md_escape(a["name"]), "sha256": a["sha256"], "size": a["size"]}
-            for a in view.attachments
+            {"name": md_escape(a["name"]), "sha256": a["sha256"], "size": a["size"]} for a in view.attachments
         ],
         "amended": view.amended,
         "hash": view.hash,
@@ -159,9 +159,32 @@ def _clean_wording(text: str) -> str:
     return text
 
 
+#: "(number low confidence)", "(unconfirmed)": a pack's note on its own source, for the resident.
+_CONFIDENCE_NOTE = re.compile(
+    r"\s*\(\s*(?P<what>[a-z ]*?)\s*(?:low[- ]confidence|unconfirmed|not confirmed)\s*\)", re.IGNORECASE
+)
+
+
+def plain_section(section: str) -> str:
+    """A citation's section as a letter prints it: a pack's note on its confidence in a number
+    ("regulation 6 (number low confidence)") becomes plain English ("regulation 6 (regulation
+    number not confirmed)"); a letter never says "low confidence"."""
+
+    def plain(m: re.Match[str]) -> str:
+        what = m.group("what").strip()
+        before = section[: m.start()].lower()
+        if what == "number" and "number" not in before:
+            noun = next((w for w in ("regulation", "paragraph", "section") if w in before), "")
+            what = f"{noun} number".strip()
+        return f" ({what + ' ' if what else ''}not confirmed)"
+
+    text = _CONFIDENCE_NOTE.sub(plain, one_line(section))
+    return re.sub(r"low[- ]confidence", "not confirmed", text, flags=re.IGNORECASE)
+
+
 def rule_context(pack: Pack, rule: Rule, own: bool, whose: str = "your") -> dict[str, Any]:
     cit = rule.citation
-    section = md_escape(one_line(cit.section))
+    section = md_escape(plain_section(cit.section))
     source = f"{whose} policy ({section})" if own else section
     return {
         "id": rule.id,
@@ -184,6 +207,28 @@ def rule_context(pack: Pack, rule: Rule, own: bool, whose: str = "your") -> dict
         "party": rule.party,
         "extension": rule.extension.describe() if rule.extension is not None else "",
         "stop_verb": STOP_VERBS.get(rule.stop[0], rule.stop[0]),
+    }
+
+
+def fact_context(pack: Pack, fact: Fact, own: bool, whose: str = "your") -> dict[str, Any]:
+    """A pack's fact as a letter quotes it: its value, and its citation worded like a rule's."""
+    cit = fact.citation
+    section = md_escape(plain_section(cit.section))
+    source = f"{whose} policy ({section})" if own else section
+    value = fact.value
+    return {
+        "id": fact.id,
+        "title": md_escape(fact.title),
+        "value": value if isinstance(value, int) else md_escape(one_line(value)),
+        "section": section,
+        "wording": md_escape(_clean_wording(cit.wording)),
+        "url": cit.url or "",
+        "confidence": cit.confidence,
+        "confident": cit.confidence in ("high", "medium"),
+        "source": source,
+        "Source": capitalise(source),
+        "pack_id": pack.id,
+        "own": own,
     }
 
 
@@ -234,6 +279,9 @@ class Builder:
         self.cited: dict[tuple[str, str], Pack] = {}  # (pack id, version) -> pack, for the record
         self.warnings: list[str] = []
         self.whose = "my landlord's" if lt.to == "ombudsman" else "your"
+        # Complaint histories (residentlog.ledger.complaints): every case's, and those the letter is about.
+        self.all_complaints: list[ComplaintHistory] = []
+        self.complaints: list[ComplaintHistory] = []
 
     # -- entries and rules
 
@@ -260,9 +308,38 @@ class Builder:
             )
         return ctx
 
-    def _warn(self, text: str) -> None:
+    def fact(self, fact_id: str) -> dict[str, Any] | None:
+        """The fact ``fact_id`` in force today, as a letter quotes it, or ``None``.
+
+        The landlord's own packs (adopted, not shipped) are searched first, so a fact in the
+        landlord's pack overrides the statutory default.
+        """
+        from residentlog.deadlines.policy import find_fact
+        from residentlog.deadlines.workdays import uk_date
+
+        today = uk_date(self.now)
+        own = [p for p in self.in_force if p.id not in self.statutory]
+        found = find_fact(own, fact_id, today) or find_fact(
+            [p for p in self.in_force if p.id in self.statutory], fact_id, today
+        )
+        if found is None:
+            return None
+        pack, fact = found
+        self.cited[(pack.id, pack.version)] = pack
+        ctx = fact_context(pack, fact, own=pack.id not in self.statutory, whose=self.whose)
+        if not ctx["confident"]:
+            self._warn(
+                f"{plain_section(fact.citation.section)} ({pack.id}, fact {fact.id}) has source "
+                f"confidence {fact.citation.confidence}: check it before sending"
+            )
+        return ctx
+
+    def warn(self, text: str) -> None:
+        """Add a warning for the resident (shown when the letter is made, never in it), once."""
         if text not in self.warnings:
             self.warnings.append(text)
+
+    _warn = warn
 
     # -- clocks
 

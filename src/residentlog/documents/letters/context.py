@@ -94,6 +94,7 @@ def letter_context(
     """Everything a letter template may use (see the module docs); issues a checkpoint last (for
     a ``draft``, signs one but keeps no trace of it in the store)."""
     from residentlog.deadlines.clocks import compute_for_store
+    from residentlog.ledger.complaints import complaint_histories
     from residentlog.ledger.profile import load_profile
     from residentlog.ledger.views import Filters, list_entries
     from residentlog.ledger.when import utc_now
@@ -106,9 +107,7 @@ def letter_context(
         raise InputError(f"no {lt.name} letter for {profile.nation} (your profile): {lt.nations_why}")
     sc = compute_for_store(store, now)
     views = [
-        v
-        for v in list_entries(store, Filters(), now)
-        if not (v.kind == "note" and _POLICY_TAG in v.tags)
+        v for v in list_entries(store, Filters(), now) if not (v.kind == "note" and _POLICY_TAG in v.tags)
     ]
     known = sorted({v.case for v in views if v.case})
     cases = list(dict.fromkeys(cases))
@@ -132,6 +131,12 @@ def letter_context(
     history = [v for i in chosen for v in i.views if v.kind == "complaint"]
     if lt.with_complaints and not history:
         history = [v for v in views if v.kind == "complaint"]
+    # The complaint histories (per case): all of them, and those of the complaint entries selected.
+    b.all_complaints = complaint_histories(views)
+    history_cases = {v.case or None for v in history}
+    b.complaints = [h for h in b.all_complaints if h.case in history_cases]
+    if lt.check is not None:
+        lt.check(b)
     # A complaint's own case is its history, not an issue complained about.
     issue_list = [i for i in chosen if not complaint_only(i)]
     if lt.with_complaints and not issue_list and history:
@@ -171,6 +176,13 @@ def letter_context(
         starts = b.prospective(kind, event, dict(attrs))
     extra = lt.extras(b, issues, views) if lt.extras is not None else {}
     today = uk_time(now).date()
+    recipient_lines = profile_ctx["recipient_lines"]
+    if to_ombudsman and ombudsman:
+        contact = extra.get("contact")
+        # The Ombudsman's postal address and email come from a pack's facts, cited, never from code.
+        recipient_lines = list(contact["lines"]) if contact else [md_escape(ombudsman[0])]
+        if contact and contact["email"]:
+            recipient_lines.append(f"By email: {contact['email']}")
     ctx: dict[str, Any] = {
         "type": lt.name,
         "title": lt.title,
@@ -180,9 +192,7 @@ def letter_context(
         "resident": profile_ctx,
         "recipient": {
             "name": md_escape(ombudsman[0]) if to_ombudsman and ombudsman else profile_ctx["landlord"],
-            "lines": [md_escape(ombudsman[0])]
-            if to_ombudsman and ombudsman
-            else profile_ctx["recipient_lines"],
+            "lines": recipient_lines,
             "salutation": "Sir or Madam",
         },
         "landlord": profile_ctx["landlord"],

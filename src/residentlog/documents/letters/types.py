@@ -16,7 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from residentlog.documents.letters.extras import (
     cctv_request,
+    check_complaint_stage2,
+    check_ombudsman_referral,
+    complaint_stage1,
+    complaint_stage2,
     hazard_report,
+    ombudsman_referral,
     repair_report,
     service_charge_query,
 )
@@ -29,6 +34,8 @@ if TYPE_CHECKING:
 
 #: A letter type's own part of its context: (the builder, the issues, every entry) -> more context.
 Extras = Callable[["Builder", list[dict[str, Any]], Sequence["Entry"]], dict[str, Any]]
+#: A check of the complaint's history (``builder.complaints``) that refuses a letter it does not fit.
+Check = Callable[["Builder"], None]
 
 LETTERS_DIR = "letters"
 
@@ -54,6 +61,8 @@ class LetterType:
     category: str | None = None  # the category of the contact entry recording it
     # What only this type of letter says, added to its context (residentlog.documents.letters.extras).
     extras: Extras | None = None
+    # Refuses the letter when the complaint's history does not fit it, before the issues are chosen.
+    check: Check | None = None
 
     @property
     def template(self) -> str:
@@ -89,6 +98,7 @@ LETTER_TYPES: Mapping[str, LetterType] = {
             kinds=PROBLEM_KINDS,
             late_only=True,
             starts=("complaint", "raised", (("stage", "1"),)),
+            extras=complaint_stage1,
         ),
         LetterType(
             "complaint-stage2",
@@ -98,6 +108,8 @@ LETTER_TYPES: Mapping[str, LetterType] = {
             late_only=True,
             with_complaints=True,
             starts=("complaint", "escalated", (("stage", "2"),)),
+            extras=complaint_stage2,
+            check=check_complaint_stage2,
         ),
         LetterType(
             "ombudsman-referral",
@@ -110,6 +122,8 @@ LETTER_TYPES: Mapping[str, LetterType] = {
             to="ombudsman",
             nations=frozenset({"england", "wales", "scotland"}),
             nations_why="residentlog does not cover the Ombudsman for Northern Ireland",
+            extras=ombudsman_referral,
+            check=check_ombudsman_referral,
         ),
         LetterType(
             "cctv-request",
