@@ -7,6 +7,7 @@ import random
 import shlex
 import shutil
 import sys
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -15,11 +16,12 @@ from rich.cells import cell_len
 
 from residentlog.cli import console
 from residentlog.deadlines.workdays import CALENDARS, is_working_day, working_days_between
+from residentlog.errors import StoreError
 from residentlog.ledger.add import add_entry
 from residentlog.ledger.entry import Entry
 from residentlog.ledger.store import Store
 from residentlog.ledger.views import Filters, list_entries
-from tests.conftest import NOW
+from tests.conftest import NOW, raw
 
 
 def _walked(a: date, b: date, nation: str) -> int:
@@ -168,3 +170,43 @@ def test_list_shows_user_text_visibly_in_every_column(store: Store, monkeypatch:
     assert not any(c in out for c in ("\x1b", "\x9b", "\u202e", "\x07"))
     assert "Lift \\x1b[31mRED\\x1b[0m \\x9b2J [bold]x[/bold] \\u202egnp.exe" in out
     assert "c\\x1b]0;t\\x07" in out
+
+
+# -- list_entries: one decode per command, never a stale one -----------------------------------
+
+
+def test_list_entries_reads_once_while_nothing_changes(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    reads = 0
+    records = Store.records
+
+    def counting(self: Store) -> Iterator[tuple[int, bytes]]:
+        nonlocal reads
+        reads += 1
+        return records(self)
+
+    monkeypatch.setattr(Store, "records", counting)
+    _views(store, ["one", "two"])  # reads the ledger once
+    later = NOW + timedelta(days=1)
+    first = list_entries(store, Filters(), later)
+    assert [v.summary for v in list_entries(store, Filters(search="two"), later)] == ["two"]
+    assert list_entries(store, Filters(), later) == first
+    assert reads == 1
+    add_entry(store, {"kind": "note", "summary": "three"}, when_text=None, now=later)  # a write
+    assert [v.summary for v in list_entries(store, Filters(), later)] == ["one", "two", "three"]
+    assert reads == 2
+
+
+def test_list_entries_sees_a_change_made_through_another_connection(store: Store) -> None:
+    _views(store, ["one", "two"])
+    later = NOW + timedelta(days=1)
+    assert [v.summary for v in list_entries(store, Filters(), later)] == ["one", "two"]
+    conn = raw(store)
+    (data,) = conn.execute("SELECT canonical FROM ledger WHERE seq = 2").fetchone()
+    conn.execute("UPDATE ledger SET canonical = ? WHERE seq = 2", (bytes(data).replace(b'"two"', b'"TWO"'),))
+    assert [v.summary for v in list_entries(store, Filters(), later)] == ["one", "TWO"]  # what the bytes say
+    conn.execute(
+        "UPDATE ledger SET canonical = ? WHERE seq = 2", (bytes(data).replace(b'"seq":2', b'"seq":7'),)
+    )
+    conn.close()
+    with pytest.raises(StoreError, match="the ledger is damaged: record 2"):
+        list_entries(store, Filters(), later)

@@ -9,6 +9,7 @@ hide an entry from a filter.
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,15 +37,35 @@ class Filters:
 
 def list_entries(store: Store, filters: Filters, now: datetime) -> list[Entry]:
     """The corrected view of every entry matching the filters, oldest event first (then by
-    entry number)."""
+    entry number). Its records are read-only: they are shared with the other calls on ``store``
+    (see ``_READ``)."""
     match = _matcher(filters, now)
+    return [view for view in _all_views(store) if match(view.record)]
+
+
+# The ledger as read by the last list_entries of each open Store. One command often lists the
+# entries several times (status: the adopted packs' notes, then every entry for the clocks; a
+# chronology: the clocks, the entries, the selection), and decoding every record is most of the
+# cost, so each Store decodes its records once while nothing has changed: the key is SQLite's
+# data_version (changes when another connection commits) and the connection's total_changes
+# (changes with every write through it). What is cached is decoded from the hashed bytes, as
+# before. The records are shared between the callers of one process: treat them as read-only
+# (no caller changes one; copying 100,000 records for each call would cost a quarter of reading).
+_READ: weakref.WeakKeyDictionary[Store, tuple[tuple[int, int], list[Entry]]] = weakref.WeakKeyDictionary()
+
+
+def _all_views(store: Store) -> list[Entry]:
+    key = (store.conn.execute("PRAGMA data_version").fetchone()[0], store.conn.total_changes)
+    cached = _READ.get(store)
+    if cached is not None and cached[0] == key:
+        return cached[1]
     latest: dict[int, tuple[dict[str, Any], bytes]] = {}
     versions: dict[int, int] = {}
     for seq, data in store.records():
         record = decode(data)
         if record.get("seq") != seq:
             raise _damaged(seq)
-        num = _owner(record)
+        num = int(record["amends"] or seq)  # _owner: the entry it corrects, else itself
         if num != seq and num not in latest:
             raise _damaged(seq)  # a correction of an entry that is not in the ledger
         latest[num] = (record, data)
@@ -52,9 +73,9 @@ def list_entries(store: Store, filters: Filters, now: datetime) -> list[Entry]:
     views = [
         Entry(num=num, record=record, versions=versions[num], hash=leaf_hash(data).hex())
         for num, (record, data) in latest.items()
-        if match(record)
     ]
     views.sort(key=lambda view: (view.record["occurred_at"], view.num))
+    _READ[store] = (key, views)
     return views
 
 
