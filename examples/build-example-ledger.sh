@@ -187,7 +187,7 @@ add lift "Lift 2 stopping between floors; out of service" \
 
 add lift "Neighbour and her two small children trapped in Lift 2 for nearly two hours" \
     --when "14 December 2019 16:20" --case lift-2 --lift "$LIFT" --out-of-service \
-    --trapped 3 --trapped-minutes 110 --location "Lift 2, between 3rd and 4th floors" \
+    --trapped 3 --trapped-minutes 110 --children 2 --location "Lift 2, between 3rd and 4th floors" \
     --event reported --channel phone --priority emergency --ref landlord:LFT-11530 \
     --details "Neighbour from Flat 9 with children aged 3 and 5. Emergency phone in the car did not connect; she called me from her mobile and I rang the landlord. Released at 18:10."
 L_TRAP=$N
@@ -261,6 +261,7 @@ R_BIN=$N
 add asb "Replica gun and bag of drugs found stashed in the communal bins; called police" \
     --when "13 March 2020 16:30" --case asb --witness first-hand --tag bin-store \
     --location "Bin store" --event reported --channel phone \
+    --police --safety-risk "replica gun and drugs hidden in the communal bins" \
     --ref police:CAD-4417-13MAR20 --link "$R_BIN" \
     --details "Found while putting rubbish out. Dialled 999; police attended and took both items."
 A_GUN=$N
@@ -279,7 +280,8 @@ add cctv "Told the 14 February footage was deleted after 30 days; never retrieve
     --event refused --channel phone --link "$C_FEB"
 
 add lift "Lift 2 out of service in lockdown; elderly 9th-floor neighbours cannot get out" \
-    --when "30 March 2020 19:40" --case lift-2 --lift "$LIFT" --out-of-service
+    --when "30 March 2020 19:40" --case lift-2 --lift "$LIFT" --out-of-service \
+    --vulnerable "elderly 9th-floor neighbours who cannot use the stairs"
 
 add service-charge "Charged for lift maintenance for 2020/21 while Lift 2 keeps failing" \
     --when "1 April 2020" --amount 312.48 --charge-year 2020/21 --service lifts

@@ -266,12 +266,15 @@ def test_case_list(runner: CliRunner, example: Example) -> None:
 def test_case_show_front_door(runner: CliRunner, example: Example) -> None:
     out = rl(runner, example, "case", "show", "front-door").stdout
     lines = out.splitlines()
-    assert lines[:8] == [
+    assert lines[:10] == [
         "Case front-door",
         "  kinds:         door, contact",
         "  entries:       20 (first: entry 7, Mon 2 Sep 2019 21:30 BST)",
         "  first report:  Tue 3 Sep 2019 08:15 BST (entry 8)",
         "  reports:       14",
+        "  incidents:     2 incidents, reported 14 times (1 of them the problem coming back)",
+        "  outages:       Main entrance was insecure twice, for at least 631 days 13 hours in all (the log "
+        "does not say when it came back once); the longest spell 378 days 16 hours",
         "  recurrences:   1",
         "  state:         open, 2638 days since the first report",
         "  clocks:        14 (10 breached, 4 overdue)",
@@ -285,6 +288,14 @@ def test_case_show_front_door(runner: CliRunner, example: Example) -> None:
     data = rl_json(runner, example, "case", "show", "front-door")
     assert data["reports"] == 14 and len(data["report_entries"]) == 14 and len(data["clocks"]) == 14
     assert data["first_report"] == {"entry": 8, "at": "2019-09-03T07:15:00Z"}
+    assert data["incident_count"] == 2
+    assert [(i["incident"], len(i["reports"]), i["open"]) for i in data["incidents"]] == [
+        (7, 10, False),
+        (64, 4, True),
+    ]
+    (door,) = data["outages"]
+    assert (door["asset"], door["outages"], door["no_recorded_end"]) == ("Main entrance", 2, 1)
+    assert door["longest_seconds"] == (378 * 24 + 16) * 3600
 
 
 # -- policy list / show / new --------------------------------------------------------------------

@@ -106,7 +106,9 @@ def case_show(
     show_warnings(sc)
     summary = sc.case(name)
     if json_out:
-        print_json(case_to_dict(summary, clocks=True))
+        from residentlog.documents.figures import case_figures_to_dict
+
+        print_json({**case_to_dict(summary, clocks=True), **case_figures_to_dict(sc, name)})
     else:
         case_detail(sc, summary)
 

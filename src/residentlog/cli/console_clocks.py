@@ -15,6 +15,8 @@ from residentlog.cli.console import _console, err, out
 from residentlog.cli.console import markup as _esc
 from residentlog.deadlines.clocks import due_soon, missed_by_rule, overdue_now, this_month_counts
 from residentlog.deadlines.engine import duration_text
+from residentlog.documents.figures import harm_text, incidents_text, outage_text
+from residentlog.ledger.outages import outages
 from residentlog.ledger.when import LONDON, format_local
 from residentlog.text import a_or_an
 
@@ -301,6 +303,7 @@ def _cases_rows(sc: StoreClocks, cases: Sequence[CaseSummary]) -> Any:
         ("Case", {"no_wrap": True}),
         ("Kinds", {}),
         ("Entries", {"justify": "right"}),
+        ("Incidents", {"justify": "right"}),
         ("Reports", {"justify": "right"}),
         ("First report (UK time)", {"no_wrap": True}),
         ("Recurrences", {"justify": "right"}),
@@ -315,6 +318,7 @@ def _cases_rows(sc: StoreClocks, cases: Sequence[CaseSummary]) -> Any:
             _case_name(s.case),
             _esc(", ".join(s.kinds)),
             str(len(s.entries)),
+            str(len(sc.case_incidents(s.case))),
             str(s.report_count),
             "—" if first is None else f"{_entry_when(sc, first[0], first[1])} (entry {first[0]})",
             str(s.recurrences),
@@ -347,6 +351,10 @@ def case_detail(sc: StoreClocks, s: CaseSummary) -> None:
     if first is not None:
         out(f"  first report:  {_entry_when(sc, first[0], first[1])} (entry {first[0]})")
     out(f"  reports:       {s.report_count}")
+    incidents = sc.case_incidents(s.case)
+    out(f"  incidents:     {_esc(incidents_text(incidents))}")
+    for asset in outages(incidents):
+        out(f"  outages:       {_esc(outage_text(asset))}")
     out(f"  recurrences:   {s.recurrences}")
     if s.is_open or s.closed_at is None:
         out(f"  state:         open, {_plural(s.days_open, 'day')} since the first report")
@@ -356,6 +364,38 @@ def case_detail(sc: StoreClocks, s: CaseSummary) -> None:
     out(f"  clocks:        {len(s.clocks)} ({_counts_text(s)})")
     for u in s.unclocked:
         out(f"  no clock:      {u.text}")
+
+    harms = sc.case_harms(s.case)
+    if harms:
+        _heading(f"The worst of it ({len(harms)})")
+        for h in harms:
+            when = _entry_when(sc, h.num, h.entry.occurred)
+            out(f"  entry {h.num}, {when}: {_esc(h.entry.summary)}: {_esc(harm_text(h))}")
+
+    if incidents:
+        _heading(f"Incidents ({len(incidents)})")
+        table = _table(
+            ("Incident", {"justify": "right"}),
+            ("Started (UK time)", {"no_wrap": True}),
+            ("Entries", {}),
+            ("Reports", {"justify": "right"}),
+            ("State", {}),
+            ("Summary", {}),
+        )
+        for inc in incidents:
+            fixed = inc.fixed
+            state = "not fixed" if fixed is None else f"fixed {_entry_when(sc, fixed.num, fixed.occurred)}"
+            if inc.recurrence_of is not None:
+                state += f"; came back after incident {inc.recurrence_of}"
+            table.add_row(
+                str(inc.number),
+                _entry_when(sc, inc.number, inc.started),
+                ", ".join(str(n) for n in inc.nums),
+                str(inc.report_count),
+                state,
+                _esc(inc.summary),
+            )
+        _console().print(table)
 
     if s.reports:
         _heading(f"Reports ({s.report_count})")

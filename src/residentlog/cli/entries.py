@@ -70,6 +70,7 @@ def _common_entry_options(
 _SPELLED: dict[str, tuple[str, str, type, str] | None] = {
     "amount_pence": ("amount", "--amount", str, "service-charge: the amount in pounds, e.g. 125.50."),
     "out_of_service": ("out_of_service", "--out-of-service/--in-service", bool, "lift: Out of service?"),
+    "cost_pence": ("cost", "--cost", str, "What it cost you, in pounds, e.g. 45.00."),
     "letter": None,
 }
 
@@ -159,8 +160,9 @@ def _content_from_options(options: dict[str, Any]) -> tuple[dict[str, Any], str 
     fields = {
         field: options[name] for name, (field, _) in _KIND_OPTIONS.items() if options.get(name) is not None
     }
-    if "amount_pence" in fields:
-        fields["amount_pence"] = parse_money(fields["amount_pence"])
+    for money in ("amount_pence", "cost_pence"):
+        if money in fields:
+            fields[money] = parse_money(fields[money])
     if fields:
         content["fields"] = fields
     return content, options.get("when"), list(options.get("attach") or [])
@@ -266,11 +268,20 @@ def add(
             raise InputError("give a SUMMARY: one line saying what happened")
         summary, options = _prompt_entry(options)
     content, when_text, attach = _content_from_options(options)
+    note = None
     with open_store() as store:
         added = add_entry(
             store, {"kind": kind, "summary": summary, **content}, when_text=when_text, attach=attach
         )
+        if not json_out:
+            from residentlog.ledger.incidents import placement
+
+            note = placement(store, added.num)
     _report_added(added, json_out, "Recorded")
+    if note:
+        from residentlog.cli.console import out
+
+        out(note)
 
 
 _AMEND_WHEN = Annotated[

@@ -49,6 +49,8 @@ from residentlog.ledger.when import LONDON
 if TYPE_CHECKING:
     from residentlog.ledger.add import Added
     from residentlog.ledger.entry import Entry
+    from residentlog.ledger.impact import Harm
+    from residentlog.ledger.incidents import Incident
     from residentlog.ledger.store import Store
 
 SOON = timedelta(days=7)
@@ -420,6 +422,17 @@ class StoreClocks:
     summaries: Mapping[int, str] = field(default_factory=dict)  # entry number -> its summary
     precisions: Mapping[int, str] = field(default_factory=dict)  # entry number -> "minute" or "day"
     warnings: tuple[str, ...] = ()
+    #: Every incident (ledger/incidents.py): what counts of occurrences are made from.
+    incidents: tuple[Incident, ...] = ()
+    #: Every entry that records harm, the worst first (ledger/impact.py).
+    harms: tuple[Harm, ...] = ()
+
+    def case_incidents(self, case: str | None) -> list[Incident]:
+        """The incidents of one case (``None``: those of entries with no case)."""
+        return [i for i in self.incidents if (i.case or None) == case]
+
+    def case_harms(self, case: str | None) -> list[Harm]:
+        return [h for h in self.harms if (h.entry.case or None) == case]
 
     @property
     def unclocked(self) -> tuple[Unclocked, ...]:
@@ -439,6 +452,8 @@ def compute_for_store(store: Store, now: datetime, case: str | None = None) -> S
     Uses the nation in the store's profile for bank holidays and for which packs apply. Raises
     :class:`~residentlog.errors.NotFound` if ``case`` is given and no entry belongs to it.
     """
+    from residentlog.ledger.impact import worst_first
+    from residentlog.ledger.incidents import group_incidents
     from residentlog.ledger.profile import load_profile
     from residentlog.ledger.views import Filters, list_entries
 
@@ -475,6 +490,8 @@ def compute_for_store(store: Store, now: datetime, case: str | None = None) -> S
         summaries={v.num: v.summary for v in views},
         precisions={v.num: v.occurred_precision for v in views},
         warnings=warnings,
+        incidents=tuple(group_incidents(views)),
+        harms=tuple(worst_first(views)),
     )
 
 

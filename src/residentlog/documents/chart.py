@@ -13,7 +13,7 @@ deficiencies; the totals above the columns and in the legend carry the numbers f
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
@@ -67,6 +67,27 @@ def month_range(first: Month, last: Month) -> list[Month]:
     return out
 
 
+#: A run of more empty months than this is drawn as one narrow break in the axis, so a few
+#: recent incidents do not squash years of earlier ones into a corner of the chart.
+GAP_MONTHS = 12
+
+
+def axis_months(first: Month, last: Month, active: Iterable[Month]) -> list[Month | None]:
+    """The months along the axis, ``first`` to ``last``, with every run of more than
+    :data:`GAP_MONTHS` months that have no incident replaced by one ``None`` (a break)."""
+    busy = set(active)
+    out: list[Month | None] = []
+    empty: list[Month] = []
+    for m in month_range(first, last):
+        if m in busy:
+            out += [None] if len(empty) > GAP_MONTHS else empty
+            empty = []
+            out.append(m)
+        else:
+            empty.append(m)
+    return out + empty
+
+
 def month_label(m: Month) -> str:
     return f"{MONTH_ABBR[m[1] - 1]} {m[0]}"
 
@@ -81,10 +102,24 @@ def nice_step(top: int) -> int:
         step *= 10
 
 
-def stacked_bars_svg(months: Sequence[Month], series: Sequence[Series], *, title: str) -> str:
-    """The chart: ``months`` along the bottom, ``series`` stacked in the given order."""
+def stacked_bars_svg(
+    months: Sequence[Month | None],
+    series: Sequence[Series],
+    *,
+    title: str,
+    unit: str = "incidents",
+    stacked: bool = True,
+) -> str:
+    """The chart: ``months`` along the bottom (``None``: a break in the axis, see
+    :func:`axis_months`), ``series`` stacked in the given order, or side by side if not
+    ``stacked`` (shares that must not add up). ``unit`` labels the vertical axis."""
     n = max(len(months), 1)
-    totals = [sum(s.counts.get(m, 0) for s in series) for m in months]
+    if stacked:
+        totals = [sum(s.counts.get(m, 0) for s in series) if m is not None else 0 for m in months]
+    else:
+        totals = [
+            max((s.counts.get(m, 0) for s in series), default=0) if m is not None else 0 for m in months
+        ]
     top = max(totals, default=0)
     step = nice_step(max(top, 1))
     y_max = max(step, -(-top // step) * step)
@@ -117,7 +152,7 @@ def stacked_bars_svg(months: Sequence[Month], series: Sequence[Series], *, title
         parts.append(f'<text x="{LEFT - 4}" y="{y + 3.5:.1f}" text-anchor="end">{tick}</text>')
     parts.append(
         f'<text x="10" y="{PLOT_TOP + PLOT_HEIGHT / 2:.1f}" text-anchor="middle" '
-        f'transform="rotate(-90 10 {PLOT_TOP + PLOT_HEIGHT / 2:.1f})">incidents</text>'
+        f'transform="rotate(-90 10 {PLOT_TOP + PLOT_HEIGHT / 2:.1f})">{escape(unit)}</text>'
     )
     parts.append(
         f'<line x1="{LEFT}" y1="{PLOT_TOP}" x2="{LEFT}" y2="{PLOT_TOP + PLOT_HEIGHT}" stroke="#000" '
@@ -126,21 +161,26 @@ def stacked_bars_svg(months: Sequence[Month], series: Sequence[Series], *, title
     # The bars, stacked from the bottom in series order.
     for i, m in enumerate(months):
         x = LEFT + slot * i + (slot - bar_w) / 2
+        if m is None:
+            continue
         base = 0
-        for s in series:
+        width = bar_w if stacked else bar_w / max(len(series), 1)
+        for j, s in enumerate(series):
             count = s.counts.get(m, 0)
             if not count:
                 continue
             y_top, y_bottom = y_of(base + count), y_of(base)
-            what = "incident" if count == 1 else "incidents"
+            what = ("incident" if count == 1 else "incidents") if unit == "incidents" else unit
+            left = x if stacked else x + width * j
             parts.append(
                 f'<rect class="bar" data-kind={quoteattr(s.key)} data-month="{m[0]:04d}-{m[1]:02d}" '
-                f'x="{x:.1f}" y="{y_top:.1f}" width="{bar_w:.1f}" height="{y_bottom - y_top:.1f}" '
+                f'x="{left:.1f}" y="{y_top:.1f}" width="{width:.1f}" height="{y_bottom - y_top:.1f}" '
                 f'fill="{colour(s.key)}" stroke="#fff" stroke-width="0.5">'
                 f"<title>{escape(f'{month_label(m)}: {count} {s.label} {what}')}</title></rect>"
             )
-            base += count
-        if totals[i] and slot >= 11:
+            if stacked:
+                base += count
+        if totals[i] and slot >= 11 and stacked:
             parts.append(
                 f'<text class="total" x="{x + bar_w / 2:.1f}" y="{y_of(totals[i]) - 3:.1f}" '
                 f'text-anchor="middle" font-size="{8 if slot < 16 else 9}">{totals[i]}</text>'
@@ -155,19 +195,31 @@ def colour(key: str) -> str:
     return COLOURS.get(key, _OTHER_COLOUR)
 
 
-def _describe(months: Sequence[Month], series: Sequence[Series]) -> str:
-    if not months:
+def _describe(months: Sequence[Month | None], series: Sequence[Series]) -> str:
+    shown = [m for m in months if m is not None]
+    if not shown:
         return "No incidents."
-    span = f"{month_label(months[0])} to {month_label(months[-1])}"
+    span = f"{month_label(shown[0])} to {month_label(shown[-1])}"
+    if None in months:
+        span += " (runs of more than a year with no incident are left out of the axis)"
     each = "; ".join(f"{s.label}: {s.total}" for s in series)
     return f"Incidents per month, {span}. Totals: {each}."
 
 
-def _month_labels(months: Sequence[Month], slot: float, label_y: float, year_y: float) -> list[str]:
-    """Month names (or initials, or none if the columns are too narrow) and the years beneath."""
+def _month_labels(months: Sequence[Month | None], slot: float, label_y: float, year_y: float) -> list[str]:
+    """Month names (or initials, or none if the columns are too narrow) and the years beneath;
+    a break in the axis as a dotted line and an ellipsis."""
     parts = []
-    for i, (year, month) in enumerate(months):
+    for i, m in enumerate(months):
         centre = LEFT + slot * (i + 0.5)
+        if m is None:
+            parts.append(
+                f'<line class="axis-break" x1="{centre:.1f}" y1="{PLOT_TOP}" x2="{centre:.1f}" '
+                f'y2="{PLOT_TOP + PLOT_HEIGHT}" stroke="#999" stroke-width="1" stroke-dasharray="3,3"/>'
+            )
+            parts.append(f'<text x="{centre:.1f}" y="{label_y:.1f}" text-anchor="middle">…</text>')
+            continue
+        year, month = m
         if slot >= 22:
             text = MONTH_ABBR[month - 1]
         elif slot >= 8:
@@ -176,7 +228,7 @@ def _month_labels(months: Sequence[Month], slot: float, label_y: float, year_y: 
             text = ""
         if text:
             parts.append(f'<text x="{centre:.1f}" y="{label_y:.1f}" text-anchor="middle">{text}</text>')
-        if i == 0 or month == 1:
+        if i == 0 or month == 1 or months[i - 1] is None:
             x = LEFT + slot * i
             parts.append(
                 f'<line x1="{x:.1f}" y1="{PLOT_TOP + PLOT_HEIGHT}" x2="{x:.1f}" y2="{year_y + 2:.1f}" '

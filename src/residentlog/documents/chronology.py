@@ -19,10 +19,12 @@ file), PDF (WeasyPrint, from the same HTML), CSV or JSON. Paragraph numbers and 
 follow the order of the document, so a letter or a caseworker can cite "paragraph 12" or
 "exhibit E03" in it.
 
-What counts as an *incident* in the chart: an entry of a fault or nuisance kind (lift, door,
-asb, repair, damp, cctv) whose event is ``observed``, ``reported`` or ``recurred``; a report
-that links to the earlier entry of the same kind it reports (the door seen broken on Monday,
-reported on Tuesday) is the same incident and counts once.
+What the chart and the summary count are *incidents* (:mod:`residentlog.ledger.incidents`): the
+entries about one occurrence (the door seen broken on Monday and reported on Tuesday, a door
+that did not lock for a year and was reported twelve times) count once, in the month it began,
+with the number of times it was reported. The summary leads with the worst harms the entries
+record (:mod:`residentlog.ledger.impact`) and gives each communal service's outages
+(:mod:`residentlog.ledger.outages`), with a chart of downtime per month.
 """
 
 from __future__ import annotations
@@ -38,9 +40,16 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from residentlog.documents.chart import Month, Series, month_label, month_range, stacked_bars_svg
+from residentlog.documents.chart import (
+    Month,
+    Series,
+    axis_months,
+    month_label,
+    month_range,
+    stacked_bars_svg,
+)
 from residentlog.documents.render import render
-from residentlog.documents.wording import money, noun, uk_time
+from residentlog.documents.wording import money, noun, times, uk_time
 from residentlog.errors import InputError, NotFound
 from residentlog.ledger.entry import Entry
 from residentlog.ledger.record import decode
@@ -53,11 +62,12 @@ from residentlog.text import visible
 if TYPE_CHECKING:
     from residentlog.deadlines.clocks import StoreClocks
     from residentlog.deadlines.policy import Rule
+    from residentlog.ledger.incidents import Incident
+    from residentlog.ledger.outages import AssetOutages
 
 LATE = timedelta(days=1)
 FORMATS = ("md", "html", "pdf", "csv", "json")
 TEXT_FORMATS = ("md", "html", "csv", "json")
-INCIDENT_EVENTS = frozenset({"observed", "reported", "recurred"})
 JSON_FORMAT = "residentlog-chronology"
 JSON_VERSION = 1
 
@@ -178,7 +188,8 @@ def chronology_context(
         "by_case": _by_case(in_order),
         "problems": _problems(sc, {e["case"] for e in in_order if e["case"]}),
         **_missed(sc, selected, paragraphs),
-        "chart": _chart(views, all_views),
+        **_case_figures(sc, selected, paragraphs, now),
+        "chart": _chart([i for i in sc.incidents if i.number in selected]),
         "groups": [
             {"case": case, "title": _group_title(case, by_case), "entries": [entries[v.num] for v in members]}
             for case, members in groups
@@ -462,6 +473,7 @@ def _problems(sc: StoreClocks, names: set[str]) -> list[dict[str, Any]]:
                 else "",
                 "first_report_entry": first[0] if first else None,
                 "reports": s.report_count,
+                "incidents": len(sc.case_incidents(s.case)),
                 "recurrences": s.recurrences,
                 "open": s.is_open,
                 "closed": format_local(s.closed_at, "day") if s.closed_at else "",
@@ -561,68 +573,105 @@ def _allowed(rule: Rule) -> str:
 # Incidents per month
 
 
-def incident_nums(views: Sequence[Entry], all_views: Sequence[Entry]) -> list[int]:
-    """The entries among ``views`` that count as incidents (see the module docs), in order."""
-    by_num = {v.num: v for v in all_views}
-    out = []
-    for v in views:
-        if not _is_incident(v):
-            continue
-        if v.event == "reported" and any(_same_incident(v, by_num.get(n)) for n in v.links):
-            continue
-        out.append(v.num)
-    return out
+def _case_figures(
+    sc: StoreClocks, selected: set[int], paragraphs: Mapping[int, int], now: datetime
+) -> dict[str, Any]:
+    """The worst harms first, incidents and how often they were reported, and outages of
+    communal services with a chart of downtime per month, for the selected entries."""
+    from residentlog.documents.figures import harm_text, incidents_text, outage_text
+    from residentlog.ledger.outages import outages
+
+    incidents = [i for i in sc.incidents if i.number in selected]
+    assets = outages(incidents)
+    worst = [
+        {
+            "paragraph": paragraphs.get(h.num),
+            "number": h.num,
+            "when": format_local(h.entry.occurred, h.entry.occurred_precision),
+            "summary": h.entry.summary,
+            "harms": harm_text(h),
+        }
+        for h in sc.harms
+        if h.num in selected
+    ]
+    return {
+        "worst": worst,
+        "incident_counts": {
+            "incidents": len(incidents),
+            "reports": sum(i.report_count for i in incidents),
+            "text": incidents_text(incidents),
+        },
+        "outages": [{"asset": a.asset, "kind": a.kind, "text": outage_text(a)} for a in assets],
+        "downtime_chart": _downtime_chart(assets, now),
+    }
 
 
-def _is_incident(entry: Entry) -> bool:
-    return entry.is_incident and entry.event in INCIDENT_EVENTS
+def _downtime_chart(assets: Sequence[AssetOutages], now: datetime) -> dict[str, Any] | None:
+    """The share of each month each asset was known to be out of service (a lower bound where the
+    log does not say when it came back), as a chart and a table."""
+    shares = [(a, {m: v * 100 for m, v in a.downtime_by_month(now).items() if v >= 0.0005}) for a in assets]
+    shares = [(a, by_month) for a, by_month in shares if by_month]
+    if not shares:
+        return None
+    # The bars in whole percent (at least 1 for any downtime, so none vanishes); the table to 0.1.
+    series = [
+        Series(a.kind, a.asset, {m: max(1, round(v)) for m, v in by_month.items()}) for a, by_month in shares
+    ]
+    every = sorted({m for _, by_month in shares for m in by_month})
+    months = axis_months(every[0], every[-1], every)
+    span = month_label(every[0]) + (f" to {month_label(every[-1])}" if len(every) > 1 else "")
+    title = f"Out of service, % of each month, {span}"
+    return {
+        "title": title,
+        "svg": stacked_bars_svg(months, series, title=title, unit="% of month", stacked=False),
+        "assets": [a.asset for a, _ in shares],
+        "rows": [
+            {"month": month_label(m), "percents": [f"{by_month.get(m, 0.0):.1f}" for _, by_month in shares]}
+            for m in every
+        ],
+        "at_least": any(a.unknown_ends for a, _ in shares),
+    }
 
 
-def _same_incident(report: Entry, earlier: Entry | None) -> bool:
-    return (
-        earlier is not None
-        and earlier.kind == report.kind
-        and _is_incident(earlier)
-        and earlier.occurred_at <= report.occurred_at
-    )
-
-
-def _chart(views: Sequence[Entry], all_views: Sequence[Entry]) -> dict[str, Any] | None:
-    """Incidents per month per kind: the SVG, a table of the same numbers, and totals per kind."""
-    chosen = set(incident_nums(views, all_views))
+def _chart(incidents: Sequence[Incident]) -> dict[str, Any] | None:
+    """Incidents per month per kind (each in the month it began): the SVG, a table of the same
+    numbers, and totals per kind. The axis runs over the incidents shown, with long empty runs
+    broken out (:func:`residentlog.documents.chart.axis_months`)."""
     counts: dict[str, Counter[Month]] = {}
-    for v in views:
-        if v.num in chosen:
-            local = uk_time(v.occurred)
-            counts.setdefault(v.kind, Counter())[(local.year, local.month)] += 1
+    for i in incidents:
+        local = uk_time(i.started)
+        counts.setdefault(i.kind, Counter())[(local.year, local.month)] += 1
     if not counts:
         return None
     series = [Series(k, kind_title(k), counts[k]) for k in INCIDENT_KINDS if k in counts]
     every = [m for s in series for m in s.counts]
-    months = month_range(min(every), max(every))
+    first, last = min(every), max(every)
+    months = axis_months(first, last, every)
     totals = []
     for s in series:
-        first, last = min(s.counts), max(s.counts)
-        span = len(month_range(first, last))
+        lo, hi = min(s.counts), max(s.counts)
+        span = len(month_range(lo, hi))
         totals.append(
             {
                 "kind": s.key,
                 "title": s.label,
                 "count": s.total,
-                "first": month_label(first),
-                "last": month_label(last),
+                "reports": (reports := sum(i.report_count for i in incidents if i.kind == s.key)),
+                "reports_text": f"reported {times(reports)}" if reports else "not reported",
+                "first": month_label(lo),
+                "last": month_label(hi),
                 "months": span,
                 "months_with": len(s.counts),
             }
         )
-    title = f"Incidents per month, {month_label(months[0])} to {month_label(months[-1])}"
+    title = f"Incidents per month, {month_label(first)} to {month_label(last)}"
     return {
         "title": title,
         "svg": stacked_bars_svg(months, series, title=title),
         "kinds": [{"kind": s.key, "title": s.label} for s in series],
         "rows": [
             {"month": month_label(m), "counts": [s.counts.get(m, 0) for s in series]}
-            for m in months
+            for m in month_range(first, last)
             if any(s.counts.get(m, 0) for s in series)
         ],
         "totals": totals,

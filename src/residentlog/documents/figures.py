@@ -7,26 +7,34 @@ Nothing here escapes text: callers escape for their format.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from residentlog.deadlines.engine import duration_text
 from residentlog.documents.wording import plural, times
 from residentlog.ledger.impact import Harm, minutes_text
 from residentlog.ledger.incidents import Incident, recurrences
 from residentlog.ledger.outages import AssetOutages, service_year, service_year_label
+from residentlog.ledger.vocabulary import kind_title
+from residentlog.ledger.when import LONDON
+
+if TYPE_CHECKING:
+    from residentlog.deadlines.clocks import StoreClocks
 
 
 def incidents_text(incidents: Sequence[Incident]) -> str:
-    """``23 incidents, reported 12 times (3 after it had been fixed or came back)``."""
+    """``30 incidents (lift fault: 23, anti-social behaviour: 3, ...), reported 31 times (5 of
+    them the problem coming back)``."""
     if not incidents:
         return "no incidents"
     reports = sum(i.report_count for i in incidents)
-    text = (
-        f"{plural(len(incidents), 'incident')}, reported {times(reports)}"
-        if reports
-        else (f"{plural(len(incidents), 'incident')}, none of them reported")
-    )
+    text = plural(len(incidents), "incident")
+    kinds = Counter(i.kind for i in incidents)
+    if len(kinds) > 1:
+        text += " (" + ", ".join(f"{kind_title(k)}: {n}" for k, n in kinds.most_common()) + ")"
+    text += f", reported {times(reports)}" if reports else ", none of them reported"
     back = recurrences(incidents)
     if back:
         text += f" ({back} of them the problem coming back)"
@@ -34,25 +42,34 @@ def incidents_text(incidents: Sequence[Incident]) -> str:
 
 
 def downtime_text(asset: AssetOutages) -> str:
-    """``out of service at least 3 days 9 hours in all``: "at least" whenever an end is missing."""
+    """``at least 3 days 9 hours in all (...)``: "at least" whenever an end is missing."""
     total = duration_text(asset.total)
+    missing = f"the log does not say when it came back {times(asset.unknown_ends)}"
+    if asset.unknown_ends and asset.total.total_seconds() < 3600:
+        return f"a time the log does not record ({missing.replace('the log', 'it')})"
     if asset.unknown_ends:
-        return f"at least {total} in all (the log does not say when it came back {times(asset.unknown_ends)})"
+        return f"at least {total} in all ({missing})"
     return f"{total} in all"
 
 
+#: How each communal service's failure is said.
+_DOWN: dict[str, str] = {"lift": "was out of service", "door": "was insecure"}
+
+
 def outage_text(asset: AssetOutages) -> str:
-    """``Lift 2: out of service 23 times, at least ... in all; longest 2 days 4 hours; 3 people trapped``."""
-    parts = [f"out of service {times(asset.count)}", downtime_text(asset)]
+    """``Lift 2 was out of service 23 times, for at least 3 days 9 hours in all (...); 3 people
+    trapped for 1 hour 50 minutes``."""
+    down = _DOWN.get(asset.kind, "was not working")
+    parts = [f"{asset.asset} {down} {times(asset.count)}, for {downtime_text(asset)}"]
     longest = asset.longest
     if longest is not None and asset.count > 1 and longest.end_known:
-        parts.append(f"longest {duration_text(longest.downtime)}")
+        parts.append(f"the longest spell {duration_text(longest.downtime)}")
     for o in asset.entrapments:
         trapped = f"{plural(o.trapped, 'person', 'people')} trapped"
         if o.trapped_minutes:
             trapped += f" for {minutes_text(o.trapped_minutes)}"
         parts.append(trapped)
-    return f"{asset.asset}: " + "; ".join(parts)
+    return "; ".join(parts)
 
 
 def year_downtime(asset: AssetOutages, label_day: datetime, now: datetime) -> dict[str, object]:
@@ -60,7 +77,9 @@ def year_downtime(asset: AssetOutages, label_day: datetime, now: datetime) -> di
     downtime, its share of the year (at least), and how many ends are missing."""
     first, last = service_year(label_day.date())
     down, length = asset.downtime_in(first, last, now)
-    spells = [o for o in asset.outages if first <= o.start.date() <= last]
+    lo = datetime.combine(first, datetime.min.time(), tzinfo=LONDON)
+    hi = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=LONDON)
+    spells = [o for o in asset.outages if o.start < hi and o.end >= lo]  # any part in the year
     share = down / length if length.total_seconds() > 0 else 0.0
     return {
         "year": service_year_label(first),
@@ -69,9 +88,26 @@ def year_downtime(asset: AssetOutages, label_day: datetime, now: datetime) -> di
         "downtime": duration_text(down) if down.total_seconds() >= 3600 else "under an hour",
         "percent": f"{share * 100:.1f}",
         "at_least": any(not o.end_known for o in spells),
+        "down": _DOWN.get(asset.kind, "was not working"),
+        "of_year": "of the year so far" if now < hi else "of the year",
     }
 
 
 def harm_text(harm: Harm) -> str:
     """``3 people trapped for 1 hour 50 minutes; 2 children affected``."""
     return "; ".join(harm.phrases)
+
+
+def case_figures_to_dict(sc: StoreClocks, case: str | None) -> dict[str, object]:
+    """A case's incidents, outages and harms, as ``case show --json`` gives them."""
+    from residentlog.ledger.impact import harm_to_dict
+    from residentlog.ledger.incidents import incident_to_dict
+    from residentlog.ledger.outages import asset_to_dict, outages
+
+    incidents = sc.case_incidents(case)
+    return {
+        "incident_count": len(incidents),
+        "incidents": [incident_to_dict(i) for i in incidents],
+        "outages": [asset_to_dict(a) for a in outages(incidents)],
+        "harms": [harm_to_dict(h) for h in sc.case_harms(case)],
+    }

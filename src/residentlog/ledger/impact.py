@@ -65,7 +65,7 @@ def harm_of(entry: Entry) -> Harm | None:
     if f.get("safety_risk"):
         add("safety_risk", f"a risk to safety: {f['safety_risk']}")
     police = [r["ref"] for r in entry.refs if r["by"] == "police"]
-    if f.get("police") or police:
+    if f.get("police") or (police and entry.event in ("observed", "reported", "recurred")):
         add("police", "police involved" + (f" (reference {', '.join(police)})" if police else ""))
     if entry.kind == "cctv" and entry.event == "refused":
         add("footage", "footage not provided or deleted")

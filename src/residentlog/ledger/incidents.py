@@ -30,7 +30,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-
 from typing import TYPE_CHECKING
 
 from residentlog.ledger.entry import Entry

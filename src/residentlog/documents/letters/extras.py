@@ -193,23 +193,34 @@ def _charge_year_bounds(label: str) -> tuple[date, date] | None:
 
 def _charge_ctx(b: Builder, charge: dict[str, Any], views: Sequence[Entry]) -> dict[str, Any]:
     """A disputed charge, with the failures of that service the ledger holds in its charge year."""
+    from residentlog.ledger.outages import outages
+
     service = charge["service"].lower()
     kinds = {kind for word, kind in _SERVICE_KINDS if word in service}
     bounds = _charge_year_bounds(charge["charge_year"])
-    failures = []
-    for v in views:
-        if v.kind not in kinds or v.event in ("fixed", "attended", "acknowledged"):
+    shown = {v.num for v in views}
+    failures = []  # each incident once (ledger/incidents.py), not each entry about it
+    spans = {o.incident: o for a in outages(b.sc.incidents) for o in a.outages}
+    for incident in b.sc.incidents:
+        if incident.kind not in kinds or incident.number not in shown:
             continue
-        day = uk_time(v.occurred).date()
-        if bounds is not None and not bounds[0] <= day <= bounds[1]:
-            continue
-        failures.append(b.entry(v.num))
+        if bounds is not None:
+            # Any part of it in the charge year: an outage by its (known or least) span, else its start.
+            span = spans.get(incident.number)
+            first = uk_time(incident.started).date()
+            last = uk_time(span.end).date() if span is not None else first
+            if first > bounds[1] or last < bounds[0]:
+                continue
+        failures.append({**(b.entry(incident.number) or {}), "reports": incident.report_count})
     return {
         "entry": charge,
         "failures": failures,
+        "outages": _year_outages(b, kinds, bounds),
         "period": f"between {long_date(bounds[0])} and {long_date(bounds[1])}" if bounds else "",
         "heading": capitalise(charge["service"] or charge["summary"]),
     }
+
+
 # -- complaint letters: the complaint's history decides the letter (residentlog.ledger.complaints)
 
 
@@ -404,3 +415,24 @@ def _ombudsman_contact(b: Builder) -> dict[str, Any] | None:
         "email": email["value"] if email else "",
         "form": form["value"] if form else "",
     }
+
+
+def _year_outages(b: Builder, kinds: set[str], bounds: tuple[date, date] | None) -> list[dict[str, Any]]:
+    """Each asset of the charged service's outages in the charge year, with the share of the
+    year it was known to be out ("at least" where the log lacks an end)."""
+    from datetime import datetime, time
+
+    from residentlog.documents.figures import year_downtime
+    from residentlog.documents.markup import md_escape
+    from residentlog.ledger.outages import outages
+    from residentlog.ledger.when import LONDON
+
+    if bounds is None:
+        return []
+    day = datetime.combine(bounds[0], time(12), tzinfo=LONDON)
+    out = []
+    for asset in outages(i for i in b.sc.incidents if i.kind in kinds):
+        year = year_downtime(asset, day, b.now)
+        if year["outages"]:
+            out.append({**year, "asset": md_escape(asset.asset), "kind": asset.kind})
+    return out

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from residentlog.documents.letters.builder import STOP_VERBS
 from residentlog.documents.markup import md_escape
-from residentlog.documents.wording import capitalise, plural, times
+from residentlog.documents.wording import capitalise, long_when, plural, times
 from residentlog.ledger.vocabulary import FAULT_KINDS, PROBLEM_KINDS, kind_title
 
 if TYPE_CHECKING:
@@ -48,11 +48,7 @@ def issue_context(b: Builder, issue: Issue, summary: CaseSummary) -> dict[str, A
             if e[name]:
                 attrs[name] = e[name]
     closed = next(
-        (
-            e
-            for e in reversed(ents)
-            if summary.closed_at is not None and e["event"] in ("fixed", "provided")
-        ),
+        (e for e in reversed(ents) if summary.closed_at is not None and e["event"] in ("fixed", "provided")),
         None,
     )
     groups = b.rule_groups(summary.clocks, total=len(reports))
@@ -73,7 +69,9 @@ def issue_context(b: Builder, issue: Issue, summary: CaseSummary) -> dict[str, A
         for e in ents
         if last is not None and e["number"] != last["number"] and ents.index(e) > ents.index(last)
     ]
+    incident_facts = _incident_context(b, issue)
     return {
+        **incident_facts,
         "key": md_escape(issue.key),
         "case": md_escape(issue.case or ""),
         "title": md_escape(_issue_title(issue, kind)),
@@ -105,6 +103,51 @@ def issue_context(b: Builder, issue: Issue, summary: CaseSummary) -> dict[str, A
         "late": sum(g["late"] for g in groups),
         "contacts": [e for e in ents if e["kind"] == "contact"],
         "attachments": [a for e in ents for a in e["attachments"]],
+    }
+
+
+#: What one incident of a kind is called in a letter ("23 breakdowns").
+_INCIDENT_NOUNS: Mapping[str, tuple[str, str]] = {
+    "lift": ("breakdown", "breakdowns"),
+    "door": ("failure", "failures"),
+    "asb": ("incident", "incidents"),
+    "cctv": ("fault", "faults"),
+    "repair": ("failure", "failures"),
+    "damp": ("outbreak", "outbreaks"),
+}
+
+
+def _incident_context(b: Builder, issue: Issue) -> dict[str, Any]:
+    """The issue's incidents (each occurrence once: ``ledger/incidents.py``), its worst harms
+    (``ledger/impact.py``) and outages, as a letter words them."""
+    from residentlog.documents.figures import harm_text, outage_text
+    from residentlog.ledger.outages import outages
+
+    nums = {v.num for v in issue.views}
+    incidents = [i for i in b.sc.incidents if i.number in nums]
+    kinds = Counter(i.kind for i in incidents)
+    main = kinds.most_common(1)[0][0] if kinds else ""
+    one, many = _INCIDENT_NOUNS.get(main, ("incident", "incidents"))
+    harms = [
+        {
+            "number": h.num,
+            "when": long_when(h.entry.occurred, h.entry.occurred_precision),
+            "summary": md_escape(h.entry.summary),
+            "harms": md_escape(harm_text(h)),
+        }
+        for h in b.sc.harms
+        if h.num in nums
+    ]
+    first = incidents[0] if incidents else None
+    last = incidents[-1] if incidents else None
+    return {
+        "incident_count": len(incidents),
+        "incident_noun": one,
+        "incidents_phrase": plural(len(incidents), one, many) if incidents else "",
+        "first_incident": long_when(first.started, first.first.occurred_precision) if first else "",
+        "last_incident": long_when(last.started, last.first.occurred_precision) if last else "",
+        "harms": harms,
+        "outages": [md_escape(outage_text(a)) for a in outages(incidents)],
     }
 
 
@@ -270,25 +313,39 @@ def default_issues(
     if lt.open_only:
         chosen = [i for i in chosen if summaries[i.key].is_open]
     if lt.late_only:
-        late = [
+        # Every open problem the letter fits, and every closed one whose timeframes were missed:
+        # not only those with a missed timeframe, so the worst problem is never left out because
+        # no policy pack gave it one (issue 12 §5).
+        relevant = [
             i
             for i in chosen
-            if any(c.late and c.rule.party == "landlord" for c in summaries[i.key].clocks)
-            and not all(v.kind in ("complaint", "contact") for v in i.views)
+            if not all(v.kind in ("complaint", "contact") for v in i.views)
+            and (
+                summaries[i.key].is_open
+                or any(c.late and c.rule.party == "landlord" for c in summaries[i.key].clocks)
+            )
         ]
-        if late:
-            chosen = late
+        if relevant:
+            chosen = relevant
     if lt.with_complaints:
         # What the complaint entries link to is what the complaint is about.
-        linked = {
-            n
-            for i in everything
-            for v in i.views
-            if v.kind == "complaint"
-            for n in v.links
-        }
+        linked = {n for i in everything for v in i.views if v.kind == "complaint" for n in v.links}
         keys = {i.key for i in chosen}
         chosen = [
             i for i in everything if i.key in keys or (kind_ok(i) and any(v.num in linked for v in i.views))
         ]
-    return chosen
+    return worst_first(chosen, summaries)
+
+
+def worst_first(issues: Sequence[Issue], summaries: Mapping[str, CaseSummary]) -> list[Issue]:
+    """The issues with the worst harm first (people trapped or hurt, a risk to safety, the police),
+    then those with the most missed timeframes, then open before resolved; otherwise in order."""
+    from residentlog.ledger.impact import harm_of
+
+    def severity(issue: Issue) -> tuple[int, int, int]:
+        harm = max((h.weight for h in map(harm_of, issue.views) if h is not None), default=0)
+        summary = summaries.get(issue.key)
+        late = sum(c.late and c.rule.party == "landlord" for c in summary.clocks) if summary else 0
+        return (-harm, -late, 0 if summary is None or summary.is_open else 1)
+
+    return sorted(issues, key=severity)
