@@ -224,3 +224,18 @@ def test_service_years_run_april_to_march() -> None:
     assert service_year(date(2021, 4, 1)) == (date(2021, 4, 1), date(2022, 3, 31))
     assert service_year_label(date(2020, 12, 1)) == "2020/21"
     assert service_year_label(date(2099, 4, 1)) == "2099/00"
+
+
+def test_heating_and_lighting_repairs_are_outages_of_their_service() -> None:
+    entries = [
+        entry(1, "repair", "2020-12-01T08:00:00+00:00", "reported", case=None, category="heating"),
+        entry(2, "repair", "2020-12-03T08:00:00+00:00", "fixed", case=None, category="heating"),
+        entry(3, "repair", "2020-12-01T08:00:00+00:00", "reported", case=None, category="bin-store"),
+    ]
+    (heating,) = outages(group_incidents(entries))
+    assert (heating.asset, heating.count, heating.total, heating.unknown_ends) == (
+        "heating",
+        1,
+        timedelta(days=2),
+        0,
+    )

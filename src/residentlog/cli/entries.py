@@ -37,7 +37,7 @@ def _common_entry_options(
         typer.Option(
             "--when",
             help="When it happened: '3 March 2020 14:00', '03/03/2020' (day first), "
-            "'yesterday 6pm', '2 days ago'. Default: now.",
+            "'yesterday 6pm', 'last Tuesday evening', '2 days ago'. Default: now.",
         ),
     ] = None,
     details: Annotated[str | None, typer.Option(help="Free-text details.")] = None,

@@ -1,7 +1,8 @@
 """Outages of communal services: how long a lift, an entrance door or a camera was out of action.
 
 A derived view, like incidents (docs/format.md, "Incidents and outages"): each incident of a
-communal-service kind (:data:`SERVICE_KINDS`) is an outage of its asset (its case, else the lift,
+communal-service kind (:data:`SERVICE_KINDS`, and repairs of a :data:`SERVICE_CATEGORIES`
+category: lighting, heating, hot water) is an outage of its asset (its case, else the lift,
 door or camera it names). A lift incident whose entries say ``--in-service`` from the start is not
 an outage. The outage ends at the first entry that says the service is back (``fixed``, or a
 lift ``--in-service``); ``not-fixed`` does not end it.
@@ -23,6 +24,14 @@ from residentlog.ledger.when import LONDON
 
 #: The kinds whose incidents put a communal service out of action.
 SERVICE_KINDS: dict[str, str] = {"lift": "lift", "door": "entrance door", "cctv": "CCTV"}
+#: Repairs of these categories are outages of a communal service too (lighting, heating, water).
+SERVICE_CATEGORIES: dict[str, str] = {
+    "communal-lighting": "communal lighting",
+    "lighting": "lighting",
+    "heating": "heating",
+    "hot-water": "hot water",
+    "heating-hot-water": "heating and hot water",
+}
 
 Month = tuple[int, int]
 
@@ -108,11 +117,21 @@ def asset_name(incident: Incident) -> str:
     for name in ("lift", "door", "camera"):
         if fields.get(name):
             return str(fields[name])
-    return incident.case or SERVICE_KINDS.get(incident.kind, incident.kind)
+    category = str(fields.get("category") or "")
+    return (
+        incident.case or SERVICE_CATEGORIES.get(category) or SERVICE_KINDS.get(incident.kind, incident.kind)
+    )
+
+
+def is_service(incident: Incident) -> bool:
+    """Whether the incident put a communal service out of action."""
+    if incident.kind in SERVICE_KINDS:
+        return True
+    return incident.kind == "repair" and incident.first.fields.get("category") in SERVICE_CATEGORIES
 
 
 def _outage(incident: Incident) -> Outage | None:
-    if incident.kind not in SERVICE_KINDS:
+    if not is_service(incident):
         return None
     entries = incident.entries
     if incident.kind == "lift" and entries[0].fields.get("out_of_service") is False:
