@@ -146,6 +146,21 @@ def group_incidents(entries: Iterable[Entry]) -> list[Incident]:
     latest: dict[Stream, Incident] = {}
     last_at: dict[int, datetime] = {}
     out: list[Incident] = []
+    # What Incident.is_open and report_count say, kept up to date as entries join: asking the
+    # incident walks all its entries, and a lasting fault reported every week has thousands.
+    open_now: dict[int, bool] = {}
+    reported: dict[int, int] = {}
+
+    def track(incident: Incident, entry: Entry) -> None:
+        event = entry.event
+        if event == "fixed":
+            open_now[incident.number] = False
+        elif event in ("not-fixed", "recurred"):
+            open_now[incident.number] = True
+        else:
+            open_now.setdefault(incident.number, True)
+        if event == "reported":
+            reported[incident.number] = reported.get(incident.number, 0) + 1
 
     def start(entry: Entry, stream: Stream, recurrence_of: Incident | None) -> None:
         incident = Incident(
@@ -156,12 +171,14 @@ def group_incidents(entries: Iterable[Entry]) -> list[Incident]:
             recurrence_of=recurrence_of.number if recurrence_of is not None else None,
         )
         out.append(incident)
+        track(incident, entry)
         owner[entry.num] = incident
         latest[stream] = incident
         last_at[incident.number] = entry.occurred
 
     def join(entry: Entry, incident: Incident, how: str) -> None:
         incident.entries.append(entry)
+        track(incident, entry)
         incident.how[entry.num] = how
         owner[entry.num] = incident
         last_at[incident.number] = entry.occurred
@@ -187,13 +204,13 @@ def group_incidents(entries: Iterable[Entry]) -> list[Incident]:
             join(entry, linked, f"linked to entry {_first_link(entry, linked)}")
             continue
         if event in STARTING_EVENTS:
-            if previous is not None and previous.is_open:
+            if previous is not None and open_now[previous.number]:
                 if is_lasting(entry.kind):
                     join(entry, previous, "the same fault, not yet fixed")
                     continue
                 if (
                     event == "reported"
-                    and previous.report_count == 0
+                    and reported.get(previous.number, 0) == 0
                     and entry.occurred - last_at[previous.number] <= REPORT_WINDOW
                 ):
                     join(entry, previous, "the report of what was seen")
