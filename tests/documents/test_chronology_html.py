@@ -222,7 +222,13 @@ def test_json_exact(fixed_store: Store) -> None:
         "entries": 8,
         "by_kind": {"cctv": 2, "door": 2, "lift": 3, "note": 1},
         "by_case": {"cctv": 2, "front-door": 2, "lift-2": 3},
+        "incidents": 3,
+        "reports": 2,
     }
+    assert data["worst"] == [
+        {"entry": 3, "harms": "3 people trapped for 1 hour 50 minutes"},
+        {"entry": 8, "harms": "footage not provided or deleted"},
+    ]
 
 
 def test_selection_applies_to_every_format(fixed_store: Store) -> None:

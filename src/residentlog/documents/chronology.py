@@ -754,7 +754,11 @@ def to_json(context: Mapping[str, Any]) -> str:
             "entries": len(context["entries"]),
             "by_kind": dict(context["by_kind"]),
             "by_case": {c["name"]: c["count"] for c in context["by_case"]},
+            "incidents": context["incident_counts"]["incidents"],
+            "reports": context["incident_counts"]["reports"],
         },
+        "worst": [{"entry": w["number"], "harms": w["harms"]} for w in context["worst"]],
+        "outages": [o["text"] for o in context["outages"]],
         "entries": [_json_entry(e) for e in context["entries"]],
         "exhibits": [
             {
