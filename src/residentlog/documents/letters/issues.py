@@ -64,11 +64,14 @@ def issue_context(b: Builder, issue: Issue, summary: CaseSummary) -> dict[str, A
         else ""
     )
     last = reports[-1] if reports else None
-    after_last = [
-        e
-        for e in ents
-        if last is not None and e["number"] != last["number"] and ents.index(e) > ents.index(last)
-    ]
+    # Positions, not ents.index() for each entry (a dict comparison per step: quadratic in a
+    # case's entries); entries have distinct numbers, so an entry's first index is its position.
+    after_last = []
+    if last is not None:
+        others = [(i, e) for i, e in enumerate(ents) if e["number"] != last["number"]]
+        if others:
+            last_at = ents.index(last)
+            after_last = [e for i, e in others if i > last_at]
     incident_facts = _incident_context(b, issue)
     return {
         **incident_facts,
@@ -196,13 +199,14 @@ def _state(
         )
     if fixes:
         last = fixes[-1]
+        last_at = ents.index(last)
         back = next(
             (
                 e
-                for e in ents
+                for i, e in enumerate(ents)
                 if e["number"] != last["number"]
                 and e["iso"] >= last["iso"]
-                and ents.index(e) > ents.index(last)
+                and i > last_at
                 and e["event"] in ("recurred", "observed", "reported", "not-fixed")
             ),
             None,
