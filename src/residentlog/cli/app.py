@@ -58,6 +58,8 @@ COMMANDS: dict[str, str] = {
     "export": "transfer",
     "import": "transfer",
     "import-evidence": "evidence",
+    "import-landlord-records": "reconcile",
+    "reconcile": "reconcile",
     "timestamp": "integrity",
     "policy": "clocks",
     "case": "clocks",

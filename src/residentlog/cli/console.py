@@ -377,3 +377,40 @@ def evidence_table(rows: list[tuple[str, ...]], headings: tuple[str, ...]) -> No
     for row in rows:
         table.add_row(*(markup(cell) for cell in row))
     _console().print(table)
+
+
+def reconcile_report(rec: Any) -> None:
+    """``reconcile``: the landlord's files, the counts per kind, every match with its reason,
+    then each finding (a :class:`residentlog.documents.reconcile.Reconciliation`)."""
+    from residentlog.documents.reconcile import TITLES
+    from residentlog.documents.wording import long_date
+    from residentlog.ledger.vocabulary import kind_title
+
+    for s in rec.sources:
+        out(f"Landlord's records: entry {s.entry.num}, {s.source} ({s.file}, {len(s.sheet.records)} rows)")
+    for b in rec.bad:
+        out(f"  Row not read: {b}")
+    out(
+        f"Period: {long_date(rec.period[0])} to {long_date(rec.period[1])}; "
+        f"tolerance {rec.tolerance_days} days"
+    )
+    out()
+    evidence_table(
+        [(kind_title(h.kind), str(h.landlord), str(h.incidents), str(h.reports)) for h in rec.headlines],
+        ("Kind", "Landlord's records", "Incidents in my log", "Reports in my log"),
+    )
+    out()
+    rows = [(m.row.record, str(m.entry.num) if m.entry else "", m.reason) for m in rec.matches] + [
+        (r.record, "", "no match in my log") for r in rec.unmatched
+    ]
+    evidence_table(
+        [(r.ref, f"{r.reported:%d/%m/%Y}", r.kind or "", num, why) for r, num, why in rows],
+        ("Ref", "Logged", "Kind", "Entry", "Summary"),
+    )
+    for type_, title in TITLES.items():
+        found = rec.of(type_)
+        if found:
+            out()
+            out(f"{title.format(recur=rec.recur_days)} ({len(found)}):")
+            for f in found:
+                out(f"- {f.text}")
