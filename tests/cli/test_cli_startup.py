@@ -43,12 +43,13 @@ EVERY = [
     "letter",
     "export",
     "import",
+    "import-evidence",
     "timestamp",
     "policy",
     "case",
     "templates",
 ]
-COMMAND_MODULES = ("entries", "integrity", "clocks", "documents", "transfer")
+COMMAND_MODULES = ("entries", "integrity", "clocks", "documents", "transfer", "evidence")
 
 
 def listed_commands(help_text: str) -> list[str]:
@@ -170,7 +171,7 @@ def test_main_gives_each_group_command_the_same_help(
         (["statu"], "Error: No such command 'statu'. Did you mean 'status'?"),
         (["ad", "note", "x"], "Error: No such command 'ad'. Did you mean 'add'?"),
         (["--bogus", "add", "note", "x"], "Error: No such option: --bogus"),
-        (["add", "note", "x", "--bogus"], "Error: No such option: --bogus"),
+        (["add", "note", "x", "--xyzzy"], "Error: No such option: --xyzzy"),
         (["add"], "Error: Missing argument 'kind'."),
     ],
 )

@@ -179,7 +179,7 @@ def test_seed_case_summary() -> None:
     assert summary.recurrences == 5
     assert summary.is_open and summary.closed_at is None
     assert summary.days_open == 820  # 3 Sep 2019 to 1 Dec 2021
-    assert summary.counts() == {"met": 1, "breached": 12, "running": 0, "overdue": 0 + 1}
+    assert summary.counts() == {"met": 1, "breached": 12, "running": 0, "overdue": 0 + 1, "unknown": 0}
     assert len(summary.clocks) == 14
     # Before the last report the case was closed on 20 Jul 2021, 686 days after the first report.
     closed = summarise_case("entrance-door", entries[:-1], clocks[:-1], SEED_NOW)
@@ -911,3 +911,44 @@ def test_unclocked_reports_text() -> None:
     assert len(clocks) == 1 and unclocked_reports(reported, clocks, [EXAMPLE], "england") == ()
     observed = [entry(1, "door", "observed", "2020-02-01 10:00", "d")]
     assert unclocked_reports(observed, (), [EXAMPLE], "england") == ()
+
+
+# -- incidents: what carries forward, and clocks a later breakdown leaves unjudged (issue 12) ----
+
+
+def in_incident(number: int, event: str, when: str, incident: int, **attrs: str) -> EntryFacts:
+    return EntryFacts(number, "lift", event, uk(when), "lift-2", attrs, incident=incident)
+
+
+def test_a_priority_carries_within_an_incident_not_to_the_next_breakdown() -> None:
+    entries = [
+        in_incident(1, "observed", "2020-03-04 13:00", 1, priority="emergency"),
+        in_incident(2, "reported", "2020-03-04 14:00", 1),  # the report of it: still an emergency
+        in_incident(3, "reported", "2020-03-20 09:00", 3),  # another breakdown: no priority given
+    ]
+    clocks = compute_clocks(entries, [EXAMPLE], "england", uk("2020-03-21 12:00"))
+    assert [(c.start_entry, c.rule_id) for c in clocks] == [(2, "emergency-repair")]
+    # Without incidents (EntryFacts.incident unset) the case carries it, as before.
+    plain = [EntryFacts(e.number, e.kind, e.event, e.occurred_at, e.case, e.attrs) for e in entries]
+    assert [c.start_entry for c in compute_clocks(plain, [EXAMPLE], "england", uk("2020-03-21 12:00"))] == [
+        2,
+        3,
+    ]
+
+
+def test_a_clock_ended_by_the_next_breakdown_is_unknown_not_late() -> None:
+    entries = [
+        in_incident(1, "reported", "2020-03-04 14:00", 1, priority="emergency"),
+        in_incident(2, "attended", "2020-03-04 18:00", 1),
+        in_incident(3, "recurred", "2020-03-20 09:00", 3),
+        in_incident(4, "reported", "2020-04-01 09:00", 4, priority="emergency"),
+        in_incident(5, "fixed", "2020-04-01 20:00", 4),
+    ]
+    first, second = compute_clocks(entries, [EXAMPLE], "england", uk("2020-06-01 12:00"))
+    assert first.status is ClockStatus.UNKNOWN
+    assert (first.stop_entry, first.ended_by, first.late, first.is_open) == (None, 3, False, False)
+    assert first.status_text == "not known: no repair recorded before the next incident (entry 3)"
+    assert first.to_dict()["ended_by"] == {"entry": 3, "at": "2020-03-20T09:00:00Z"}
+    assert (second.status, second.stop_entry) == (ClockStatus.MET, 5)
+    (summary,) = summarise_cases(entries, (first, second), uk("2020-06-01 12:00"))
+    assert summary.counts() == {"met": 1, "breached": 0, "running": 0, "overdue": 0, "unknown": 1}

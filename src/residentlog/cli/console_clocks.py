@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from residentlog.deadlines.policy import Pack, Rule
 
 OVERDUE_ROWS = 10
-_STYLES = {"met": "green", "breached": "red", "overdue": "bold red", "running": "yellow"}
+_STYLES = {"met": "green", "breached": "red", "overdue": "bold red", "running": "yellow", "unknown": "dim"}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -57,7 +57,7 @@ SOON = timedelta(days=7)
 ADOPTION_TAG = "policy-pack"
 
 # Entry fields that are not matching attributes: the event itself, and a money amount.
-_NOT_ATTRS = frozenset({"event", "step", "amount_pence"})
+_NOT_ATTRS = frozenset({"event", "step", "amount_pence", "cost_pence", "incident", "new_incident"})
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -76,7 +76,7 @@ LETTER_FACTS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
-def entry_facts(views: Iterable[Entry]) -> list[EntryFacts]:
+def entry_facts(views: Iterable[Entry], incidents: Iterable[Incident] | None = None) -> list[EntryFacts]:
     """The deadline engine's view of each (corrected) ledger entry.
 
     ``event`` is the entry's ``fields.event`` or, for a complaint, its ``step`` (with ``stage`` among
@@ -85,8 +85,15 @@ def entry_facts(views: Iterable[Entry]) -> list[EntryFacts]:
     recorded by ``residentlog letter`` counts as the step it is (``LETTER_FACTS``); a
     subject-access or CCTV request letter carries ``category = subject-access`` itself. Every
     other scalar field (priority, category, hazard, channel, direction, stage, lift, door, ...)
-    becomes an attribute, as text. ``case`` is the entry's case, or ``None``.
+    becomes an attribute, as text. ``case`` is the entry's case, or ``None``. ``incident`` is the
+    incident the entry belongs to (``incidents``, else grouped here from ``views``).
     """
+    views = list(views)
+    if incidents is None:
+        from residentlog.ledger.incidents import group_incidents
+
+        incidents = group_incidents(views)
+    incident_of = {n: i.number for i in incidents for n in i.nums}
     out: list[EntryFacts] = []
     for view in views:
         fields = view.fields
@@ -107,6 +114,7 @@ def entry_facts(views: Iterable[Entry]) -> list[EntryFacts]:
                 occurred_at=view.occurred,
                 case=view.case or None,
                 attrs=attrs,
+                incident=incident_of.get(view.num),
             )
         )
     return out
@@ -469,7 +477,8 @@ def compute_for_store(store: Store, now: datetime, case: str | None = None) -> S
             hint = f"; cases: {', '.join(known)}" if known else "; no entry has a case yet"
             raise NotFound(f"no entries in case {case!r}{hint}")
         views = chosen
-    facts = entry_facts(views)
+    incidents = tuple(group_incidents(views))
+    facts = entry_facts(views, incidents)
     clocks = compute_clocks(facts, packs, nation, now)
     unclocked = unclocked_reports(facts, clocks, packs, nation)
     cases = with_unclocked(summarise_cases(facts, clocks, now), unclocked)
@@ -490,7 +499,7 @@ def compute_for_store(store: Store, now: datetime, case: str | None = None) -> S
         summaries={v.num: v.summary for v in views},
         precisions={v.num: v.occurred_precision for v in views},
         warnings=warnings,
-        incidents=tuple(group_incidents(views)),
+        incidents=incidents,
         harms=tuple(worst_first(views)),
     )
 

@@ -15,9 +15,12 @@ How clocks are derived
 * **Start.** An entry starts a clock for a rule when its event is one of the rule's ``start``
   events and it strictly matches one of the rule's ``applies_to`` alternatives (kind, and every
   attribute the alternative names present with an accepted value). ``priority``, ``category`` and
-  ``hazard`` carry forward within a case: an entry that does not set them has the values most
-  recently set by an earlier entry of the case. Every start event opens its own clock: a case with
-  23 reported lift faults has 23 clocks.
+  ``hazard`` carry forward within an incident (``EntryFacts.incident``, see
+  ``residentlog.ledger.incidents``): an entry that does not set them has the values most recently
+  set by an earlier entry of the same incident; an entry in no incident (a letter sent about the
+  case), those most recently set by any earlier entry of the case. One
+  lift breakdown reported as an emergency does not make the next an emergency. Every start event
+  opens its own clock: a case with 23 reported lift faults has 23 clocks.
 * **Defaults.** Before a pack's rules are matched, the pack's ``[[defaults]]`` fill in attributes
   the entry (with what its case carries forward) does not have: a communal door is an emergency
   under a policy that says so. What the resident gave always wins; the first default to set an
@@ -29,6 +32,10 @@ How clocks are derived
   events, whose kind fits, and whose own attributes do not contradict the alternative that started
   the clock, stops the clock; so one "fixed" stops every clock of that rule still open in the case.
   Entries are ordered by ``occurred_at`` then entry number. Entries with no case form one group.
+* **Unknown.** A clock started by an entry of an incident ends with status ``unknown`` when a new
+  incident of the same kind begins in the case before anything stops it: the lift broke down
+  again, so it had been put back in service, but the log does not say when, and so cannot say
+  whether that was on time. It is neither met nor late, and is never counted as missed.
 * **Due.** Hours run round the clock from the start instant. Day-based rules count from day zero
   (the start's UK date, moved by the rule's ``day_zero`` and ``after_hours`` settings) and are due
   by the end of the due day, UK time.
@@ -37,7 +44,7 @@ How clocks are derived
   allowed extension, or to the date in the entry's ``until`` attribute (YYYY-MM-DD) if that is
   sooner. Later extensions are noted, not applied.
 * **Status.** ``met`` (stopped on time), ``breached`` (stopped late), ``running`` (open, not yet
-  due at ``now``) or ``overdue`` (open and past due).
+  due at ``now``), ``overdue`` (open and past due) or ``unknown`` (see above).
 """
 
 from __future__ import annotations
@@ -154,6 +161,8 @@ class EntryFacts:
     occurred_at: datetime
     case: str | None = None
     attrs: Mapping[str, str] = field(default_factory=dict, hash=False)
+    #: The incident the entry belongs to (its first entry's number), or ``None``.
+    incident: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "occurred_at", as_utc(self.occurred_at))
@@ -206,6 +215,7 @@ class ClockStatus(StrEnum):
     BREACHED = "breached"
     RUNNING = "running"
     OVERDUE = "overdue"
+    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)
@@ -245,6 +255,9 @@ class Clock:
     extension_entry: int | None = None
     notes: tuple[str, ...] = ()
     defaults: tuple[DefaultUse, ...] = ()  # attributes the rule matched on that came from a default
+    #: For an ``unknown`` clock: the entry that began the next incident (the next breakdown).
+    ended_by: int | None = None
+    ended_at: datetime | None = None
 
     @property
     def citation(self) -> Citation:
@@ -260,7 +273,7 @@ class Clock:
 
     @property
     def is_open(self) -> bool:
-        return self.stop_entry is None
+        return self.stop_entry is None and self.status is not ClockStatus.UNKNOWN
 
     @property
     def late(self) -> bool:
@@ -314,6 +327,9 @@ class Clock:
             "explanation": self.explanation,
             "notes": list(self.notes),
             "defaults": [d.to_dict() for d in self.defaults],
+            "ended_by": None
+            if self.ended_by is None
+            else {"entry": self.ended_by, "at": iso(self.ended_at)},
         }
 
 
@@ -377,14 +393,18 @@ def compute_clocks(
     clocks: list[Clock] = []
     for case_entries in _by_case(ordered).values():
         index = _CaseIndex(case_entries)
-        context: dict[str, str] = {}
+        contexts: dict[int | None, dict[str, str]] = {}  # incident (None: the case) -> carried attrs
         anchors: dict[str, date] = {}  # pack id -> the day that fixed its version in this case
         for i, entry in enumerate(case_entries):
             # A case remembers its priority, category and hazard: a later entry that does not say
             # otherwise (an "attended" on a significant damp hazard) still matches rules on them.
+            # An incident's entries carry what earlier entries of the same incident said; an entry
+            # in no incident (a letter sent about the case) what the case said most recently.
+            case_context = contexts.setdefault(None, {})
+            context = case_context if entry.incident is None else contexts.setdefault(entry.incident, {})
             for name in CASE_ATTRS:
                 if name in entry.attrs:
-                    context[name] = entry.attrs[name]
+                    context[name] = case_context[name] = entry.attrs[name]
             effective = {**context, **entry.attrs}
             day = uk_date(entry.occurred_at)
             for pack_id in versions.set_by.get(entry.event, ()):
@@ -626,6 +646,18 @@ class _CaseIndex:
         self.positions: dict[str, list[int]] = {}
         for i, e in enumerate(entries):
             self.positions.setdefault(e.event, []).append(i)
+        self._starters: dict[str, list[int]] | None = None
+
+    def starters_after(self, kind: str, after: int) -> list[int]:
+        """Positions after ``after``, in order, of the entries of ``kind`` that begin an incident
+        (observed, reported or recurred, and the first entry of their incident)."""
+        if self._starters is None:
+            self._starters = {}
+            for i, e in enumerate(self.entries):
+                if e.event in _BEGINS and e.incident is not None and e.incident == e.number:
+                    self._starters.setdefault(e.kind, []).append(i)
+        pos = self._starters.get(kind, [])
+        return pos[bisect.bisect_right(pos, after) :]
 
 
 class _Later:
@@ -675,6 +707,9 @@ def _make_clock(
 
     ref = stop.occurred_at if stop is not None else now
     status, margin, unit, cal_days = _measure(rule, due, ref, calendar, stopped=stop is not None)
+    ended = _next_incident(start, later)
+    if ended is not None and (stop is None or ended.order < stop.order):
+        stop, status, margin = None, ClockStatus.UNKNOWN, 0
     basis = f"rule {rule.citation.section} ({pack.label()})"
     if rule.citation.confidence in ("low", "unconfirmed"):
         basis += f" [source confidence: {rule.citation.confidence}]"
@@ -709,7 +744,25 @@ def _make_clock(
         notes=tuple(notes),
         rule=rule,
         defaults=defaults,
+        ended_by=ended.number if status is ClockStatus.UNKNOWN and ended is not None else None,
+        ended_at=ended.occurred_at if status is ClockStatus.UNKNOWN and ended is not None else None,
     )
+
+
+def _next_incident(start: EntryFacts, later: _Later) -> EntryFacts | None:
+    """The first later entry of the case that begins another incident of the start's kind."""
+    if start.incident is None:
+        return None
+    # From the case's list of incident starts (scanning every later report for each clock made
+    # deadlines quadratic in a case's reports); at most the start's own incident is skipped.
+    for i in later.index.starters_after(start.kind, later.after):
+        e = later.index.entries[i]
+        if e.incident != start.incident:
+            return e
+    return None
+
+
+_BEGINS = frozenset({"observed", "reported", "recurred"})
 
 
 def _due(rule: Rule, start: EntryFacts, calendar: str, extra: tuple[int, str] | None = None) -> _Due:
@@ -941,6 +994,8 @@ def duration_text(td: timedelta) -> str:
 
 def _status_text(c: Clock) -> str:
     unit, n = c.margin_unit, c.margin
+    if c.status is ClockStatus.UNKNOWN:
+        return f"not known: no repair recorded before the next incident (entry {c.ended_by})"
     if c.status in (ClockStatus.BREACHED, ClockStatus.OVERDUE):
         word = c.status.value + " by"
         if unit == "hours":

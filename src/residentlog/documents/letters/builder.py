@@ -353,9 +353,16 @@ class Builder:
         elapsed = _span(c.started_at, end, hours_rule)
         verb = STOP_VERBS.get(stop["event"], stop["event_text"]) if stop is not None else rule["stop_verb"]
         late_by = _late_by(c) if c.late else ""
+        unknown = c.status.value == "unknown"
+        after = self.entry(c.ended_by) if unknown else None
         if stop is not None:
             outcome = f"{verb} on {stop['when']}" + (
                 "" if elapsed == "the same day" else f", {elapsed} later"
+            )
+        elif unknown:
+            outcome = (
+                f"my log does not record when it was {rule['stop_verb']}; it broke down again on "
+                f"{after['when'] if after else 'a later date'}"
             )
         else:
             outcome = f"still not {rule['stop_verb']} when I wrote this, {elapsed} later"
@@ -367,6 +374,8 @@ class Builder:
             prose = f"{of} was {outcome}"
             if c.late:
                 prose += f", {late_by} after the deadline of {due}"
+        elif unknown:
+            prose = f"for {of}, {outcome}"
         else:
             prose = f"{of} had still not been {rule['stop_verb']} when I wrote this, {elapsed} later"
             if c.late:
@@ -377,6 +386,8 @@ class Builder:
         sentence += f": {outcome}"
         if c.late:
             sentence += f"; due by {due}, so {late_by} late" if stop is not None else f"; due by {due}"
+        elif unknown:
+            sentence += f" (it was due by {due})"
         else:
             sentence += " (on time)" if stop is not None else f"; due by {due}"
         return {
@@ -427,6 +438,12 @@ class Builder:
                 tally = f"{late:,} of the {what} {'was' if late == 1 else 'were'} not {verb} in time"
             else:
                 tally = ""
+            if statuses["unknown"]:
+                known = (
+                    f"for {statuses['unknown']:,} of the {what} my log does not record when it was {verb} "
+                    "before it broke down again"
+                )
+                tally = f"{tally}; {known}" if tally else capitalise(known)
             worst = max(items, key=lambda c: c.exact)
             out.append(
                 {

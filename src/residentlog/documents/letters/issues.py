@@ -54,7 +54,7 @@ def issue_context(b: Builder, issue: Issue, summary: CaseSummary) -> dict[str, A
     groups = b.rule_groups(summary.clocks, total=len(reports))
     first_report = reports[0] if reports else None
     fixes = [e for e in ents if e["event"] == "fixed"]
-    state = _state(
+    state = _breakdowns_state(b, issue, kind) or _state(
         kind, ents, fixes, summary, first_report, "you" if b.lt.to == "landlord" else "my landlord"
     )
     whose = "your" if b.lt.to == "landlord" else "their"
@@ -152,6 +152,40 @@ def _incident_context(b: Builder, issue: Issue) -> dict[str, Any]:
         "harms": harms,
         "outages": [md_escape(outage_text(a)) for a in outages(incidents)],
     }
+
+
+def _breakdowns_state(b: Builder, issue: Issue, kind: str) -> str:
+    """Where a fault that comes and goes (a lift: not *lasting*) stands, from its incidents: each
+    breakdown is its own incident, so the log cannot say it is "still not fixed" after the last
+    one, only what it records. ``""`` for other kinds (``_state`` words them)."""
+    from residentlog.ledger.incidents import is_lasting
+
+    if kind not in FAULT_KINDS or is_lasting(kind):
+        return ""
+    nums = {v.num for v in issue.views}
+    incidents = [i for i in b.sc.incidents if i.number in nums and i.kind == kind]
+    if len(incidents) < 2:
+        return ""
+    one, many = _INCIDENT_NOUNS.get(kind, ("incident", "incidents"))
+    latest = incidents[-1]
+    when = long_when(latest.started, latest.first.occurred_precision)
+    fixed = [i.fixed for i in incidents if i.fixed is not None]
+    if not fixed:
+        return (
+            f"My log records no repair of any of the {plural(len(incidents), one, many)}; the latest was on "
+            f"{when}."
+        )
+    last_fix = fixed[-1]
+    after = [i for i in incidents if i.started > last_fix.occurred]
+    fixes = (
+        f"once, on {long_when(last_fix.occurred, 'day')}"
+        if len(fixed) == 1
+        else (f"{times(len(fixed))}, most recently on {long_when(last_fix.occurred, 'day')}")
+    )
+    text = f"My log records it repaired {fixes}"
+    if after:
+        text += f"; it broke down {times(len(after))} after that, the latest on {when}"
+    return text + "."
 
 
 def _state(
