@@ -166,6 +166,11 @@ def chronology_context(
         exhibit["paragraphs"] = [paragraphs[n] for n in exhibit["entries"]]
 
     in_order = [entries[v.num] for v in ordered]
+    from residentlog.documents.reconcile import chronology_part
+
+    landlord = chronology_part(
+        store, now, sc, all_views, paragraphs, views if (cases or kinds or since or until) else None
+    )
     occurred_all = [v.occurred for v in views]
     profile = load_profile(store.root)
     selected = {v.num for v in views}
@@ -197,6 +202,7 @@ def chronology_context(
         "entries": in_order,
         "exhibits": sorted(exhibits.values(), key=lambda x: x["index"]),
         "warnings": list(sc.warnings),
+        **landlord,  # "reconciliation": the landlord's records against the log, if imported
         "checkpoint": {
             "text": checkpoint.text(),
             "origin": checkpoint.origin,

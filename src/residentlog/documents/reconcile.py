@@ -141,6 +141,19 @@ class Headline:
             "listed with their dates and your references"
         )
 
+    @property
+    def neutral(self) -> str:
+        """The same in the third person, for a chronology: "The landlord's records show …"."""
+        return self.worded("The landlord's records", "the log", "the landlord's")
+
+    def worded(self, records: str, log: str, whose: str) -> str:
+        """The sentence with its owners named: ``worded("My landlord's records", "my log", "their")``."""
+        return (
+            self.sentence.replace("your records show", f"{records} show", 1)
+            .replace("my log records", f"{log} records", 1)
+            .replace("your references", f"{whose} references", 1)
+        )
+
     def as_json(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
@@ -259,9 +272,10 @@ def reconcile(
                 findings.append(
                     Finding(
                         "dates",
-                        f"{rec.ref}: your records log it on {long_date(rec.reported)}; my log records "
-                        f"reporting it on {long_date(_uk_day(report))} ({plural(abs(apart), 'day')} "
-                        f"{'later' if apart > 0 else 'earlier'} in your records), entry {report.num}",
+                        f"{rec.ref}: the landlord's records log it on {long_date(rec.reported)}; "
+                        f"the log records reporting it on {long_date(_uk_day(report))} "
+                        f"({plural(abs(apart), 'day')} {'later' if apart > 0 else 'earlier'} in the "
+                        f"landlord's records), entry {report.num}",
                         rec.reported,
                         (report.num,),
                         rec.ref,
@@ -313,7 +327,7 @@ def reconcile(
                 row,
                 inc.first,
                 inc,
-                f"same kind, {_apart(apart)} from incident {inc.number}, which my log has no report of",
+                f"same kind, {_apart(apart)} from incident {inc.number}, which the log has no report of",
                 "kind and date",
             )
             taken_incidents.add(inc.number)
@@ -343,8 +357,8 @@ def reconcile(
             Finding(
                 "unrecorded",
                 f"{long_date(day)}: {_quote(e.summary)} (entry {e.num}"
-                + (f"; your reference {', '.join(refs)}" if refs else "")
-                + "): not in your records",
+                + (f"; the landlord's reference {', '.join(refs)}" if refs else "")
+                + "): not in the landlord's records",
                 day,
                 (e.num,),
                 refs[0] if refs else None,
@@ -382,8 +396,8 @@ def reconcile(
                 findings.append(
                     Finding(
                         "recurred",
-                        f"{rec.ref}: your records close it as fixed on {long_date(rec.closed)}; "
-                        f"my log records the fault again {plural(later, 'day')} later, "
+                        f"{rec.ref}: the landlord's records close it as fixed on {long_date(rec.closed)}; "
+                        f"the log records the fault again {plural(later, 'day')} later, "
                         f"on {long_date(_uk_day(again))}: "
                         f"{_quote(again.summary)} (entry {again.num})",
                         rec.closed,
@@ -411,13 +425,13 @@ def reconcile(
                 )
             ]
             said = rec.outcome or rec.status
-            text = f"{rec.ref}: your records close it as {_quote(said, 60)} on {long_date(day)}"
+            text = f"{rec.ref}: the landlord's records close it as {_quote(said, 60)} on {long_date(day)}"
             if that_day:
-                text += "; my log records that day: " + "; ".join(
+                text += "; the log records that day: " + "; ".join(
                     f"{_quote(e.summary)} (entry {e.num})" for e in that_day
                 )
             else:
-                text += "; my log records nothing that day"
+                text += "; the log records nothing that day"
             findings.append(
                 Finding(
                     "no-access",
@@ -438,7 +452,7 @@ def reconcile(
                 findings.append(
                     Finding(
                         "priority",
-                        f"{rec.ref}: your records give it priority {level}"
+                        f"{rec.ref}: the landlord's records give it priority {level}"
                         + (f" ({rec.priority})" if rec.priority.lower() != level else "")
                         + f"; it should be {want}: {why}",
                         rec.reported,
@@ -498,7 +512,7 @@ def _expected_priority(
         if e is not None and e.fields.get("priority"):
             return str(
                 e.fields["priority"]
-            ), f"my report of it records priority {e.fields['priority']} (entry {e.num})"
+            ), f"the resident's report of it records priority {e.fields['priority']} (entry {e.num})"
     return None
 
 
@@ -567,7 +581,7 @@ def store_reconciliation(
 # What is shown
 
 TITLES = {
-    "unrecorded": "Reports in my log that the landlord's records do not have",
+    "unrecorded": "Reports in the log that the landlord's records do not have",
     "recurred": "Closed as fixed, and the fault back within {recur} days",
     "no-access": "Closed as 'no access'",
     "priority": "Priorities that differ from the policy",
@@ -643,7 +657,7 @@ def chronology_section(rec: Reconciliation, paragraphs: Mapping[int, int]) -> di
                 "landlord": h.landlord,
                 "incidents": h.incidents,
                 "reports": h.reports,
-                "sentence": capitalise(h.sentence) + ".",
+                "sentence": h.neutral + ".",
             }
             for h in rec.headlines
         ],
@@ -654,7 +668,47 @@ def chronology_section(rec: Reconciliation, paragraphs: Mapping[int, int]) -> di
     }
 
 
-def letter_sentences(rec: Reconciliation, kinds: Iterable[str]) -> list[str]:
-    """One sentence per kind the letter is about: "Your records show 5 lift faults between …"."""
+def letter_sentences(rec: Reconciliation, kinds: Iterable[str], *, to_landlord: bool = True) -> list[str]:
+    """One sentence per kind the letter is about: "Your records show 5 lift faults between …"
+    (to the Ombudsman: "My landlord's records show … their references")."""
     wanted = set(kinds)
-    return [capitalise(h.sentence) + "." for h in rec.headlines if h.kind in wanted]
+    return [
+        capitalise(h.sentence) + "."
+        if to_landlord
+        else h.worded("My landlord's records", "my log", "their") + "."
+        for h in rec.headlines
+        if h.kind in wanted
+    ]
+
+
+def chronology_part(
+    store: Store,
+    now: datetime,
+    sc: StoreClocks,
+    entries: Sequence[Entry],
+    paragraphs: Mapping[int, int],
+    selected: Sequence[Entry] | None = None,
+) -> dict[str, Any]:
+    """``{"reconciliation": ...}`` for a chronology when the store holds landlord's records, else
+    ``{}`` (a chronology of a selection compares only the incident kinds it holds)."""
+    kinds = None if selected is None else {e.kind for e in selected if e.kind in INCIDENT_KINDS}
+    found = store_reconciliation(store, now, kinds=kinds, sc=sc, entries=entries)
+    return {} if found is None else {"reconciliation": chronology_section(found, paragraphs)}
+
+
+def letter_part(
+    store: Store,
+    now: datetime,
+    sc: StoreClocks,
+    entries: Sequence[Entry],
+    kinds: Iterable[str],
+    *,
+    to_landlord: bool,
+) -> dict[str, Any]:
+    """``{"reconciliation": {"sentences": [...]}}`` for a letter about ``kinds`` (Markdown-escaped),
+    or ``{"reconciliation": None}`` when no landlord's records are imported."""
+    from residentlog.documents.markup import md_escape
+
+    found = store_reconciliation(store, now, sc=sc, entries=entries)
+    sentences = letter_sentences(found, kinds, to_landlord=to_landlord) if found is not None else []
+    return {"reconciliation": {"sentences": [md_escape(s) for s in sentences]} if sentences else None}

@@ -94,6 +94,7 @@ def letter_context(
     """Everything a letter template may use (see the module docs); issues a checkpoint last (for
     a ``draft``, signs one but keeps no trace of it in the store)."""
     from residentlog.deadlines.clocks import compute_for_store
+    from residentlog.documents.reconcile import letter_part
     from residentlog.ledger.complaints import complaint_histories
     from residentlog.ledger.profile import load_profile
     from residentlog.ledger.views import Filters, list_entries
@@ -218,6 +219,15 @@ def letter_context(
         "times": times,
         "whose": b.whose,
         **extra,
+        # The landlord's imported records against the log: one sentence per kind the letter is about.
+        **letter_part(
+            store,
+            now,
+            sc,
+            views,
+            {v.kind for i in issue_list for v in i.views if v.is_incident},
+            to_landlord=lt.to == "landlord",
+        ),
     }
     checkpoint = _issue_checkpoint(
         store,
