@@ -15,7 +15,13 @@ import pytest
 from rich.cells import cell_len
 
 from residentlog.cli import console
-from residentlog.deadlines.workdays import CALENDARS, is_working_day, working_days_between
+from residentlog.deadlines.workdays import (
+    CALENDARS,
+    add_working_days,
+    is_working_day,
+    skipped_days,
+    working_days_between,
+)
 from residentlog.errors import StoreError
 from residentlog.ledger.add import add_entry
 from residentlog.ledger.entry import Entry
@@ -210,3 +216,23 @@ def test_list_entries_sees_a_change_made_through_another_connection(store: Store
     conn.close()
     with pytest.raises(StoreError, match="the ledger is damaged: record 2"):
         list_entries(store, Filters(), later)
+
+
+def test_add_working_days_and_skipped_days_answer_as_walking_the_days_does() -> None:
+    rng = random.Random(41)
+    for _ in range(400):
+        start = date(2018, 1, 1) + timedelta(days=rng.randrange(3000))
+        n = rng.randrange(0, 40)
+        nation = rng.choice(list(CALENDARS))
+        due = add_working_days(start, n, nation)
+        assert _walked(start, due, nation) == n and (n == 0 or is_working_day(due, nation))
+        weekend, hols = skipped_days(start, due, nation)
+        walked = [start + timedelta(days=k) for k in range(1, (due - start).days + 1)]
+        assert weekend == sum(d.weekday() >= 5 for d in walked)
+        assert [d for d, _ in hols] == [
+            d for d in walked if d.weekday() < 5 and not is_working_day(d, nation)
+        ]
+    weekend, hols = skipped_days(date(2024, 12, 20), date(2024, 12, 31), "england")
+    assert (weekend, [d for d, _ in hols]) == (4, [date(2024, 12, 25), date(2024, 12, 26)])
+    hols.clear()  # the caller's own list: the cached answer is not changed
+    assert len(skipped_days(date(2024, 12, 20), date(2024, 12, 31), "england")[1]) == 2

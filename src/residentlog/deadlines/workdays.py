@@ -167,12 +167,19 @@ def add_working_days(start: date, n: int, nation: str) -> date:
         raise InputError(f"cannot add a negative number of working days ({n})")
     if n > _MAX_STEPS:
         raise InputError(f"too many working days to add ({n})")
-    cal = resolve_calendar(nation)
+    return _add_working_days(start, n, resolve_calendar(nation))
+
+
+@functools.lru_cache(maxsize=4096)
+def _add_working_days(start: date, n: int, cal: Calendar) -> date:
+    # Cached: every clock of a pack's rule counts the same few days from each start day, and a
+    # status of a large ledger asks tens of thousands of times.
     day = start
     counted = 0
+    one = timedelta(days=1)
     while counted < n:
-        day += timedelta(days=1)
-        if is_working_day(day, cal):
+        day += one
+        if day.weekday() < 5 and day not in _year_holidays(cal, day.year):
             counted += 1
     return day
 
@@ -205,7 +212,12 @@ def skipped_days(a: date, b: date, nation: str) -> tuple[int, list[tuple[date, s
 
     Used to explain a working-day count ("4 weekend days skipped; 1 bank holiday: …").
     """
-    cal = resolve_calendar(nation)
+    weekend, holidays_hit = _skipped_days(a, b, resolve_calendar(nation))
+    return weekend, list(holidays_hit)
+
+
+@functools.lru_cache(maxsize=4096)
+def _skipped_days(a: date, b: date, cal: Calendar) -> tuple[int, tuple[tuple[date, str], ...]]:
     weekend = 0
     holidays_hit: list[tuple[date, str]] = []
     for d in _days_after(a, b):
@@ -215,7 +227,7 @@ def skipped_days(a: date, b: date, nation: str) -> tuple[int, list[tuple[date, s
             name = _year_holidays(cal, d.year).get(d)
             if name is not None:
                 holidays_hit.append((d, name))
-    return weekend, holidays_hit
+    return weekend, tuple(holidays_hit)
 
 
 def _days_after(a: date, b: date) -> Iterator[date]:
