@@ -44,12 +44,14 @@ EVERY = [
     "export",
     "import",
     "import-evidence",
+    "import-landlord-records",
+    "reconcile",
     "timestamp",
     "policy",
     "case",
     "templates",
 ]
-COMMAND_MODULES = ("entries", "integrity", "clocks", "documents", "transfer", "evidence")
+COMMAND_MODULES = ("entries", "integrity", "clocks", "documents", "transfer", "evidence", "reconcile")
 
 
 def listed_commands(help_text: str) -> list[str]:

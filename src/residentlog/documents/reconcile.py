@@ -689,11 +689,11 @@ def chronology_part(
     paragraphs: Mapping[int, int],
     selected: Sequence[Entry] | None = None,
 ) -> dict[str, Any]:
-    """``{"reconciliation": ...}`` for a chronology when the store holds landlord's records, else
-    ``{}`` (a chronology of a selection compares only the incident kinds it holds)."""
+    """``{"reconciliation": ...}`` for a chronology: None unless the store holds landlord's
+    records (a chronology of a selection compares only the incident kinds it holds)."""
     kinds = None if selected is None else {e.kind for e in selected if e.kind in INCIDENT_KINDS}
     found = store_reconciliation(store, now, kinds=kinds, sc=sc, entries=entries)
-    return {} if found is None else {"reconciliation": chronology_section(found, paragraphs)}
+    return {"reconciliation": None if found is None else chronology_section(found, paragraphs)}
 
 
 def letter_part(
