@@ -563,6 +563,7 @@ def _missed(sc: StoreClocks, selected: set[int], paragraphs: Mapping[int, int]) 
             "breached": counts["breached"],
             "overdue": counts["overdue"],
             "running": counts["running"],
+            "unknown": counts["unknown"],
         },
         "sources": list(sources.values()),
     }
