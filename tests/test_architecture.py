@@ -22,13 +22,6 @@ MAY_IMPORT: dict[str, set[str]] = {
     "cli": {"ledger", "integrity", "deadlines", "documents", "transfer", "api"},
 }
 
-#: The exceptions, each with its reason: (module, the module it may import across the layering).
-EXCEPTIONS: set[tuple[str, str]] = {
-    # The landlord's records are read again from their hashed spreadsheet each time (never stored
-    # as data of their own), with the diary importer's reader: docs/reconcile.md.
-    ("documents/reconcile.py", "residentlog.transfer.landlord"),
-}
-
 
 def _part(module: str) -> str:
     """'residentlog.ledger.store' -> 'ledger'; residentlog.errors and the like -> 'base'."""
@@ -65,8 +58,6 @@ def test_every_module_imports_only_the_layers_below_it() -> None:
             continue  # the package's lazy exports and `python -m residentlog`
         for line, module in _imports(path):
             other = _part(module)
-            if (rel.as_posix(), module) in EXCEPTIONS:
-                continue
             if other not in ("base", me) and other not in MAY_IMPORT[me]:
                 wrong.append(f"{rel}:{line}: {me} imports {module}")
     assert wrong == []

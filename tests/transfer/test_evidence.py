@@ -202,8 +202,7 @@ def test_no_landlord_addresses_every_email_is_a_note_saying_why(store: Store) ->
     assert entry.kind == "note" and entry.fields == {}
     assert (
         "Direction: unknown (no landlord email addresses in your profile: "
-        "residentlog profile --landlord-email)"
-        in head(entry.details)
+        "residentlog profile --landlord-email)" in head(entry.details)
     )
 
 

@@ -73,7 +73,8 @@ def import_evidence(
     from residentlog.cli.console import ProgressBar, err
     from residentlog.errors import InputError
     from residentlog.ledger.profile import load_profile
-    from residentlog.transfer.evidence.diary import load_maps, mapping_text, parse_mapping, save_map
+    from residentlog.ledger.sheets import load_maps, save_map
+    from residentlog.transfer.evidence.diary import mapping_text, parse_mapping
     from residentlog.transfer.evidence.importing import Options
     from residentlog.transfer.evidence.importing import import_evidence as run_import
 

@@ -56,9 +56,9 @@ def import_landlord_records(
     recorded all the same)."""
     from residentlog.cli.console import err, out, print_json
     from residentlog.errors import InputError
+    from residentlog.ledger.landlord_records import import_records, mapping_text, parse_mapping
+    from residentlog.ledger.sheets import load_maps, save_map
     from residentlog.ledger.when import utc_now
-    from residentlog.transfer.evidence.diary import load_maps, save_map
-    from residentlog.transfer.landlord import import_records, mapping_text, parse_mapping
 
     with open_store() as store:
         if map_spec is not None:

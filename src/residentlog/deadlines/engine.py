@@ -327,9 +327,7 @@ class Clock:
             "explanation": self.explanation,
             "notes": list(self.notes),
             "defaults": [d.to_dict() for d in self.defaults],
-            "ended_by": None
-            if self.ended_by is None
-            else {"entry": self.ended_by, "at": iso(self.ended_at)},
+            "ended_by": None if self.ended_by is None else {"entry": self.ended_by, "at": iso(self.ended_at)},
         }
 
 

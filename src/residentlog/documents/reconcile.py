@@ -1,7 +1,7 @@
 """The landlord's own records against the log (``residentlog reconcile``; docs/reconcile.md).
 
 :func:`reconcile` is pure: the landlord's rows (read again from their hashed file by
-:mod:`residentlog.transfer.landlord`), the log's entries and incidents, and what the policy
+:mod:`residentlog.ledger.landlord_records`), the log's entries and incidents, and what the policy
 packs say a fault's priority is, give every match, each with the reason for it, and the
 findings:
 
@@ -39,12 +39,12 @@ if TYPE_CHECKING:
     from residentlog.deadlines.clocks import StoreClocks
     from residentlog.ledger.entry import Entry
     from residentlog.ledger.incidents import Incident
-    from residentlog.ledger.store import Store
-    from residentlog.transfer.landlord import (  # noqa: TID251  (docs/architecture.md: the one exception)
+    from residentlog.ledger.landlord_records import (
         BadRow,
         LandlordRecord,
         Source,
     )
+    from residentlog.ledger.store import Store
 
 TOLERANCE_DAYS = 2
 RECUR_DAYS = 30
@@ -549,7 +549,7 @@ def store_reconciliation(
     entries: Sequence[Entry] | None = None,
 ) -> Reconciliation | None:
     """The store's landlord records against its log, or None if no landlord's records are imported."""
-    from residentlog.transfer.landlord import store_sources  # noqa: TID251  (the one exception)
+    from residentlog.ledger.landlord_records import store_sources
 
     if entries is None:
         from residentlog.ledger.views import Filters, list_entries

@@ -26,6 +26,7 @@ CHECKPOINTS_DIR = "checkpoints"  # checkpoints/<size>-<first 8 hex of root>.txt:
 TIMESTAMPS_DIR = "timestamps"  # RFC 3161 tokens and what they cover (integrity.timestamps)
 POLICIES_DIR = "policies"  # adopted policy packs (deadlines)
 TEMPLATES_DIR = "templates"  # the resident's own document templates (documents)
+MAPS_FILE = "import-maps.json"  # saved spreadsheet column mappings, by name (ledger.sheets)
 #: What else a store folder holds (a folder with any of these but no ledger file is a damaged
 #: store, not an empty folder): attachments, profile, signing keys, issued checkpoints, packs.
 STORE_PARTS = frozenset(

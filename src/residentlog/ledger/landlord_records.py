@@ -10,7 +10,7 @@ So what ``reconcile``, a chronology or a letter says about the landlord's record
 derived from a hashed file and a hashed mapping.
 
 The spreadsheet is read by the diary importer's reader
-(:func:`residentlog.transfer.evidence.diary.read_rows`); each row becomes a
+(:func:`residentlog.ledger.sheets.read_rows`); each row becomes a
 :class:`LandlordRecord`, validated by Pydantic, or a :class:`BadRow` naming the file and row.
 """
 
@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from residentlog.errors import InputError, VerificationFailed
+from residentlog.ledger import sheets
 
 if TYPE_CHECKING:
     from residentlog.ledger.entry import Entry
@@ -156,30 +157,12 @@ class Sheet:
 
 def parse_mapping(spec: str) -> dict[str, str]:
     """``ref=Job No,reported=Logged`` -> {"ref": "Job No", ...}; InputError naming ``map``."""
-    mapping: dict[str, str] = {}
-    for part in spec.split(","):
-        if not part.strip():
-            continue
-        target, eq, column = part.partition("=")
-        target = target.strip().lower()
-        if not eq or not column.strip():
-            raise InputError(f"{part.strip()!r} is not TARGET=COLUMN (e.g. ref=Job No)", field="map")
-        if target not in TARGETS:
-            raise InputError(f"unknown target {target!r}; choose from: {', '.join(TARGETS)}", field="map")
-        if target in mapping:
-            raise InputError(f"{target!r} is mapped twice", field="map")
-        mapping[target] = column.strip()
-    missing = [t for t in REQUIRED if t not in mapping]
-    if missing:
-        raise InputError(
-            f"map a column to {' and '.join(missing)} (e.g. ref=Job No,reported=Logged)", field="map"
-        )
-    return mapping
+    return sheets.parse_mapping(spec, TARGETS, REQUIRED, "ref=Job No,reported=Logged")
 
 
 def mapping_text(mapping: Mapping[str, str]) -> str:
     """``ref=Job No,reported=Logged``: the targets always in the order of :data:`TARGETS`."""
-    return ",".join(f"{t}={mapping[t]}" for t in TARGETS if t in mapping)
+    return sheets.mapping_text(mapping, TARGETS)
 
 
 def kind_of(category: str, default: str | None = None) -> str | None:
@@ -202,7 +185,7 @@ def read_sheet(path: Path, mapping: Mapping[str, str], *, kind: str | None, now:
     """Every row of ``path`` (CSV or XLSX) as a LandlordRecord, or a BadRow naming the file and row.
 
     Raises InputError if the file cannot be read at all or a mapped column is missing."""
-    from residentlog.transfer.evidence.diary import _cell, read_rows
+    from residentlog.ledger.sheets import cell_text, read_rows
 
     where, headings, rows = read_rows(path)
     index = {h.strip().casefold(): i for i, h in reversed(list(enumerate(headings))) if h.strip()}
@@ -216,7 +199,7 @@ def read_sheet(path: Path, mapping: Mapping[str, str], *, kind: str | None, now:
     records: list[LandlordRecord] = []
     bad: list[BadRow] = []
     for number, cells in rows:
-        values = {t: (_cell(cells[i]) if i < len(cells) else "") for t, i in column.items()}
+        values = {t: (cell_text(cells[i]) if i < len(cells) else "") for t, i in column.items()}
         if not any(v.strip() for v in values.values()):
             continue
         try:

@@ -14,18 +14,18 @@ from typer.testing import CliRunner
 from residentlog.cli.app import app
 from residentlog.documents.reconcile import Reconciliation, store_reconciliation
 from residentlog.errors import InputError, VerificationFailed
-from residentlog.ledger.store import Store
-from residentlog.ledger.views import Filters, list_entries
-from residentlog.transfer.landlord import (
+from residentlog.ledger.landlord_records import (
     LandlordRecord,
     entry_records,
     import_records,
     is_landlord_records,
     parse_mapping,
 )
+from residentlog.ledger.store import Store
+from residentlog.ledger.views import Filters, list_entries
 from tests.conftest import NOW, copy_example
 
-DATA = Path(__file__).resolve().parent / "data" / "landlord"
+DATA = Path(__file__).resolve().parents[1] / "data" / "landlord"
 LOG = DATA / "repairs-log.csv"
 MAP = "ref=Job No,reported=Logged,kind=Type,priority=Priority,status=Status,closed=Completed,outcome=Notes"
 SOURCE = "repairs log from my subject access request, 3 March 2021"
@@ -173,7 +173,7 @@ def test_tolerance_and_recurrence_window_change_the_findings(example: Path) -> N
 
 
 def test_the_policy_packs_priority_is_named_when_a_pack_gives_one(example: Path, runner: CliRunner) -> None:
-    pack = Path(__file__).resolve().parents[1] / "src/residentlog/deadlines/packs/example-landlord.toml"
+    pack = Path(__file__).resolve().parents[2] / "src/residentlog/deadlines/packs/example-landlord.toml"
     adopted = runner.invoke(app, ["--store", str(example), "policy", "add", str(pack)])
     assert adopted.exit_code == 0, adopted.output
     found = _imported_after_policy(example)
