@@ -236,3 +236,16 @@ def test_add_working_days_and_skipped_days_answer_as_walking_the_days_does() -> 
     assert (weekend, [d for d, _ in hols]) == (4, [date(2024, 12, 25), date(2024, 12, 26)])
     hols.clear()  # the caller's own list: the cached answer is not changed
     assert len(skipped_days(date(2024, 12, 20), date(2024, 12, 31), "england")[1]) == 2
+
+
+def test_stream_table_is_any_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    pipe = _Pipe()
+    monkeypatch.setattr(sys, "stdout", pipe)
+    rows = [("lift-2", "Lift out " * 6, "12"), ("door", "Door", "3")]
+    console.stream_table(("Case", "What", "Clocks"), rows, wrap=1, right=frozenset({2}))
+    lines = pipe.getvalue().splitlines()
+    # "What" is as wide as its widest cell, 6 times "Lift out " (54 cells, its last space too)
+    assert lines[1] == f"┃Case   ┃ {'What':<54} ┃ Clocks┃"
+    assert lines[3:5] == [f"│lift-2 │ {'Lift out ' * 6} │     12│", f"│door   │ {'Door':<54} │      3│"]
+    assert lines[0] == "┏" + "━" * 7 + "┳" + "━" * 56 + "┳" + "━" * 7 + "┓"
+    assert lines[5] == "└" + "─" * 7 + "┴" + "─" * 56 + "┴" + "─" * 7 + "┘"

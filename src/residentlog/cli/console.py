@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from residentlog.ledger.when import format_local, from_rfc3339
@@ -94,13 +94,28 @@ def entries_table(views: list[Entry], *, no_pager: bool = False) -> None:
     if not views:
         err("No entries match.")
         return
-    rows = [_list_cells(view) for view in views]
+    stream_table(_LIST_HEADERS, [_list_cells(view) for view in views], wrap=_LIST_SUMMARY, no_pager=no_pager)
+    err(f"{len(views)} entr{'y' if len(views) == 1 else 'ies'}.")
+
+
+def stream_table(
+    headers: tuple[str, ...],
+    rows: Sequence[tuple[str, ...]],
+    *,
+    wrap: int,
+    right: frozenset[int] = frozenset({0}),
+    no_pager: bool = False,
+) -> None:
+    """A table of any number of rows without building a Rich Table: each column as wide as its
+    widest cell but column ``wrap``, which takes the rest of the width and wraps; the columns in
+    ``right`` are right-aligned. Written in chunks, through the pager on a terminal
+    (:func:`pager_command`). Every cell must already be shown through :func:`visible`: this
+    writes cells as they are, and reads nothing as markup."""
     pager = pager_command(no_pager)
     if pager is None:
-        _write_table(sys.stdout, rows, _list_width(sys.stdout))
+        _write_table(sys.stdout, headers, rows, _list_width(sys.stdout), wrap, right)
     else:
-        _write_paged(pager, rows)
-    err(f"{len(views)} entr{'y' if len(views) == 1 else 'ies'}.")
+        _write_paged(pager, headers, rows, wrap, right)
 
 
 def _list_cells(view: Entry) -> tuple[str, ...]:
@@ -137,7 +152,13 @@ def _list_width(stream: Any) -> int:
     return int(columns) if columns.isdigit() and int(columns) > 0 else 200
 
 
-def _write_paged(argv: list[str], rows: list[tuple[str, ...]]) -> None:
+def _write_paged(
+    argv: list[str],
+    headers: tuple[str, ...],
+    rows: Sequence[tuple[str, ...]],
+    wrap: int,
+    right: frozenset[int],
+) -> None:
     import io
     import os
     import subprocess
@@ -152,7 +173,7 @@ def _write_paged(argv: list[str], rows: list[tuple[str, ...]]) -> None:
     assert proc.stdin is not None
     stream = io.TextIOWrapper(proc.stdin, encoding=encoding, errors="replace", write_through=False)
     try:
-        _write_table(stream, rows, width)
+        _write_table(stream, headers, rows, width, wrap, right)
         stream.close()
     except BrokenPipeError:  # the reader quit the pager before the end: that is fine
         pass
@@ -166,12 +187,19 @@ def _write_paged(argv: list[str], rows: list[tuple[str, ...]]) -> None:
         proc.wait()
 
 
-def _write_table(stream: Any, rows: list[tuple[str, ...]], width: int) -> None:
+def _write_table(
+    stream: Any,
+    headers: tuple[str, ...],
+    rows: Sequence[tuple[str, ...]],
+    width: int,
+    wrap: int,
+    right: frozenset[int],
+) -> None:
     from rich.cells import cell_len, chop_cells
 
     ascii_only = not (getattr(stream, "encoding", None) or "").lower().startswith("utf")
     top, head, rule, line, bottom = _BOX_ASCII if ascii_only else _BOX_UTF8
-    widths = [cell_len(h) for h in _LIST_HEADERS]
+    widths = [cell_len(h) for h in headers]
     for row in rows:
         for i, cell in enumerate(row):
             n = len(cell) if cell.isascii() else cell_len(cell)
@@ -181,14 +209,14 @@ def _write_table(stream: Any, rows: list[tuple[str, ...]], width: int) -> None:
     # each side of a cell but the outer ones), never narrower than 20 cells (a narrow terminal
     # wraps the line rather than leave a summary unreadable). Nothing is cut off: a word longer
     # than the column is folded onto the next line.
-    others = sum(w for i, w in enumerate(widths) if i != _LIST_SUMMARY)
+    others = sum(w for i, w in enumerate(widths) if i != wrap)
     chrome = len(widths) + 1 + 2 * (len(widths) - 1)
-    widths[_LIST_SUMMARY] = min(widths[_LIST_SUMMARY], max(20, width - others - chrome))
+    widths[wrap] = min(widths[wrap], max(20, width - others - chrome))
     last = len(widths) - 1
 
     def pad(i: int, cell: str) -> str:
         gap = widths[i] - (len(cell) if cell.isascii() else cell_len(cell))
-        return " " * gap + cell if i == 0 else cell + " " * gap
+        return " " * gap + cell if i in right else cell + " " * gap
 
     def join(cells: list[str], left: str, mid: str, right: str) -> str:
         parts = [(" " if i else "") + pad(i, c) + (" " if i < last else "") for i, c in enumerate(cells)]
@@ -199,21 +227,21 @@ def _write_table(stream: Any, rows: list[tuple[str, ...]], width: int) -> None:
         return left + mid.join(parts) + right + "\n"
 
     stream.write(border(top[0], top[1], top[2], top[3]))
-    stream.write(join(list(_LIST_HEADERS), head[0], head[1], head[2]))
+    stream.write(join(list(headers), head[0], head[1], head[2]))
     stream.write(border(rule[0], rule[1], rule[2], rule[3]))
-    summary_width = widths[_LIST_SUMMARY]
+    wrap_width = widths[wrap]
     chunk: list[str] = []
     for row in rows:
-        summary = row[_LIST_SUMMARY]
-        if (len(summary) if summary.isascii() else cell_len(summary)) <= summary_width:
+        long = row[wrap]
+        if (len(long) if long.isascii() else cell_len(long)) <= wrap_width:
             chunk.append(join(list(row), line[0], line[1], line[3]))
         else:
-            parts = _wrap(summary, summary_width, chop_cells)
-            first = [*row[:_LIST_SUMMARY], parts[0], *row[_LIST_SUMMARY + 1 :]]
+            parts = _wrap(long, wrap_width, chop_cells)
+            first = [*row[:wrap], parts[0], *row[wrap + 1 :]]
             chunk.append(join(first, line[0], line[1], line[3]))
             blank = [""] * len(row)
             for part in parts[1:]:
-                blank[_LIST_SUMMARY] = part
+                blank[wrap] = part
                 chunk.append(join(blank, line[0], line[1], line[3]))
         if len(chunk) >= 256:
             stream.write("".join(chunk))
