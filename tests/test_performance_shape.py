@@ -249,3 +249,14 @@ def test_stream_table_is_any_table(monkeypatch: pytest.MonkeyPatch) -> None:
     assert lines[3:5] == [f"│lift-2 │ {'Lift out ' * 6} │     12│", f"│door   │ {'Door':<54} │      3│"]
     assert lines[0] == "┏" + "━" * 7 + "┳" + "━" * 56 + "┳" + "━" * 7 + "┓"
     assert lines[5] == "└" + "─" * 7 + "┴" + "─" * 56 + "┴" + "─" * 7 + "┘"
+
+
+def test_versions_of_an_entry_read_from_it_on_never_the_whole_ledger(store: Store) -> None:
+    _views(store, ["one", "two", "three"])
+    seen: list[str] = []
+    store.conn.set_trace_callback(seen.append)
+    assert [seq for seq, _ in store.versions(2)] == [2]
+    store.conn.set_trace_callback(None)
+    (sql,) = [s for s in seen if "FROM ledger" in s]
+    plan = " ".join(str(row) for row in store.conn.execute("EXPLAIN QUERY PLAN " + sql))
+    assert "INTEGER PRIMARY KEY (rowid>?)" in plan and "SCAN" not in plan  # add on a 1M ledger stays flat

@@ -490,8 +490,10 @@ class Store(Layout):
         hashed bytes, never from the derived index, so an edited index cannot hide a correction;
         the caller decodes each and checks that it belongs to ``num``."""
         prefix = b'{"amends":%d,' % num
+        # "seq >= ? AND (...)", not "seq = ? OR (seq > ? AND ...)": SQLite scans the whole
+        # table for that OR (0.17 s at 1M records, on every add and show); this reads from ``num``.
         rows = self.conn.execute(
-            "SELECT seq, canonical FROM ledger WHERE seq = ? OR (seq > ? AND substr(canonical, 1, ?) = ?) "
+            "SELECT seq, canonical FROM ledger WHERE seq >= ? AND (seq = ? OR substr(canonical, 1, ?) = ?) "
             "ORDER BY seq",
             (num, num, len(prefix), prefix),
         )
