@@ -267,7 +267,7 @@ def test_case_list(runner: CliRunner, example: Example) -> None:
 def test_case_show_front_door(runner: CliRunner, example: Example) -> None:
     out = rl(runner, example, "case", "show", "front-door").stdout
     lines = out.splitlines()
-    assert lines[:10] == [
+    assert lines[:13] == [
         "Case front-door",
         "  kinds:         door, contact",
         "  entries:       20 (first: entry 7, Mon 2 Sep 2019 21:30 BST)",
@@ -276,6 +276,9 @@ def test_case_show_front_door(runner: CliRunner, example: Example) -> None:
         "  incidents:     2 incidents, reported 14 times (1 of them the problem coming back)",
         "  outages:       Main entrance was insecure twice, for at least 631 days 13 hours in all (the log "
         "does not say when it came back once); the longest spell 378 days 16 hours",
+        "                   2019/20: 1 outage, 211 days 2 hours (57.7% of the year)",
+        "                   2020/21: 2 outages, at least 225 days 15 hours (at least 61.8% of the year)",
+        "                   2021/22: 1 outage, at least 194 days 19 hours (at least 53.4% of the year)",
         "  recurrences:   1",
         "  state:         open, 2638 days since the first report",
         "  clocks:        14 (10 breached, 4 overdue)",
@@ -297,6 +300,11 @@ def test_case_show_front_door(runner: CliRunner, example: Example) -> None:
     (door,) = data["outages"]
     assert (door["asset"], door["outages"], door["no_recorded_end"]) == ("Main entrance", 2, 1)
     assert door["longest_seconds"] == (378 * 24 + 16) * 3600
+    assert [(y["year"], y["outages"], y["percent"], y["at_least"]) for y in door["service_years"]] == [
+        ("2019/20", 1, "57.7", False),
+        ("2020/21", 2, "61.8", True),
+        ("2021/22", 1, "53.4", True),
+    ]
 
 
 # -- policy list / show / new --------------------------------------------------------------------

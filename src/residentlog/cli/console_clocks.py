@@ -15,7 +15,13 @@ from residentlog.cli.console import _console, err, out
 from residentlog.cli.console import markup as _esc
 from residentlog.deadlines.clocks import due_soon, missed_by_rule, overdue_now, this_month_counts
 from residentlog.deadlines.engine import duration_text
-from residentlog.documents.figures import harm_text, incidents_text, outage_text
+from residentlog.documents.figures import (
+    every_year_downtime,
+    harm_text,
+    incidents_text,
+    outage_text,
+    year_line,
+)
 from residentlog.ledger.outages import outages
 from residentlog.ledger.when import LONDON, format_local
 from residentlog.text import a_or_an
@@ -355,6 +361,8 @@ def case_detail(sc: StoreClocks, s: CaseSummary) -> None:
     out(f"  incidents:     {_esc(incidents_text(incidents))}")
     for asset in outages(incidents):
         out(f"  outages:       {_esc(outage_text(asset))}")
+        for year in every_year_downtime(asset, sc.now):
+            out(f"                   {_esc(year_line(year))}")
     out(f"  recurrences:   {s.recurrences}")
     if s.is_open or s.closed_at is None:
         out(f"  state:         open, {_plural(s.days_open, 'day')} since the first report")

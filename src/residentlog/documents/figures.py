@@ -93,6 +93,30 @@ def year_downtime(asset: AssetOutages, label_day: datetime, now: datetime) -> di
     }
 
 
+def every_year_downtime(asset: AssetOutages, now: datetime) -> list[dict[str, object]]:
+    """:func:`year_downtime` for each service-charge year from the asset's first outage to its last."""
+    if not asset.outages:
+        return []
+    start = min(o.start for o in asset.outages).astimezone(LONDON)
+    end = max(o.end for o in asset.outages).astimezone(LONDON)
+    first, _ = service_year(start.date())
+    years = []
+    while datetime.combine(first, datetime.min.time(), tzinfo=LONDON) <= end:
+        years.append(year_downtime(asset, datetime.combine(first, datetime.min.time(), tzinfo=LONDON), now))
+        first = first.replace(year=first.year + 1)
+    return years
+
+
+def year_line(year: dict[str, object]) -> str:
+    """``2020/21: 9 outages, at least 2 days 4 hours (at least 0.6% of the year)``."""
+    least = "at least " if year["at_least"] else ""
+    n = int(str(year["outages"]))
+    return (
+        f"{year['year']}: {plural(n, 'outage')}, {least}{year['downtime']} "
+        f"({least}{year['percent']}% {year['of_year']})"
+    )
+
+
 def harm_text(harm: Harm) -> str:
     """``3 people trapped for 1 hour 50 minutes; 2 children affected``."""
     return "; ".join(harm.phrases)
@@ -108,6 +132,8 @@ def case_figures_to_dict(sc: StoreClocks, case: str | None) -> dict[str, object]
     return {
         "incident_count": len(incidents),
         "incidents": [incident_to_dict(i) for i in incidents],
-        "outages": [asset_to_dict(a) for a in outages(incidents)],
+        "outages": [
+            {**asset_to_dict(a), "service_years": every_year_downtime(a, sc.now)} for a in outages(incidents)
+        ],
         "harms": [harm_to_dict(h) for h in sc.case_harms(case)],
     }
