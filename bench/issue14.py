@@ -240,7 +240,7 @@ def main() -> int:
 
     shutil.rmtree(out, ignore_errors=True)
     path = bl.write_json(
-        "issue14",
+        "issue14-" + "-".join(sorted(groups)),
         {
             "environment": env,
             "before": args.before,
