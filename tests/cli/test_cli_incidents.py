@@ -245,3 +245,22 @@ def test_the_chart_axis_breaks_long_empty_runs() -> None:
     assert svg.count('class="axis-break"') == 1
     assert "runs of more than a year with no incident are left out of the axis" in svg
     assert ">2026</text>" in svg  # the year after a break is labelled
+
+
+def test_an_entrapment_is_an_emergency_under_a_pack_that_says_so(case_store: Path) -> None:
+    # The example landlord's pack makes people trapped in a lift an emergency: the report made
+    # straight after the entrapment was seen (entry 3; adopting the pack is entry 1) starts the
+    # 24-hour clock, and says why; the lift was back in service 42 hours later.
+    pack = Path(__file__).resolve().parents[2] / "src/residentlog/deadlines/packs/example-landlord.toml"
+    rl(case_store, "policy", "add", str(pack))
+    build_case(case_store)
+    data = json.loads(rl(case_store, "case", "show", "lift-2", "--json"))
+    (clock,) = data["clocks"]
+    assert (clock["start"]["entry"], clock["rule"]["id"], clock["stop"]["entry"], clock["status"]) == (
+        3,
+        "emergency-repair",
+        4,
+        "breached",
+    )
+    assert [d["default"] for d in clock["defaults"]] == ["lift-entrapment-is-emergency"]
+    assert data["unclocked"] == []

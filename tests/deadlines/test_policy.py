@@ -198,12 +198,17 @@ def test_shipped_figures() -> None:
     # Communal doors and ground-floor windows are emergencies through the pack's default, not the rule.
     assert emergency.match_for("door", {"category": "communal-door"}) is None
     assert emergency.match_for("door", {"priority": "emergency"}) is not None
-    (default,) = example.defaults
+    default, entrapment = example.defaults
     assert default.set == {"priority": "emergency"}
     assert default.applies("door", {"category": "communal-door"})
     assert default.applies("repair", {"category": "ground-floor-window"})
     assert not default.applies("door", {"category": "bin-store"})
     assert not default.applies("lift", {"category": "communal-door"})
+    # People trapped in a lift are an emergency; a lift breakdown with nobody trapped is not.
+    assert entrapment.set == {"priority": "emergency"}
+    assert entrapment.applies("lift", {"trapped": "3"})
+    assert not entrapment.applies("lift", {"out_of_service": "true"})
+    assert entrapment.citation is not None and entrapment.citation.confidence == "medium"
     assert example.rule("customer-care-response").allowed.describe() == "10 working days"
     cctv = example.rule("cctv-police-request-window")
     assert (cctv.allowed.describe(), cctv.party) == ("10 calendar days", "resident")

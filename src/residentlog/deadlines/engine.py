@@ -18,7 +18,8 @@ How clocks are derived
   ``hazard`` carry forward within an incident (``EntryFacts.incident``, see
   ``residentlog.ledger.incidents``): an entry that does not set them has the values most recently
   set by an earlier entry of the same incident; an entry in no incident (a letter sent about the
-  case), those most recently set by any earlier entry of the case. One
+  case), those most recently set by any earlier entry of the case. What an incident's entries say
+  of the harm (``INCIDENT_FACTS``: people trapped, injured, ...) carries to its later entries too. One
   lift breakdown reported as an emergency does not make the next an emergency. Every start event
   opens its own clock: a case with 23 reported lift faults has 23 clocks.
 * **Defaults.** Before a pack's rules are matched, the pack's ``[[defaults]]`` fill in attributes
@@ -107,6 +108,9 @@ CLOSING_EVENTS: frozenset[str] = frozenset({"fixed", "provided", "responded", "r
 
 # Attributes a case keeps once an entry has set them, for matching later start events.
 CASE_ATTRS: tuple[str, ...] = ("priority", "category", "hazard")
+#: What an incident's earlier entries said of the harm, carried to its later entries (the report of
+#: an entrapment is about people trapped), never beyond the incident: what ``[[defaults]]`` ``has``.
+INCIDENT_FACTS: tuple[str, ...] = ("trapped", "injured", "children", "vulnerable", "police", "safety_risk")
 
 _HOUR = timedelta(hours=1)
 
@@ -403,6 +407,10 @@ def compute_clocks(
             for name in CASE_ATTRS:
                 if name in entry.attrs:
                     context[name] = case_context[name] = entry.attrs[name]
+            if entry.incident is not None:
+                for name in INCIDENT_FACTS:
+                    if name in entry.attrs:
+                        context[name] = entry.attrs[name]
             effective = {**context, **entry.attrs}
             day = uk_date(entry.occurred_at)
             for pack_id in versions.set_by.get(entry.event, ()):
