@@ -310,8 +310,25 @@ def make_photo(path: Path, *, taken: str | None, gps: bool = True, offset: str |
     if gps:
         g = exif.get_ifd(0x8825)
         g[1], g[2], g[3], g[4] = "N", (51.0, 30.0, 4.86), "W", (0.0, 8.0, 30.6)
-    Image.new("RGB", (8, 8), (90, 90, 90)).save(path, "JPEG", exif=exif)
+    fmt = {".png": "PNG", ".heic": "HEIF"}.get(path.suffix.lower(), "JPEG")
+    if fmt == "HEIF":
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+    Image.new("RGB", (8, 8), (90, 90, 90)).save(path, fmt, exif=exif)
     return path
+
+
+@pytest.mark.parametrize(("name", "what"), [("IMG_0002.HEIC", "HEIC"), ("IMG_0003.png", "PNG")])
+def test_heic_and_png_photos_are_dated_by_their_exif(
+    store: Store, tmp_path: Path, name: str, what: str
+) -> None:
+    photo = make_photo(tmp_path / name, taken="2020:07:01 18:30:05", gps=False)
+    import_evidence(store, [photo], Options())
+    (entry,) = entries(store)
+    assert entry.occurred_at == "2020-07-01T17:30:05+00:00"
+    assert entry.summary == f"Photo {name} (Apple iPhone 12)"
+    assert head(entry.details)[0] == f"Imported from: {name} (photo, {what})"
 
 
 def test_photo_dated_by_exif_camera_kept_gps_not_in_the_record(store: Store, tmp_path: Path) -> None:

@@ -69,7 +69,33 @@ def exif_tags(path: Path) -> dict[str, Any]:
 
     logging.getLogger("exifread").setLevel(logging.ERROR)  # it logs "no EXIF" as a warning
     with open(path, "rb") as fh:
-        return dict(exifread.process_file(fh, details=False))
+        try:
+            return dict(exifread.process_file(fh, details=False))
+        except Exception:
+            if path.suffix.lower() not in (".heic", ".heif"):
+                raise
+    return _heif_exif(path)
+
+
+def _heif_exif(path: Path) -> dict[str, Any]:
+    """A HEIC/HEIF photo's EXIF when exifread cannot find it through the container (it fails on
+    some writers' files: libheif's, as pillow-heif writes them). The Exif item holds an
+    ``Exif\\0\\0`` header and then the TIFF block, so the TIFF block is read from there; no
+    such block is an error."""
+    import io
+    import logging
+
+    import exifread
+
+    logging.getLogger("exifread").setLevel(logging.ERROR)
+    data = path.read_bytes()
+    at = data.find(b"Exif\x00\x00")
+    while at >= 0:  # "Exif" also names the item's type in the container's index: skip those
+        tiff = data[at + 6 :]
+        if tiff[:4] in (b"MM\x00*", b"II*\x00"):
+            return dict(exifread.process_file(io.BytesIO(tiff), details=False))
+        at = data.find(b"Exif\x00\x00", at + 1)
+    raise ValueError("no EXIF block found in the HEIF container")
 
 
 def read_photo(path: Path, *, kind: str = "note") -> Candidate | Bad:
