@@ -86,7 +86,7 @@ def case_list(json_out: JsonOption = False) -> None:
     sc = _compute()
     show_warnings(sc)
     if json_out:
-        print_json([case_to_dict(s) for s in sc.cases if s.case is not None])
+        print_json([case_to_dict(s, sc) for s in sc.cases if s.case is not None])
     else:
         show_cases(sc)
 
@@ -108,7 +108,7 @@ def case_show(
     if json_out:
         from residentlog.documents.figures import case_figures_to_dict
 
-        print_json({**case_to_dict(summary, clocks=True), **case_figures_to_dict(sc, name)})
+        print_json({**case_to_dict(summary, sc, clocks=True), **case_figures_to_dict(sc, name)})
     else:
         case_detail(sc, summary)
 

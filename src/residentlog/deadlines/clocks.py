@@ -520,13 +520,15 @@ def _iso(dt: datetime | None) -> str | None:
     return None if dt is None else dt.isoformat().replace("+00:00", "Z")
 
 
-def case_to_dict(summary: CaseSummary, *, clocks: bool = False) -> dict[str, Any]:
-    """A case summary as JSON-ready data; ``clocks=True`` adds every clock in full."""
+def case_to_dict(summary: CaseSummary, sc: StoreClocks, *, clocks: bool = False) -> dict[str, Any]:
+    """A case summary as JSON-ready data, with its number of incidents; ``clocks=True`` adds every
+    clock in full."""
     first = summary.first_report
     data: dict[str, Any] = {
         "case": summary.case,
         "kinds": list(summary.kinds),
         "entries": len(summary.entries),
+        "incident_count": len(sc.case_incidents(summary.case)),
         "first_entry": {"entry": summary.first_entry, "at": _iso(summary.first_at)},
         "first_report": None if first is None else {"entry": first[0], "at": _iso(first[1])},
         "reports": summary.report_count,
@@ -676,7 +678,7 @@ def status_to_dict(sc: StoreClocks) -> dict[str, Any]:
         "now": _iso(sc.now),
         "nation": sc.nation,
         "calendar": sc.calendar,
-        "open_cases": [case_to_dict(s) for s in sc.cases if s.case is not None and s.is_open],
+        "open_cases": [case_to_dict(s, sc) for s in sc.cases if s.case is not None and s.is_open],
         "missed": [r.to_dict() for r in missed_by_rule(sc.clocks)],
         "overdue": [c.to_dict() for c in overdue_now(sc.clocks)],
         "due_soon": [c.to_dict() for c in due_soon(sc.clocks, sc.now)],

@@ -130,7 +130,6 @@ def case_figures_to_dict(sc: StoreClocks, case: str | None) -> dict[str, object]
 
     incidents = sc.case_incidents(case)
     return {
-        "incident_count": len(incidents),
         "incidents": [incident_to_dict(i) for i in incidents],
         "outages": [
             {**asset_to_dict(a), "service_years": every_year_downtime(a, sc.now)} for a in outages(incidents)
