@@ -88,6 +88,7 @@ from residentlog.deadlines.workdays import (
     working_days_between,
 )
 from residentlog.errors import InputError, PolicyError
+from residentlog.ledger.incidents import STARTING_EVENTS
 
 # Events that say the problem is (still) there, that close it, and that count as a report.
 REPORT_EVENTS: frozenset[str] = frozenset({"reported", "raised", "requested"})
@@ -660,7 +661,7 @@ class _CaseIndex:
         if self._starters is None:
             self._starters = {}
             for i, e in enumerate(self.entries):
-                if e.event in _BEGINS and e.incident is not None and e.incident == e.number:
+                if e.event in STARTING_EVENTS and e.incident is not None and e.incident == e.number:
                     self._starters.setdefault(e.kind, []).append(i)
         pos = self._starters.get(kind, [])
         return pos[bisect.bisect_right(pos, after) :]
@@ -766,9 +767,6 @@ def _next_incident(start: EntryFacts, later: _Later) -> EntryFacts | None:
         if e.incident != start.incident:
             return e
     return None
-
-
-_BEGINS = frozenset({"observed", "reported", "recurred"})
 
 
 def _due(rule: Rule, start: EntryFacts, calendar: str, extra: tuple[int, str] | None = None) -> _Due:

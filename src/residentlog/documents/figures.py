@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from residentlog.deadlines.engine import duration_text
 from residentlog.documents.wording import plural, times
 from residentlog.ledger.impact import Harm, minutes_text
 from residentlog.ledger.incidents import Incident, recurrences
-from residentlog.ledger.outages import AssetOutages, service_year, service_year_label
+from residentlog.ledger.outages import AssetOutages, day_bounds, service_year, service_year_label
 from residentlog.ledger.vocabulary import kind_title
 from residentlog.ledger.when import LONDON
 
@@ -77,9 +77,8 @@ def year_downtime(asset: AssetOutages, label_day: datetime, now: datetime) -> di
     downtime, its share of the year (at least), and how many ends are missing."""
     first, last = service_year(label_day.date())
     down, length = asset.downtime_in(first, last, now)
-    lo = datetime.combine(first, datetime.min.time(), tzinfo=LONDON)
-    hi = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=LONDON)
-    spells = [o for o in asset.outages if o.start < hi and o.end >= lo]  # any part in the year
+    spells = asset.spells_in(first, last)
+    _, hi = day_bounds(first, last)
     share = down / length if length.total_seconds() > 0 else 0.0
     return {
         "year": service_year_label(first),
@@ -97,13 +96,12 @@ def every_year_downtime(asset: AssetOutages, now: datetime) -> list[dict[str, ob
     """:func:`year_downtime` for each service-charge year from the asset's first outage to its last."""
     if not asset.outages:
         return []
-    start = min(o.start for o in asset.outages).astimezone(LONDON)
-    end = max(o.end for o in asset.outages).astimezone(LONDON)
-    first, _ = service_year(start.date())
+    end = max(o.end for o in asset.outages)
+    year, _ = day_bounds(*service_year(min(o.start for o in asset.outages).astimezone(LONDON).date()))
     years = []
-    while datetime.combine(first, datetime.min.time(), tzinfo=LONDON) <= end:
-        years.append(year_downtime(asset, datetime.combine(first, datetime.min.time(), tzinfo=LONDON), now))
-        first = first.replace(year=first.year + 1)
+    while year <= end:
+        years.append(year_downtime(asset, year, now))
+        year = year.replace(year=year.year + 1)
     return years
 
 

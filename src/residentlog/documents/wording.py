@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from residentlog.ledger.vocabulary import money as money  # the one wording of an amount, beside parse_money
 from residentlog.ledger.when import LONDON
 
 _MONTHS = (
@@ -40,11 +41,6 @@ def capitalise(text: str) -> str:
 def one_line(text: str) -> str:
     """``text`` on one line: every run of white space (newlines too) as one space."""
     return " ".join(text.split())
-
-
-def money(pence: int) -> str:
-    """``£1,234.50``: an amount kept in whole pence."""
-    return f"£{pence // 100:,}.{pence % 100:02d}"
 
 
 def uk_time(instant: datetime) -> datetime:

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from residentlog.ledger.entry import Entry
+from residentlog.ledger.vocabulary import money
 
 #: How much each kind of harm weighs when the worst are put first.
 _WEIGHTS = {
@@ -70,7 +71,7 @@ def harm_of(entry: Entry) -> Harm | None:
     if entry.kind == "cctv" and entry.event == "refused":
         add("footage", "footage not provided or deleted")
     if f.get("cost_pence"):
-        add("cost", f"it cost me {money_text(int(f['cost_pence']))}")
+        add("cost", f"it cost me {money(int(f['cost_pence']))}")
     return Harm(entry, tuple(phrases), weight) if phrases else None
 
 
@@ -94,11 +95,6 @@ def minutes_text(minutes: int) -> str:
     if mins or not hours:
         parts.append(f"{mins} minute{'s' if mins != 1 else ''}")
     return " ".join(parts)
-
-
-def money_text(pence: int) -> str:
-    pounds, p = divmod(pence, 100)
-    return f"£{pounds:,}.{p:02d}"
 
 
 def harm_to_dict(harm: Harm) -> dict[str, object]:

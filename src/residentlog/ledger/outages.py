@@ -94,10 +94,23 @@ class AssetOutages:
     def downtime_in(self, first: date, last: date, now: datetime) -> tuple[timedelta, timedelta]:
         """(known downtime, length) of the days ``first`` to ``last`` inclusive (UK local time),
         the length cut short at ``now``."""
-        lo = datetime.combine(first, datetime.min.time(), tzinfo=LONDON)
-        hi = min(datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=LONDON), now)
+        lo, end = day_bounds(first, last)
+        hi = min(end, now)
         down = sum((_overlap(o, lo, hi) for o in self.outages), timedelta(0))
         return down, max(hi - lo, timedelta(0))
+
+    def spells_in(self, first: date, last: date) -> list[Outage]:
+        """The outages with any part in the days ``first`` to ``last`` inclusive (UK local time)."""
+        lo, hi = day_bounds(first, last)
+        return [o for o in self.outages if o.start < hi and o.end >= lo]
+
+
+def day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    """The start of day ``first`` and the end of day ``last`` (the next midnight), UK local time."""
+    return (
+        datetime.combine(first, datetime.min.time(), tzinfo=LONDON),
+        datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=LONDON),
+    )
 
 
 def outages(incidents: Iterable[Incident]) -> list[AssetOutages]:

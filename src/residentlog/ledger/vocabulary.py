@@ -362,6 +362,11 @@ def parse_money(text: str) -> int:
     return int(pounds) * 100 + int((pence or "0").ljust(2, "0"))
 
 
+def money(pence: int) -> str:
+    """``£1,234.50``: an amount kept in whole pence, as :func:`parse_money` reads it."""
+    return f"£{pence // 100:,}.{pence % 100:02d}"
+
+
 def invalid(exc: ValidationError) -> InputError:
     """The first validation problem as one InputError naming its field: ``summary: must not be
     empty`` (the command line shows it as ``--summary: ...``)."""

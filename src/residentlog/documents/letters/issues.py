@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from residentlog.documents.letters.builder import Builder
     from residentlog.documents.letters.types import LetterType
     from residentlog.ledger.entry import Entry
+    from residentlog.ledger.incidents import Incident
 
 
 @dataclass
@@ -54,7 +55,9 @@ def issue_context(b: Builder, issue: Issue, summary: CaseSummary) -> dict[str, A
     groups = b.rule_groups(summary.clocks, total=len(reports))
     first_report = reports[0] if reports else None
     fixes = [e for e in ents if e["event"] == "fixed"]
-    state = _breakdowns_state(b, issue, kind) or _state(
+    nums = {v.num for v in issue.views}
+    incidents = [i for i in b.sc.incidents if i.number in nums]  # each occurrence once
+    state = _breakdowns_state(incidents, kind) or _state(
         kind, ents, fixes, summary, first_report, "you" if b.lt.to == "landlord" else "my landlord"
     )
     whose = "your" if b.lt.to == "landlord" else "their"
@@ -64,17 +67,10 @@ def issue_context(b: Builder, issue: Issue, summary: CaseSummary) -> dict[str, A
         else ""
     )
     last = reports[-1] if reports else None
-    # Positions, not ents.index() for each entry (a dict comparison per step: quadratic in a
-    # case's entries); entries have distinct numbers, so an entry's first index is its position.
-    after_last = []
-    if last is not None:
-        others = [(i, e) for i, e in enumerate(ents) if e["number"] != last["number"]]
-        if others:
-            last_at = ents.index(last)
-            after_last = [e for i, e in others if i > last_at]
-    incident_facts = _incident_context(b, issue)
+    # Entries have distinct numbers: those after the last report's position are the others after it.
+    after_last = ents[ents.index(last) + 1 :] if last is not None else []
     return {
-        **incident_facts,
+        **_incident_context(b, nums, incidents),
         "key": md_escape(issue.key),
         "case": md_escape(issue.case or ""),
         "title": md_escape(_issue_title(issue, kind)),
@@ -120,14 +116,12 @@ _INCIDENT_NOUNS: Mapping[str, tuple[str, str]] = {
 }
 
 
-def _incident_context(b: Builder, issue: Issue) -> dict[str, Any]:
-    """The issue's incidents (each occurrence once: ``ledger/incidents.py``), its worst harms
-    (``ledger/impact.py``) and outages, as a letter words them."""
+def _incident_context(b: Builder, nums: set[int], incidents: Sequence[Incident]) -> dict[str, Any]:
+    """An issue's incidents (each occurrence once: ``ledger/incidents.py``), the worst harms of its
+    entries ``nums`` (``ledger/impact.py``) and its outages, as a letter words them."""
     from residentlog.documents.figures import harm_text, outage_text
     from residentlog.ledger.outages import outages
 
-    nums = {v.num for v in issue.views}
-    incidents = [i for i in b.sc.incidents if i.number in nums]
     kinds = Counter(i.kind for i in incidents)
     main = kinds.most_common(1)[0][0] if kinds else ""
     one, many = _INCIDENT_NOUNS.get(main, ("incident", "incidents"))
@@ -154,7 +148,7 @@ def _incident_context(b: Builder, issue: Issue) -> dict[str, Any]:
     }
 
 
-def _breakdowns_state(b: Builder, issue: Issue, kind: str) -> str:
+def _breakdowns_state(incidents: Sequence[Incident], kind: str) -> str:
     """Where a fault that comes and goes (a lift: not *lasting*) stands, from its incidents: each
     breakdown is its own incident, so the log cannot say it is "still not fixed" after the last
     one, only what it records. ``""`` for other kinds (``_state`` words them)."""
@@ -162,8 +156,7 @@ def _breakdowns_state(b: Builder, issue: Issue, kind: str) -> str:
 
     if kind not in FAULT_KINDS or is_lasting(kind):
         return ""
-    nums = {v.num for v in issue.views}
-    incidents = [i for i in b.sc.incidents if i.number in nums and i.kind == kind]
+    incidents = [i for i in incidents if i.kind == kind]
     if len(incidents) < 2:
         return ""
     one, many = _INCIDENT_NOUNS.get(kind, ("incident", "incidents"))
