@@ -7,16 +7,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from residentlog.deadlines.cases import Unclocked, summarise_case, summarise_cases, unclocked_reports
 from residentlog.deadlines.engine import (
     Clock,
     ClockStatus,
     EntryFacts,
-    Unclocked,
     compute_clocks,
     resident_nation,
-    summarise_case,
-    summarise_cases,
-    unclocked_reports,
 )
 from residentlog.deadlines.policy import Pack, list_shipped_packs, parse_pack, shipped_pack
 from residentlog.deadlines.workdays import uk_timezone

@@ -27,8 +27,9 @@ from residentlog.ledger.when import LONDON, format_local
 from residentlog.text import a_or_an
 
 if TYPE_CHECKING:
+    from residentlog.deadlines.cases import CaseSummary
     from residentlog.deadlines.clocks import PackRow, StoreClocks
-    from residentlog.deadlines.engine import CaseSummary, Clock
+    from residentlog.deadlines.engine import Clock
     from residentlog.deadlines.policy import Pack, Rule
 
 OVERDUE_ROWS = 10

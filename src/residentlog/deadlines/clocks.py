@@ -29,16 +29,13 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from residentlog.deadlines.cases import CaseSummary, Unclocked, summarise_cases, unclocked_reports
 from residentlog.deadlines.engine import (
-    CaseSummary,
     Clock,
     EntryFacts,
-    Unclocked,
     attr_text,
     compute_clocks,
     resident_nation,
-    summarise_cases,
-    unclocked_reports,
 )
 from residentlog.deadlines.policy import Pack, list_shipped_packs, packs_in_force, parse_pack
 from residentlog.errors import InputError, NotFound, PolicyError, StoreError

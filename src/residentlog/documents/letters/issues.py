@@ -16,8 +16,9 @@ from residentlog.documents.wording import capitalise, long_when, plural, times
 from residentlog.ledger.vocabulary import FAULT_KINDS, PROBLEM_KINDS, kind_title
 
 if TYPE_CHECKING:
+    from residentlog.deadlines.cases import CaseSummary
     from residentlog.deadlines.clocks import StoreClocks
-    from residentlog.deadlines.engine import CaseSummary, EntryFacts
+    from residentlog.deadlines.engine import EntryFacts
     from residentlog.documents.letters.builder import Builder
     from residentlog.documents.letters.types import LetterType
     from residentlog.ledger.entry import Entry
@@ -313,7 +314,7 @@ def group_issues(views: Iterable[Entry]) -> list[Issue]:
 
 def summarise_issues(issues: Sequence[Issue], sc: StoreClocks) -> list[CaseSummary]:
     """A case summary per issue; entries without a case are summarised per kind."""
-    from residentlog.deadlines.engine import summarise_case
+    from residentlog.deadlines.cases import summarise_case
 
     out = []
     for issue in issues:
