@@ -949,3 +949,33 @@ def test_a_clock_ended_by_the_next_breakdown_is_unknown_not_late() -> None:
     assert (second.status, second.stop_entry) == (ClockStatus.MET, 5)
     (summary,) = summarise_cases(entries, (first, second), uk("2020-06-01 12:00"))
     assert summary.counts() == {"met": 1, "breached": 0, "running": 0, "overdue": 0, "unknown": 1}
+
+
+def test_the_same_fault_reported_again_is_chased_not_clocked_again() -> None:
+    # A communal door reported three times before it was fixed is one incident: one emergency
+    # clock from the first report, breached once, never three times; the chasers are covered.
+    def door(number: int, event: str, when: str, incident: int) -> EntryFacts:
+        return EntryFacts(number, "door", event, uk(when), "front-door", {"priority": "emergency"}, incident)
+
+    entries = [
+        door(1, "reported", "2020-03-02 09:00", 1),
+        door(2, "reported", "2020-03-09 09:00", 1),
+        door(3, "reported", "2020-03-16 09:00", 1),
+        door(4, "fixed", "2020-03-20 16:00", 1),
+        door(5, "reported", "2020-05-01 09:00", 5),  # it failed again: a new incident, a new clock
+    ]
+    clocks = compute_clocks(entries, [EXAMPLE], "england", uk("2020-05-01 12:00"))
+    assert [(c.start_entry, c.incident, c.status, c.stop_entry) for c in clocks] == [
+        (1, 1, ClockStatus.BREACHED, 4),
+        (5, 5, ClockStatus.RUNNING, None),
+    ]
+    assert clocks[0].to_dict()["incident"] == 1
+    assert unclocked_reports(entries, clocks, [EXAMPLE], "england") == ()
+    # Entries in no incident (grouped by nothing) each start their own clock, as before.
+    plain = [EntryFacts(e.number, e.kind, e.event, e.occurred_at, e.case, e.attrs) for e in entries]
+    assert [c.start_entry for c in compute_clocks(plain, [EXAMPLE], "england", uk("2020-05-01 12:00"))] == [
+        1,
+        2,
+        3,
+        5,
+    ]

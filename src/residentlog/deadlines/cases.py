@@ -150,7 +150,8 @@ def unclocked_reports(
     packs: Iterable[Pack],
     nation: str,
 ) -> tuple[Unclocked, ...]:
-    """Per case and kind, the ``reported`` entries that started no clock, by first entry.
+    """Per case and kind, the ``reported`` entries that started no clock, by first entry. A report
+    of an incident that has a clock is covered by it (the same fault reported again).
 
     For each, ``needs`` lists the attributes that rules of the packs in force on the report's day
     (for the resident's nation) match on, where such a rule starts on a report of that kind: give
@@ -158,7 +159,9 @@ def unclocked_reports(
     """
     _, jurisdictions = resident_nation(nation)
     pack_list = [p for p in packs if p.jurisdiction in jurisdictions]
+    clocks = list(clocks)
     started = {c.start_entry for c in clocks}
+    covered = {c.incident for c in clocks if c.incident is not None}
     in_force_cache: dict[date, tuple[Pack, ...]] = {}
     groups: dict[tuple[str | None, str], tuple[list[int], list[int], set[str]]] = {}
     for entry in ordered_entries(entries):
@@ -166,7 +169,7 @@ def unclocked_reports(
             continue
         all_reports, missing, needs = groups.setdefault((entry.case, entry.kind), ([], [], set()))
         all_reports.append(entry.number)
-        if entry.number in started:
+        if entry.number in started or entry.incident in covered:
             continue
         missing.append(entry.number)
         day = uk_date(entry.occurred_at)

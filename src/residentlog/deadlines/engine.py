@@ -21,8 +21,12 @@ How clocks are derived
   set by an earlier entry of the same incident; an entry in no incident (a letter sent about the
   case), those most recently set by any earlier entry of the case. What an incident's entries say
   of the harm (``INCIDENT_FACTS``: people trapped, injured, ...) carries to its later entries too. One
-  lift breakdown reported as an emergency does not make the next an emergency. Every start event
-  opens its own clock: a case with 23 reported lift faults has 23 clocks.
+  lift breakdown reported as an emergency does not make the next an emergency.
+* **One clock per incident.** A rule's clock for an incident starts at the incident's first entry
+  that starts it; the same fault reported again (a door reported 10 times before it was fixed) is
+  chased, not started again: one failure is one timeframe missed, never ten. Each new incident
+  (each lift breakdown) starts its own clock: a case with 23 reported lift breakdowns has 23. An
+  entry in no incident (a complaint, a letter) starts its own clock for each rule it starts.
 * **Defaults.** Before a pack's rules are matched, the pack's ``[[defaults]]`` fill in attributes
   the entry (with what its case carries forward) does not have: a communal door is an emergency
   under a policy that says so. What the resident gave always wins; the first default to set an
@@ -54,9 +58,9 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, get_args
@@ -97,6 +101,8 @@ CASE_ATTRS: tuple[str, ...] = ("priority", "category", "hazard")
 #: an entrapment is about people trapped), never beyond the incident: what ``[[defaults]]`` ``has``.
 INCIDENT_FACTS: tuple[str, ...] = ("trapped", "injured", "children", "vulnerable", "police", "safety_risk")
 
+_CASE_ATTRS = frozenset(CASE_ATTRS)
+_INCIDENT_FACTS = frozenset(INCIDENT_FACTS)
 _HOUR = timedelta(hours=1)
 
 # The resident's nation: its working-day calendar and the pack jurisdictions that cover it.
@@ -154,9 +160,13 @@ class EntryFacts:
     incident: int | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "occurred_at", as_utc(self.occurred_at))
-        clean = {str(k): attr_text(v) for k, v in dict(self.attrs).items() if v is not None}
-        object.__setattr__(self, "attrs", MappingProxyType(clean))
+        if self.occurred_at.tzinfo is not UTC:
+            object.__setattr__(self, "occurred_at", as_utc(self.occurred_at))
+        attrs = self.attrs
+        # Read-only text already (as entry_facts makes them, for every entry): kept as it is.
+        if type(attrs) is not MappingProxyType or not all(type(v) is str for v in attrs.values()):
+            clean = {str(k): attr_text(v) for k, v in dict(attrs).items() if v is not None}
+            object.__setattr__(self, "attrs", MappingProxyType(clean))
 
     @property
     def order(self) -> tuple[datetime, int]:
@@ -247,6 +257,8 @@ class Clock:
     #: For an ``unknown`` clock: the entry that began the next incident (the next breakdown).
     ended_by: int | None = None
     ended_at: datetime | None = None
+    #: The incident whose first report started the clock (``ledger.incidents``), or ``None``.
+    incident: int | None = None
 
     @property
     def citation(self) -> Citation:
@@ -317,6 +329,7 @@ class Clock:
             "notes": list(self.notes),
             "defaults": [d.to_dict() for d in self.defaults],
             "ended_by": None if self.ended_by is None else {"entry": self.ended_by, "at": iso(self.ended_at)},
+            "incident": self.incident,
         }
 
 
@@ -341,6 +354,7 @@ def compute_clocks(
         index = _CaseIndex(case_entries)
         contexts: dict[int | None, dict[str, str]] = {}  # incident (None: the case) -> carried attrs
         anchors: dict[str, date] = {}  # pack id -> the day that fixed its version in this case
+        running: set[tuple[int, str, str]] = set()  # (incident, pack id, rule id) with a clock
         for i, entry in enumerate(case_entries):
             # A case remembers its priority, category and hazard: a later entry that does not say
             # otherwise (an "attended" on a significant damp hazard) still matches rules on them.
@@ -348,26 +362,33 @@ def compute_clocks(
             # in no incident (a letter sent about the case) what the case said most recently.
             case_context = contexts.setdefault(None, {})
             context = case_context if entry.incident is None else contexts.setdefault(entry.incident, {})
-            for name in CASE_ATTRS:
-                if name in entry.attrs:
-                    context[name] = case_context[name] = entry.attrs[name]
-            if entry.incident is not None:
-                for name in INCIDENT_FACTS:
-                    if name in entry.attrs:
-                        context[name] = entry.attrs[name]
-            effective = {**context, **entry.attrs}
+            for name, value in entry.attrs.items():
+                if name in _CASE_ATTRS:
+                    context[name] = case_context[name] = value
+                elif name in _INCIDENT_FACTS and entry.incident is not None:
+                    context[name] = value
+            if entry.event not in versions.events:
+                continue  # starts no rule of any pack, and fixes no pack's version
             day = uk_date(entry.occurred_at)
             for pack_id in versions.set_by.get(entry.event, ()):
                 anchors[pack_id] = day
-            for pack in versions.on(day, anchors):
-                starts = [rule for rule in pack.rules if entry.event in rule.start]
+            plan = versions.started_by(versions.on(day, anchors), entry.event)
+            if not plan:
+                continue
+            effective = {**context, **entry.attrs}
+            said = (entry.kind, tuple(sorted(effective.items())))
+            for pack, starts in plan:
+                if entry.incident is not None:  # the same fault reported again: its clock runs on
+                    starts = [r for r in starts if (entry.incident, pack.id, r.id) not in running]
                 if not starts:
                     continue
-                attrs, used = apply_defaults(pack, entry.kind, effective)
+                attrs, used = versions.with_defaults(pack, said, effective)
                 for rule in starts:
-                    alt = rule.match_for(entry.kind, attrs)
+                    alt = versions.match(pack, rule, said, attrs)
                     if alt is None:
                         continue
+                    if entry.incident is not None:
+                        running.add((entry.incident, pack.id, rule.id))
                     relied = tuple(u for u in used if u.attr in alt.constraints())
                     later = _Later(index, i)
                     clocks.append(_make_clock(pack, rule, alt, entry, later, calendar, now, relied))
@@ -382,11 +403,51 @@ class _Versions:
         self.packs = packs
         self.by_id: dict[str, list[Pack]] = {}
         self.set_by: dict[str, set[str]] = {}  # event -> ids of the packs whose version it fixes
+        self.events: set[str] = set()  # every event that starts a rule or fixes a version
         for p in packs:
             self.by_id.setdefault(p.id, []).append(p)
             for event in p.version_set_by:
                 self.set_by.setdefault(event, set()).add(p.id)
+            self.events.update(p.version_set_by)
+            for rule in p.rules:
+                self.events.update(rule.start)
         self.cache: dict[date, tuple[Pack, ...]] = {}
+        self.plans: dict[Hashable, list[tuple[Pack, list[Rule]]]] = {}  # see started_by
+        self.defaulted: dict[Hashable, tuple[dict[str, str], tuple[DefaultUse, ...]]] = {}
+        self.matched: dict[Hashable, Match | None] = {}
+
+    def with_defaults(
+        self, pack: Pack, said: tuple[str, tuple[tuple[str, str], ...]], attrs: Mapping[str, str]
+    ) -> tuple[dict[str, str], tuple[DefaultUse, ...]]:
+        """:func:`apply_defaults` for an entry of kind and attributes ``said`` (``attrs``), once
+        for each pack and each different thing said: most entries say what many others said."""
+        key = (id(pack), said)
+        found = self.defaulted.get(key)
+        if found is None:
+            found = self.defaulted[key] = apply_defaults(pack, said[0], attrs)
+        return found
+
+    def match(
+        self, pack: Pack, rule: Rule, said: tuple[str, tuple[tuple[str, str], ...]], attrs: Mapping[str, str]
+    ) -> Match | None:
+        """``rule.match_for`` the entry's kind and ``attrs`` (``said``, with ``pack``'s defaults), once."""
+        key = (id(pack), rule.id, said)
+        if key not in self.matched:
+            self.matched[key] = rule.match_for(said[0], attrs)
+        return self.matched[key]
+
+    def started_by(self, packs: tuple[Pack, ...], event: str) -> list[tuple[Pack, list[Rule]]]:
+        """Each of ``packs`` with rules that ``event`` starts, and those rules in the pack's order
+        (asked for nearly every entry, of the same few sets of packs)."""
+        key = (tuple(map(id, packs)), event)
+        plan = self.plans.get(key)
+        if plan is None:
+            plan = self.plans[key] = []
+            for pack in packs:
+                rules = [rule for rule in pack.rules if event in rule.start]
+                if rules:
+                    plan.append((pack, rules))
+        return plan
 
     def on(self, day: date, anchors: Mapping[str, date]) -> tuple[Pack, ...]:
         """For each pack id, the version in force on ``day``, or on its anchor day in ``anchors``."""
@@ -555,6 +616,7 @@ def _make_clock(
         defaults=defaults,
         ended_by=ended.number if status is ClockStatus.UNKNOWN and ended is not None else None,
         ended_at=ended.occurred_at if status is ClockStatus.UNKNOWN and ended is not None else None,
+        incident=start.incident,
     )
 
 
