@@ -146,6 +146,31 @@ def run(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def reads_ledger(fn: F) -> F:
+    """A command that reads the whole ledger, works it out and exits (status, a chronology, a
+    letter): Python's cyclic garbage collector is off while it runs.
+
+    Such a command holds every decoded record (millions of small objects at 100,000 entries)
+    for its whole life, and the collector would scan them again and again as they and what is
+    worked out from them are made: at 100,000 entries that was 40 % of ``status``'s time. Nothing
+    it keeps is garbage, and reference counting still frees what it drops; the collector is back
+    on when the command returns. Not for imports: parsing emails leaves reference cycles."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        import gc
+
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if was:
+                gc.enable()
+
+    return wrapper  # type: ignore[return-value]
+
+
 def store_path() -> Path:
     """The store the command works on: ``--store``, else ``$RESIDENTLOG_STORE``, else the default."""
     from residentlog.ledger.location import resolve_store

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from residentlog.cli.app import new_app, open_store, run
+from residentlog.cli.app import new_app, open_store, reads_ledger, run
 from residentlog.cli.options import ForceOption, JsonOption, write_new_file
 
 commands = typer.Typer()
@@ -30,6 +30,7 @@ def _compute(case: str | None = None) -> Any:
 
 @commands.command()
 @run
+@reads_ledger
 def status(json_out: JsonOption = False) -> None:
     """Open cases, timeframes missed, clocks overdue now, deadlines in the next 7 days."""
     from residentlog.cli.console import print_json
@@ -46,6 +47,7 @@ def status(json_out: JsonOption = False) -> None:
 
 @commands.command()
 @run
+@reads_ledger
 def deadlines(
     case: Annotated[
         str | None,
@@ -76,6 +78,7 @@ def deadlines(
 
 @case_app.command("list")
 @run
+@reads_ledger
 def case_list(json_out: JsonOption = False) -> None:
     """Every case: first report, reports, recurrences, days open, clocks met and missed."""
     from residentlog.cli.console import print_json
@@ -93,6 +96,7 @@ def case_list(json_out: JsonOption = False) -> None:
 
 @case_app.command("show")
 @run
+@reads_ledger
 def case_show(
     name: Annotated[str, typer.Argument(help="The case name, e.g. lift-2.", show_default=False)],
     json_out: JsonOption = False,

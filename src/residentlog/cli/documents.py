@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from residentlog.cli.app import new_app, open_store, run
+from residentlog.cli.app import new_app, open_store, reads_ledger, run
 from residentlog.cli.options import ForceOption, SinceOption, UntilOption, check_new_file, write_new_file
 from residentlog.errors import InputError
 
@@ -45,6 +45,7 @@ ByCaseOption = Annotated[
 
 @commands.command()
 @run
+@reads_ledger
 def chronology(
     case: CaseOption = None,
     kind: KindOption = None,
@@ -95,6 +96,7 @@ def chronology(
 
 @commands.command()
 @run
+@reads_ledger
 def bundle(
     output: Annotated[
         Path,
@@ -124,6 +126,7 @@ def bundle(
 
 @commands.command()
 @run
+@reads_ledger
 def letter(
     type_name: Annotated[
         str,

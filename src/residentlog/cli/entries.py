@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 import typer
 
-from residentlog.cli.app import open_store, run, store_path
+from residentlog.cli.app import open_store, reads_ledger, run, store_path
 from residentlog.cli.options import JsonOption, SinceOption, UntilOption
 from residentlog.errors import InputError
 from residentlog.ledger.vocabulary import KINDS
@@ -332,6 +332,7 @@ def _report_added(added: Any, json_out: bool, verb: str) -> None:
 
 @commands.command("list")
 @run
+@reads_ledger
 def list_(
     kind: Annotated[str | None, typer.Option(help=f"Only this kind ({KINDS_HELP}).")] = None,
     case: Annotated[str | None, typer.Option(help="Only this case.")] = None,

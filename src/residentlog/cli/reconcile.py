@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from residentlog.cli.app import open_store, run
+from residentlog.cli.app import open_store, reads_ledger, run
 from residentlog.cli.options import JsonOption, SinceOption, UntilOption
 
 commands = typer.Typer()
@@ -104,6 +104,7 @@ def import_landlord_records(
 
 @commands.command("reconcile")
 @run
+@reads_ledger
 def reconcile(
     tolerance: Annotated[
         int,

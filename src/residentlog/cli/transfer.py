@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from residentlog.cli.app import open_store, run
+from residentlog.cli.app import open_store, reads_ledger, run
 from residentlog.cli.options import JsonOption
 
 commands = typer.Typer()
@@ -18,6 +18,7 @@ commands = typer.Typer()
 
 @commands.command("export")
 @run
+@reads_ledger
 def export(
     dest: Annotated[
         Path,

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from residentlog.deadlines.cases import CaseSummary, Unclocked, summarise_cases, unclocked_reports
@@ -55,6 +56,7 @@ ADOPTION_TAG = "policy-pack"
 
 # Entry fields that are not matching attributes: the event itself, and a money amount.
 _NOT_ATTRS = frozenset({"event", "step", "amount_pence", "cost_pence", "incident", "new_incident"})
+_SCALARS = frozenset({str, int, bool})  # the field values that are attributes (not lists, not null)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -93,15 +95,15 @@ def entry_facts(views: Iterable[Entry], incidents: Iterable[Incident] | None = N
     incident_of = {n: i.number for i in incidents for n in i.nums}
     out: list[EntryFacts] = []
     for view in views:
-        fields = view.fields
+        fields = view.record["fields"]  # read only (Entry.fields copies)
         kind = view.kind
         if kind == "contact" and fields.get("letter") in LETTER_FACTS:
             kind, as_fields = LETTER_FACTS[fields["letter"]]
             fields = {**fields, **as_fields}
         attrs = {
-            key: attr_text(value)
+            key: value if type(value) is str else attr_text(value)
             for key, value in fields.items()
-            if key not in _NOT_ATTRS and isinstance(value, str | int | bool)
+            if type(value) in _SCALARS and key not in _NOT_ATTRS  # as decoded: exact types
         }
         out.append(
             EntryFacts(
@@ -110,7 +112,7 @@ def entry_facts(views: Iterable[Entry], incidents: Iterable[Incident] | None = N
                 event=entry_event(kind, fields) or "",
                 occurred_at=view.occurred,
                 case=view.case or None,
-                attrs=attrs,
+                attrs=MappingProxyType(attrs),
                 incident=incident_of.get(view.num),
             )
         )

@@ -52,11 +52,29 @@ def _finalize(value: Any) -> Any:
     return value
 
 
+class _Environment(jinja2.Environment):
+    """Jinja's environment, reading ``x.name`` of a dict as its key ``name`` first.
+
+    Jinja tries the attribute first and falls back to the key, through an exception, on every
+    ``{{ e.summary }}``: a third of a 10,000-entry chronology's rendering. Every context here is
+    plain dicts and lists, so a key is what a template means. The one difference: a key named
+    like a dict method (``items``) now wins over the method; the templates write ``g["items"]``
+    for such keys anyway, and a dict without the key still gives the method."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 def environment(store_root: Path | None = None) -> jinja2.Environment:
     search = [shipped_templates_dir()]
     if store_root is not None and Layout(store_root).templates_dir.is_dir():
         search.insert(0, Layout(store_root).templates_dir)
-    env = jinja2.Environment(
+    env = _Environment(
         loader=jinja2.FileSystemLoader(search),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(["html", "html.j2"]),

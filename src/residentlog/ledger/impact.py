@@ -41,7 +41,10 @@ class Harm:
 
 def harm_of(entry: Entry) -> Harm | None:
     """The harms ``entry`` records, or ``None`` if it records none."""
-    f = entry.fields
+    record = entry.record
+    if not (record["fields"] or record["refs"] or record["kind"] == "cctv"):
+        return None  # most entries: nothing below can apply
+    f = record["fields"]  # read only (Entry.fields copies)
     phrases: list[str] = []
     weight = 0
 

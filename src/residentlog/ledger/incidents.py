@@ -122,7 +122,7 @@ def stream_of(entry: Entry) -> Stream:
     asset it names."""
     if entry.case:
         return (entry.case, entry.kind, "")
-    fields = entry.fields
+    fields = entry.record["fields"]
     asset = next(
         (str(fields[k]) for k in ("lift", "door", "camera", "rooms", "category") if fields.get(k)),
         entry.location,
@@ -186,7 +186,7 @@ def group_incidents(entries: Iterable[Entry]) -> list[Incident]:
     for entry in ordered:
         stream = stream_of(entry)
         event = entry.event or "observed"
-        fields = entry.fields
+        fields = entry.record["fields"]  # read only: Entry.fields copies
         named = fields.get("incident")
         if isinstance(named, int) and named in owner and owner[named].kind == entry.kind:
             join(entry, owner[named], f"said to be part of incident {owner[named].number}")

@@ -40,7 +40,8 @@ def list_entries(store: Store, filters: Filters, now: datetime) -> list[Entry]:
     entry number). Its records are read-only: they are shared with the other calls on ``store``
     (see ``_READ``)."""
     match = _matcher(filters, now)
-    return [view for view in _all_views(store) if match(view.record)]
+    views = _all_views(store)
+    return list(views) if match is None else [view for view in views if match(view.record)]
 
 
 # The ledger as read by the last list_entries of each open Store. One command often lists the
@@ -79,8 +80,9 @@ def _all_views(store: Store) -> list[Entry]:
     return views
 
 
-def _matcher(filters: Filters, now: datetime) -> Callable[[dict[str, Any]], bool]:
-    """A test of one decoded record against the filters (each input checked first)."""
+def _matcher(filters: Filters, now: datetime) -> Callable[[dict[str, Any]], bool] | None:
+    """A test of one decoded record against the filters (each input checked first); ``None``
+    when there are no filters."""
     tests: list[Callable[[dict[str, Any]], bool]] = []
     if filters.kind:
         from residentlog.ledger.vocabulary import check_kind
@@ -104,7 +106,18 @@ def _matcher(filters: Filters, now: datetime) -> Callable[[dict[str, Any]], bool
         if not terms:
             raise InputError("give some words to search for", field="search")
         tests.append(lambda r: _found(terms, _searchable(r)))
-    return lambda record: all(test(record) for test in tests)
+    if not tests:
+        return None
+    if len(tests) == 1:
+        return tests[0]
+
+    def match(record: dict[str, Any]) -> bool:
+        for test in tests:
+            if not test(record):
+                return False
+        return True
+
+    return match
 
 
 def _search_terms(query: str) -> list[tuple[str, ...]]:

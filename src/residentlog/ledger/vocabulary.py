@@ -283,14 +283,25 @@ def entry_event(kind: str, fields: dict[str, Any]) -> str | None:
     """What an entry records: its ``event`` (a complaint's ``step``), else its kind's default
     (``observed`` for every kind with incident fields, ``raised`` for a complaint; a note or a
     contact without an event records none). The one derivation every reader uses."""
-    known = KINDS.get(kind)
-    model = known.fields.model_fields if known is not None else {}
-    key = "step" if "step" in model else "event"
+    key, default = _EVENT_KEYS.get(kind) or _event_key(kind)
     event = fields.get(key)
     if event:
         return str(event)
-    default = model.get(key)
-    return str(default.default) if default is not None and default.default else None
+    return default
+
+
+#: kind -> (the field naming its event, the event when the field is unset): read once per kind
+#: from its model (every reader asks this of every entry; a model's fields cost a lookup each time).
+_EVENT_KEYS: dict[str, tuple[str, str | None]] = {}
+
+
+def _event_key(kind: str) -> tuple[str, str | None]:
+    known = KINDS.get(kind)
+    model = known.fields.model_fields if known is not None else {}
+    key = "step" if "step" in model else "event"
+    field = model.get(key)
+    _EVENT_KEYS[kind] = found = (key, str(field.default) if field is not None and field.default else None)
+    return found
 
 
 class EntryContent(_Strict):
