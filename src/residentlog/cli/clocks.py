@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from residentlog.cli.app import new_app, open_store, reads_ledger, run
-from residentlog.cli.options import ForceOption, JsonOption, write_new_file
+from residentlog.cli.options import ForceOption, JsonOption, NoPagerOption, write_new_file
 
 commands = typer.Typer()
 policy_app = new_app("Policy packs: the timeframes your landlord, the Ombudsman and the law set.")
@@ -18,10 +18,11 @@ commands.add_typer(case_app, name="case")
 
 
 def _compute(case: str | None = None) -> Any:
+    from residentlog.cli.console import Working
     from residentlog.deadlines.clocks import compute_for_store
     from residentlog.ledger.when import utc_now
 
-    with open_store() as store:
+    with Working("Reading the ledger, working out the clocks"), open_store() as store:
         return compute_for_store(store, utc_now(), case)
 
 
@@ -58,6 +59,7 @@ def deadlines(
         typer.Option("--all", help="Also list clocks that have stopped (met or breached)."),
     ] = False,
     json_out: JsonOption = False,
+    no_pager: NoPagerOption = False,
 ) -> None:
     """Every clock still running or overdue: rule and source, start, due date and status."""
     from residentlog.cli.console import print_json
@@ -70,7 +72,7 @@ def deadlines(
     if json_out:
         print_json([c.to_dict() for c in clocks])
     else:
-        clocks_table(sc, clocks, show_case=case is None)
+        clocks_table(sc, clocks, show_case=case is None, no_pager=no_pager)
 
 
 # -- case ----------------------------------------------------------------------------------
@@ -100,6 +102,7 @@ def case_list(json_out: JsonOption = False) -> None:
 def case_show(
     name: Annotated[str, typer.Argument(help="The case name, e.g. lift-2.", show_default=False)],
     json_out: JsonOption = False,
+    no_pager: NoPagerOption = False,
 ) -> None:
     """One case: its reports, and every clock with its outcome and source."""
     from residentlog.cli.console import print_json
@@ -114,7 +117,7 @@ def case_show(
 
         print_json({**case_to_dict(summary, sc, clocks=True), **case_figures_to_dict(sc, name)})
     else:
-        case_detail(sc, summary)
+        case_detail(sc, summary, no_pager=no_pager)
 
 
 # -- policy --------------------------------------------------------------------------------

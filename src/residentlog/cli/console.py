@@ -9,9 +9,11 @@ hidden and nothing can move the cursor, recolour the terminal or forge a line.
 
 from __future__ import annotations
 
+import io
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from residentlog.ledger.when import format_local, from_rfc3339
@@ -53,7 +55,10 @@ def _console(stderr: bool = False) -> Any:
 
     stream = sys.stderr if stderr else sys.stdout
     # Piped output is not wrapped to a guessed 80 columns: files and other tools get whole lines.
-    width = None if stream.isatty() or os.environ.get("COLUMNS") else 200
+    # Inside :func:`paged`, stdout is the pager, as wide as the terminal it shows on.
+    width = getattr(stream, "columns", None) or (
+        None if stream.isatty() or os.environ.get("COLUMNS") else 200
+    )
     # No highlighting and no :emoji: codes: what a resident typed is shown as typed.
     return Console(stderr=stderr, highlight=False, emoji=False, soft_wrap=False, width=width)
 
@@ -102,20 +107,73 @@ def stream_table(
     headers: tuple[str, ...],
     rows: Sequence[tuple[str, ...]],
     *,
-    wrap: int,
+    wrap: int | tuple[int, ...],
     right: frozenset[int] = frozenset({0}),
     no_pager: bool = False,
+    multiline: bool = False,
 ) -> None:
     """A table of any number of rows without building a Rich Table: each column as wide as its
-    widest cell but column ``wrap``, which takes the rest of the width and wraps; the columns in
-    ``right`` are right-aligned. Written in chunks, through the pager on a terminal
-    (:func:`pager_command`). Every cell must already be shown through :func:`visible`: this
-    writes cells as they are, and reads nothing as markup."""
+    widest cell but the column(s) ``wrap``, which share the rest of the width and wrap; the
+    columns in ``right`` are right-aligned. Written in chunks, through the pager on a terminal
+    (:func:`pager_command`; inside :func:`paged`, into its pager). Every cell must already be
+    shown through :func:`visible`: this writes cells as they are, and reads nothing as markup.
+
+    ``multiline``: a cell may hold several lines, split at ``\n`` (only the caller's own breaks:
+    :func:`visible` shows a newline in user text as ``\x0a``)."""
+    wraps = (wrap,) if isinstance(wrap, int) else tuple(wrap)
     pager = pager_command(no_pager)
     if pager is None:
-        _write_table(sys.stdout, headers, rows, _list_width(sys.stdout), wrap, right)
+        _write_table(sys.stdout, headers, rows, _list_width(sys.stdout), wraps, right, multiline)
     else:
-        _write_paged(pager, headers, rows, wrap, right)
+        with paged(no_pager):
+            _write_table(sys.stdout, headers, rows, _list_width(sys.stdout), wraps, right, multiline)
+
+
+class _PagerStream(io.TextIOWrapper):
+    """The pager's standard input, which knows the width of the terminal the pager shows on."""
+
+    columns = 0
+
+
+@contextmanager
+def paged(no_pager: bool = False) -> Iterator[None]:
+    """Everything written to stdout in the ``with`` block (:func:`out`, :func:`stream_table`, Rich
+    tables) goes through the pager on a terminal (:func:`pager_command`), as one text; elsewhere,
+    or with ``no_pager``, straight to stdout. The reader quitting the pager early ends the block
+    quietly. Messages (stderr) are not paged."""
+    import os
+    import subprocess
+
+    argv = pager_command(no_pager)
+    if argv is None:
+        yield
+        return
+    env = dict(os.environ)
+    env.setdefault("LESS", "FRX")
+    env.setdefault("LV", "-c")
+    encoding = sys.stdout.encoding or "utf-8"
+    width = _list_width(sys.stdout)
+    sys.stdout.flush()
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, env=env)
+    assert proc.stdin is not None
+    stream = _PagerStream(proc.stdin, encoding=encoding, errors="replace", write_through=False)
+    stream.columns = width
+    terminal = sys.stdout
+    sys.stdout = stream
+    try:
+        yield
+        stream.close()
+    except BrokenPipeError:  # the reader quit the pager before the end: that is fine
+        pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sys.stdout = terminal
+        try:
+            stream.close()
+        except (BrokenPipeError, ValueError):
+            pass
+        proc.wait()
 
 
 def _list_cells(view: Entry) -> tuple[str, ...]:
@@ -146,45 +204,13 @@ def _list_width(stream: Any) -> int:
     import os
     import shutil
 
+    pager = getattr(stream, "columns", None)  # the pager of :func:`paged`
+    if isinstance(pager, int) and pager > 0:
+        return pager
     if stream.isatty():
         return shutil.get_terminal_size().columns
     columns = os.environ.get("COLUMNS", "")
     return int(columns) if columns.isdigit() and int(columns) > 0 else 200
-
-
-def _write_paged(
-    argv: list[str],
-    headers: tuple[str, ...],
-    rows: Sequence[tuple[str, ...]],
-    wrap: int,
-    right: frozenset[int],
-) -> None:
-    import io
-    import os
-    import subprocess
-
-    env = dict(os.environ)
-    env.setdefault("LESS", "FRX")
-    env.setdefault("LV", "-c")
-    encoding = sys.stdout.encoding or "utf-8"
-    width = _list_width(sys.stdout)
-    sys.stdout.flush()
-    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, env=env)
-    assert proc.stdin is not None
-    stream = io.TextIOWrapper(proc.stdin, encoding=encoding, errors="replace", write_through=False)
-    try:
-        _write_table(stream, headers, rows, width, wrap, right)
-        stream.close()
-    except BrokenPipeError:  # the reader quit the pager before the end: that is fine
-        pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        try:
-            stream.close()
-        except (BrokenPipeError, ValueError):
-            pass
-        proc.wait()
 
 
 def _write_table(
@@ -192,57 +218,79 @@ def _write_table(
     headers: tuple[str, ...],
     rows: Sequence[tuple[str, ...]],
     width: int,
-    wrap: int,
+    wraps: tuple[int, ...],
     right: frozenset[int],
+    multiline: bool = False,
 ) -> None:
     from rich.cells import cell_len, chop_cells
+
+    def cells(text: str) -> int:
+        return len(text) if text.isascii() else cell_len(text)
 
     ascii_only = not (getattr(stream, "encoding", None) or "").lower().startswith("utf")
     top, head, rule, line, bottom = _BOX_ASCII if ascii_only else _BOX_UTF8
     widths = [cell_len(h) for h in headers]
     for row in rows:
         for i, cell in enumerate(row):
-            n = len(cell) if cell.isascii() else cell_len(cell)
+            n = max(map(cells, cell.split("\n"))) if multiline and "\n" in cell else cells(cell)
             if n > widths[i]:
                 widths[i] = n
-    # The summary takes what is left of the width (borders: one per column plus one, and a space
-    # each side of a cell but the outer ones), never narrower than 20 cells (a narrow terminal
-    # wraps the line rather than leave a summary unreadable). Nothing is cut off: a word longer
-    # than the column is folded onto the next line.
-    others = sum(w for i, w in enumerate(widths) if i != wrap)
+    # The wrapped columns (the summary) take what is left of the width (borders: one per column
+    # plus one, and a space each side of a cell but the outer ones), never narrower than 20 cells
+    # (a narrow terminal wraps the line rather than leave a summary unreadable). Nothing is cut
+    # off: a word longer than the column is folded onto the next line.
+    others = sum(w for i, w in enumerate(widths) if i not in wraps)
     chrome = len(widths) + 1 + 2 * (len(widths) - 1)
-    widths[wrap] = min(widths[wrap], max(20, width - others - chrome))
+    room = width - others - chrome
+    narrowest = sorted(wraps, key=lambda i: widths[i])
+    for k, i in enumerate(narrowest):  # one wrapped column: min(its width, max(20, room))
+        widths[i] = min(widths[i], max(20, room // (len(narrowest) - k)))
+        room -= widths[i]
     last = len(widths) - 1
 
     def pad(i: int, cell: str) -> str:
-        gap = widths[i] - (len(cell) if cell.isascii() else cell_len(cell))
+        gap = widths[i] - cells(cell)
         return " " * gap + cell if i in right else cell + " " * gap
 
-    def join(cells: list[str], left: str, mid: str, right: str) -> str:
-        parts = [(" " if i else "") + pad(i, c) + (" " if i < last else "") for i, c in enumerate(cells)]
+    def join(texts: Sequence[str], left: str, mid: str, right: str) -> str:
+        parts = [(" " if i else "") + pad(i, c) + (" " if i < last else "") for i, c in enumerate(texts)]
         return left + mid.join(parts) + right + "\n"
 
     def border(left: str, fill: str, mid: str, right: str) -> str:
         parts = [fill * (w + (1 if i else 0) + (1 if i < last else 0)) for i, w in enumerate(widths)]
         return left + mid.join(parts) + right + "\n"
 
+    wrapped: dict[tuple[int, str], list[str]] = {}  # rows often repeat a cell (a rule's name)
+
+    def lines_of(i: int, cell: str) -> list[str]:
+        """A cell's lines: split at its own breaks (``multiline``), a wrapped column wrapped."""
+        parts = cell.split("\n") if multiline else [cell]
+        if i not in wraps:
+            return parts
+        lines: list[str] = []
+        for part in parts:
+            if cells(part) <= widths[i]:
+                lines.append(part)
+                continue
+            key = (i, part)
+            if key not in wrapped:
+                if len(wrapped) >= 4096:  # unique long summaries: keep the memory flat
+                    wrapped.clear()
+                wrapped[key] = _wrap(part, widths[i], chop_cells)
+            lines += wrapped[key]
+        return lines
+
     stream.write(border(top[0], top[1], top[2], top[3]))
-    stream.write(join(list(headers), head[0], head[1], head[2]))
+    stream.write(join(headers, head[0], head[1], head[2]))
     stream.write(border(rule[0], rule[1], rule[2], rule[3]))
-    wrap_width = widths[wrap]
     chunk: list[str] = []
     for row in rows:
-        long = row[wrap]
-        if (len(long) if long.isascii() else cell_len(long)) <= wrap_width:
-            chunk.append(join(list(row), line[0], line[1], line[3]))
+        if not multiline and all(cells(row[i]) <= widths[i] for i in wraps):
+            chunk.append(join(row, line[0], line[1], line[3]))  # the usual row: one line
         else:
-            parts = _wrap(long, wrap_width, chop_cells)
-            first = [*row[:wrap], parts[0], *row[wrap + 1 :]]
-            chunk.append(join(first, line[0], line[1], line[3]))
-            blank = [""] * len(row)
-            for part in parts[1:]:
-                blank[wrap] = part
-                chunk.append(join(blank, line[0], line[1], line[3]))
+            columns = [lines_of(i, cell) for i, cell in enumerate(row)]
+            for k in range(max(map(len, columns))):
+                chunk.append(join([c[k] if k < len(c) else "" for c in columns], line[0], line[1], line[3]))
         if len(chunk) >= 256:
             stream.write("".join(chunk))
             chunk.clear()
@@ -442,3 +490,48 @@ def reconcile_report(rec: Any) -> None:
             out(f"{title.format(recur=rec.recur_days)} ({len(found)}):")
             for f in found:
                 out(f"- {f.text}")
+
+
+class Working:
+    """A spinner on stderr naming what is being done, for work with no count to show (reading
+    and checking the ledger, working out the clocks, typesetting a PDF): drawn only on a terminal,
+    and only once the work has taken ``delay`` seconds, so nothing flickers past on a quick
+    command; gone when the block ends, before anything is printed. ``step(text)`` names the next
+    stage. ``with Working("Reading the ledger") as w: ...; w.step("Typesetting the PDF")``."""
+
+    def __init__(self, label: str, *, delay: float = 1.0) -> None:
+        self.label = label
+        self.delay = delay
+        self._status: Any = None
+        self._timer: Any = None
+        self._lock: Any = None
+
+    def __enter__(self) -> Working:
+        if sys.stderr.isatty():
+            import threading
+
+            self._lock = threading.Lock()
+            self._status = _console(stderr=True).status(markup(self.label))
+            self._timer = threading.Timer(self.delay, self._show)
+            self._timer.daemon = True
+            self._timer.start()
+        return self
+
+    def _show(self) -> None:
+        with self._lock:
+            if self._status is not None:
+                self._status.start()
+
+    def step(self, label: str) -> None:
+        self.label = label
+        if self._status is not None:
+            with self._lock:
+                self._status.update(markup(label))
+
+    def __exit__(self, *exc: object) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer.join()
+            with self._lock:
+                self._status.stop()
+                self._status = None

@@ -3,15 +3,22 @@
 Follows :mod:`residentlog.cli.console`: data to stdout, messages to stderr, whole lines (wide tables)
 when the output is not a terminal, times in UK local time. Rich is imported by the functions that
 draw, never at import time. Anything a resident typed is escaped before it reaches Rich markup.
+
+A table of more than :data:`STREAM_ROWS` rows (every clock of a 100,000-entry store) is not drawn by
+Rich, which lays out the whole table in memory first: it is streamed as plain text by
+:func:`residentlog.cli.console.stream_table`, with the same columns, and the command's whole output
+goes through the pager on a terminal (:func:`residentlog.cli.console.paged`). Its cells are shown
+through :func:`residentlog.text.visible`, never read as markup.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
-from residentlog.cli.console import _console, err, out
+from residentlog.cli.console import _console, err, out, paged, stream_table
 from residentlog.cli.console import markup as _esc
 from residentlog.deadlines.clocks import due_soon, missed_by_rule, overdue_now, this_month_counts
 from residentlog.deadlines.engine import duration_text
@@ -24,15 +31,18 @@ from residentlog.documents.figures import (
 )
 from residentlog.ledger.outages import outages
 from residentlog.ledger.when import LONDON, format_local
-from residentlog.text import a_or_an
+from residentlog.text import a_or_an, visible
 
 if TYPE_CHECKING:
     from residentlog.deadlines.cases import CaseSummary
     from residentlog.deadlines.clocks import PackRow, StoreClocks
     from residentlog.deadlines.engine import Clock
     from residentlog.deadlines.policy import Pack, Rule
+    from residentlog.ledger.incidents import Incident
 
 OVERDUE_ROWS = 10
+#: Tables of more rows than this are streamed as plain text (through the pager on a terminal).
+STREAM_ROWS = 200
 _STYLES = {"met": "green", "breached": "red", "overdue": "bold red", "running": "yellow", "unknown": "dim"}
 
 
@@ -119,6 +129,18 @@ def _rule_cell(c: Clock, sources: _Sources) -> str:
     return f"{_esc(c.title)}{whose} [{n}]\n[dim]{_esc(c.citation.section)}[/]"
 
 
+def _plain_rule_cell(c: Clock, sources: _Sources) -> str:
+    """:func:`_rule_cell` as plain text for :func:`stream_table`: two lines, no markup."""
+    n = sources.ref(c)
+    whose = " (your own deadline)" if c.party == "resident" else ""
+    return f"{visible(c.title)}{whose} [{n}]\n{visible(c.citation.section)}"
+
+
+def _paged_if(long: bool, no_pager: bool) -> AbstractContextManager[None]:
+    """The pager for a long output (on a terminal); a short one is printed as it always was."""
+    return paged(no_pager) if long else nullcontext()
+
+
 def _notes(clocks: Iterable[Clock]) -> None:
     seen = list(dict.fromkeys(note for c in clocks for note in c.notes))
     if seen:
@@ -151,16 +173,46 @@ def show_warnings(sc: StoreClocks) -> None:
 # deadlines
 
 
-def clocks_table(sc: StoreClocks, clocks: Sequence[Clock], *, show_case: bool = True) -> None:
-    """Every clock: case, rule and citation, start, due, stop and status; then the sources."""
+def clocks_table(
+    sc: StoreClocks, clocks: Sequence[Clock], *, show_case: bool = True, no_pager: bool = False
+) -> None:
+    """Every clock: case, rule and citation, start, due, stop and status; then the sources.
+
+    More than :data:`STREAM_ROWS` clocks are streamed, with the sources and notes, through the
+    pager on a terminal (``no_pager``: straight out)."""
     if not clocks:
         err("No clocks match.")
         return
     sources = _Sources()
-    _console().print(_clock_rows(sc, clocks, sources, show_case=show_case))
-    sources.print()
-    _notes(clocks)
+    long = len(clocks) > STREAM_ROWS
+    with _paged_if(long, no_pager):
+        if long:
+            _stream_clocks(sc, clocks, sources, show_case=show_case)
+        else:
+            _console().print(_clock_rows(sc, clocks, sources, show_case=show_case))
+        sources.print()
+        _notes(clocks)
     err(f"{_plural(len(clocks), 'clock')}.")
+
+
+_CLOCK_HEADERS = ("Rule", "Allowed", "Started (UK time)", "Due", "Stopped", "Status")
+
+
+def _stream_clocks(sc: StoreClocks, clocks: Sequence[Clock], sources: _Sources, *, show_case: bool) -> None:
+    """:func:`_clock_rows` as plain text, streamed: the same columns, the rule and the allowed
+    time wrapped, each rule's cells made once."""
+    per_rule: dict[tuple[str, str, str], tuple[str, str]] = {}
+    rows: list[tuple[str, ...]] = []
+    for c in clocks:
+        key = (c.pack_id, c.pack_version, c.rule_id)
+        rule = per_rule.get(key)
+        if rule is None:
+            rule = per_rule[key] = (_plain_rule_cell(c, sources), visible(_allowed(c.rule)))
+        row = (*rule, _started(sc, c), _due(c), _stopped(sc, c), visible(c.status_text))
+        rows.append(((visible(c.case) if c.case else "—"), *row) if show_case else row)
+    first = 1 if show_case else 0
+    headers = (("Case",) if show_case else ()) + _CLOCK_HEADERS
+    stream_table(headers, rows, wrap=(first, first + 1), right=frozenset(), multiline=True)
 
 
 def _clock_rows(sc: StoreClocks, clocks: Sequence[Clock], sources: _Sources, *, show_case: bool) -> Any:
@@ -348,8 +400,18 @@ def case_list(sc: StoreClocks) -> None:
     err(f"{_plural(len(cases), 'case')}.")
 
 
-def case_detail(sc: StoreClocks, s: CaseSummary) -> None:
-    """One case: first report, reports, recurrences, days open, and every clock with its source."""
+def case_detail(sc: StoreClocks, s: CaseSummary, *, no_pager: bool = False) -> None:
+    """One case: first report, reports, recurrences, days open, and every clock with its source.
+
+    A case with a table of more than :data:`STREAM_ROWS` rows is shown through the pager on a
+    terminal (``no_pager``: straight out), its long tables streamed."""
+    incidents = sc.case_incidents(s.case)
+    long = max(len(incidents), len(s.reports), len(s.clocks)) > STREAM_ROWS
+    with _paged_if(long, no_pager):
+        _case_detail(sc, s, incidents)
+
+
+def _case_detail(sc: StoreClocks, s: CaseSummary, incidents: Sequence[Incident]) -> None:
     first = s.first_report
     out(f"Case {s.case}")
     out(f"  kinds:         {', '.join(s.kinds)}")
@@ -358,7 +420,6 @@ def case_detail(sc: StoreClocks, s: CaseSummary) -> None:
     if first is not None:
         out(f"  first report:  {_entry_when(sc, first[0], first[1])} (entry {first[0]})")
     out(f"  reports:       {s.report_count}")
-    incidents = sc.case_incidents(s.case)
     out(f"  incidents:     {_esc(incidents_text(incidents))}")
     for asset in outages(incidents):
         out(f"  outages:       {_esc(outage_text(asset))}")
@@ -383,54 +444,85 @@ def case_detail(sc: StoreClocks, s: CaseSummary) -> None:
 
     if incidents:
         _heading(f"Incidents ({len(incidents)})")
-        table = _table(
-            ("Incident", {"justify": "right"}),
-            ("Started (UK time)", {"no_wrap": True}),
-            ("Entries", {}),
-            ("Reports", {"justify": "right"}),
-            ("State", {}),
-            ("Summary", {}),
-        )
-        for inc in incidents:
-            fixed = inc.fixed
-            state = "not fixed" if fixed is None else f"fixed {_entry_when(sc, fixed.num, fixed.occurred)}"
-            if inc.recurrence_of is not None:
-                state += f"; came back after incident {inc.recurrence_of}"
-            table.add_row(
-                str(inc.number),
-                _entry_when(sc, inc.number, inc.started),
-                ", ".join(str(n) for n in inc.nums),
-                str(inc.report_count),
-                state,
-                _esc(inc.summary),
-            )
-        _console().print(table)
+        _incidents_table(sc, incidents)
 
     if s.reports:
         _heading(f"Reports ({s.report_count})")
-        table = _table(
-            ("", {"justify": "right"}),
-            ("Entry", {"justify": "right"}),
-            ("When (UK time)", {"no_wrap": True}),
-            ("Summary", {}),
-        )
-        for i, (number, at) in enumerate(s.reports, 1):
-            table.add_row(
-                str(i), str(number), _entry_when(sc, number, at), _esc(sc.summaries.get(number, ""))
-            )
-        _console().print(table)
+        _reports_table(sc, s)
 
     if not s.clocks:
         _heading("Clocks: none (no rule of a pack in force applies to these entries)")
         return
     _heading(f"Clocks ({len(s.clocks)})")
     sources = _Sources()
-    _console().print(_clock_rows(sc, s.clocks, sources, show_case=False))
+    if len(s.clocks) > STREAM_ROWS:
+        _stream_clocks(sc, s.clocks, sources, show_case=False)
+    else:
+        _console().print(_clock_rows(sc, s.clocks, sources, show_case=False))
     _heading("How each due date was worked out")
     for c in s.clocks:
         out(f"  entry {c.start_entry}: {c.explanation}")
     sources.print()
     _notes(s.clocks)
+
+
+def _incidents_table(sc: StoreClocks, incidents: Sequence[Incident]) -> None:
+    """A case's incidents: a Rich table, or streamed plain text when there are many."""
+    long = len(incidents) > STREAM_ROWS
+    esc = visible if long else _esc
+    rows: list[tuple[str, ...]] = []
+    for inc in incidents:
+        fixed = inc.fixed
+        state = "not fixed" if fixed is None else f"fixed {_entry_when(sc, fixed.num, fixed.occurred)}"
+        if inc.recurrence_of is not None:
+            state += f"; came back after incident {inc.recurrence_of}"
+        rows.append(
+            (
+                str(inc.number),
+                _entry_when(sc, inc.number, inc.started),
+                ", ".join(str(n) for n in inc.nums),
+                str(inc.report_count),
+                state,
+                esc(inc.summary),
+            )
+        )
+    headers = ("Incident", "Started (UK time)", "Entries", "Reports", "State", "Summary")
+    if long:
+        stream_table(headers, rows, wrap=(2, 4, 5), right=frozenset({0, 3}))
+        return
+    table = _table(
+        (headers[0], {"justify": "right"}),
+        (headers[1], {"no_wrap": True}),
+        (headers[2], {}),
+        (headers[3], {"justify": "right"}),
+        (headers[4], {}),
+        (headers[5], {}),
+    )
+    for row in rows:
+        table.add_row(*row)
+    _console().print(table)
+
+
+def _reports_table(sc: StoreClocks, s: CaseSummary) -> None:
+    """A case's reports: a Rich table, or streamed plain text when there are many."""
+    long = len(s.reports) > STREAM_ROWS
+    esc = visible if long else _esc
+    rows = [
+        (str(i), str(number), _entry_when(sc, number, at), esc(sc.summaries.get(number, "")))
+        for i, (number, at) in enumerate(s.reports, 1)
+    ]
+    if long:
+        stream_table(("", "Entry", "When (UK time)", "Summary"), rows, wrap=3, right=frozenset({0, 1}))
+        return
+    table = _table(
+        ("", {"justify": "right"}),
+        ("Entry", {"justify": "right"}),
+        ("When (UK time)", {"no_wrap": True}),
+        ("Summary", {}),
+    )
+    for row in rows:
+        table.add_row(*row)
+    _console().print(table)
 
 
 # ---------------------------------------------------------------------------------------------

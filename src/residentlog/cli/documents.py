@@ -64,7 +64,7 @@ def chronology(
     by_case: ByCaseOption = False,
 ) -> None:
     """A dated chronology: summary, timeframes missed, chart, numbered entries, checkpoint."""
-    from residentlog.cli.console import out
+    from residentlog.cli.console import Working, out
     from residentlog.documents.chronology import FORMATS, chronology_context, render_context
     from residentlog.documents.formats import choose_format
     from residentlog.ledger.vocabulary import check_kind
@@ -77,10 +77,11 @@ def chronology(
         check_kind(k)
     if output is not None:
         check_new_file(output, force)
-    with open_store() as store:
+    with Working("Reading and checking the ledger") as working, open_store() as store:
         context = chronology_context(
             store, utc_now(), cases=case or (), kinds=kind or (), since=since, until=until, by_case=by_case
         )
+        working.step("Typesetting the PDF" if chosen == "pdf" else "Writing the chronology")
         result = render_context(context, chosen, store)
     data = result.encode("utf-8") if isinstance(result, str) else result
     if output is None:
@@ -108,11 +109,11 @@ def bundle(
     by_case: ByCaseOption = False,
 ) -> None:
     """An evidence bundle: chronology (HTML and PDF), exhibits, digests, checkpoint, how to verify."""
-    from residentlog.cli.console import out
+    from residentlog.cli.console import Working, out
     from residentlog.documents.bundle import build_bundle
     from residentlog.ledger.when import utc_now
 
-    with open_store() as store:
+    with Working("Making the bundle: reading the ledger, the chronology, its PDF"), open_store() as store:
         result = build_bundle(
             store, utc_now(), output, cases=case or (), since=since, until=until, by_case=by_case
         )
@@ -176,7 +177,7 @@ def letter(
 ) -> None:
     """Write a letter from your log: dates, counts, your landlord's references and timeframes with
     their sources, ending with a checkpoint of the log."""
-    from residentlog.cli.console import err, out
+    from residentlog.cli.console import Working, err, out
     from residentlog.documents.formats import choose_format
     from residentlog.documents.letters import (
         BINARY_FORMATS,
@@ -197,7 +198,8 @@ def letter(
         check_new_file(output, force)
     with open_store() as store:
         now = utc_now()
-        made = build_letter(store, kind, case or (), chosen, now, draft=no_record)
+        with Working("Reading and checking the ledger, working out the timeframes"):
+            made = build_letter(store, kind, case or (), chosen, now, draft=no_record)
         if output is not None:
             write_new_file(output, made.data, force)
         added = None

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal, TypeVar
 import typer
 
 from residentlog.cli.app import open_store, reads_ledger, run, store_path
-from residentlog.cli.options import JsonOption, SinceOption, UntilOption
+from residentlog.cli.options import JsonOption, NoPagerOption, SinceOption, UntilOption
 from residentlog.errors import InputError
 from residentlog.ledger.vocabulary import KINDS
 
@@ -341,18 +341,16 @@ def list_(
     tag: Annotated[list[str] | None, typer.Option("--tag", help="Only entries with this tag.")] = None,
     search: Annotated[str | None, typer.Option(help="Only entries containing these words.")] = None,
     json_out: JsonOption = False,
-    no_pager: Annotated[
-        bool, typer.Option("--no-pager", help="On a terminal, print straight out, not through $PAGER.")
-    ] = False,
+    no_pager: NoPagerOption = False,
 ) -> None:
     """List entries (corrected versions), oldest first, in UK local time (on a terminal, through
     a pager: $PAGER, default less)."""
-    from residentlog.cli.console import entries_table, print_json
+    from residentlog.cli.console import Working, entries_table, print_json
     from residentlog.ledger.views import Filters, list_entries
     from residentlog.ledger.when import utc_now
 
     filters = Filters(kind=kind, case=case, since=since, until=until, tags=tuple(tag or ()), search=search)
-    with open_store() as store:
+    with Working("Reading the ledger"), open_store() as store:
         views = list_entries(store, filters, utc_now())
     if json_out:
         print_json([v.as_json() for v in views])

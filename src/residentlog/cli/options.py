@@ -17,6 +17,9 @@ SinceOption = Annotated[str | None, typer.Option(help="Only things that happened
 UntilOption = Annotated[str | None, typer.Option(help="Only things that happened on or before this date.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print as JSON.")]
 ForceOption = Annotated[bool, typer.Option("--force", help="Replace the -o file if it exists.")]
+NoPagerOption = Annotated[
+    bool, typer.Option("--no-pager", help="On a terminal, print straight out, not through $PAGER.")
+]
 RecipientOption = Annotated[
     str | None,
     typer.Option("--to", metavar="RECIPIENT", help="Who the new checkpoint is given to (kept with it)."),
