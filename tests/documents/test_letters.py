@@ -335,16 +335,18 @@ def test_complaint_quotes_the_pack_timeframes_with_their_citations(letters_store
     assert (
         "Under your policy (Example repairs policy: emergency repairs), emergency repairs, including "
         "communal entrance doors and ground-floor windows that are not secure, are made safe within 24 "
-        "hours of being reported. None of the 3 reports was fixed in time:"
+        "hours of being reported. None of the 2 reported faults was fixed in time:"
     ) in text
     assert (
         "1. 2 September 2026 at 08:15 (your ref DR-1): fixed on 30 September 2026 at 13:30, 28 days later; "
         "due by 3 September 2026 at 08:15, so 27 days late."
     ) in text
+    # DR-2 chased the first failure (one timeframe missed, not two); DR-3 reported the next.
     assert (
-        "3. 21 October 2026 at 08:30 (your ref DR-3): still not fixed when I wrote this, 33 days later"
+        "2. 21 October 2026 at 08:30 (your ref DR-3): still not fixed when I wrote this, 33 days later"
         in text
     )
+    assert "(your ref DR-2): fixed" not in text
     # The Code's acknowledgement and response times, counted from the letter's date.
     assert (
         "Under Complaint Handling Code 2024, paragraph 6.2, a stage 1 complaint must be acknowledged, "
@@ -724,7 +726,7 @@ def test_example_ledger_stage1_complaint_about_the_front_door(
     assert (
         "Under your policy (Example repairs policy: emergency repairs), emergency repairs, including "
         "communal entrance doors and ground-floor windows that are not secure, are made safe within 24 "
-        "hours of being reported. None of the 14 reports was fixed in time:"
+        "hours of being reported. None of the 2 reported faults was fixed in time:"
     ) in text
     # Correct counts and dates, with the landlord's references.
     assert "Since 3 September 2019 I have reported this 14 times (your references DR-20931, DR-21107," in text
@@ -736,7 +738,9 @@ def test_example_ledger_stage1_complaint_about_the_front_door(
         "It was fixed on 15 September 2020, but it failed again on 1 February 2021 and is still not fixed."
         in text
     )
-    assert "14. 12 October 2021 at 19:30 (your ref DR-26911): still not fixed when I wrote this" in text
+    # The second failure, from its first report; the 12 other reports chased one of the two.
+    assert "2. 2 February 2021 at 08:30 (your ref DR-" in text
+    assert "3. " not in text[text.index("None of the 2 reported faults") : text.index("## About the dates")]
     assert "- 24 September 2019 at 14:10: Contractor adjusted the door closer; door still pushes open" in text
     # The checkpoint of the ledger (72 records and the adoption) at the end.
     checkpoint = json.loads(_cli(runner, example.store, "verify", "--json").stdout)

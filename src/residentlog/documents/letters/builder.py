@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from residentlog.documents.markup import md_escape
@@ -88,12 +89,31 @@ _CHANNEL_WORDS: Mapping[str, str] = {
 }
 
 
-def entry_context(view: Entry, audience: str = "landlord") -> dict[str, Any]:
+@lru_cache(maxsize=4096)
+def _day_words(d: date) -> tuple[str, str, str]:
+    """A day as letters word it: ``3 September 2019``, ``Tuesday 3 September 2019``, its ISO date.
+    Worked out once per day (thousands of entries share a few hundred days)."""
+    return long_date(d), long_day(d), d.isoformat()
+
+
+@lru_cache(maxsize=1024)
+def _uk_date(instant: datetime) -> date:
+    """The UK day of ``instant``; cached, as most clocks are measured to the same "now"."""
+    return uk_time(instant).date()
+
+
+def entry_context(
+    view: Entry, audience: str = "landlord", occurred: datetime | None = None
+) -> dict[str, Any]:
     """An entry as letters cite it. ``audience`` (landlord or ombudsman) is whose references
-    are "your ref"."""
+    are "your ref". ``occurred``: when it happened, if already read (the deadline engine's facts
+    hold it), else read from the entry."""
     fields = view.fields
-    occurred = view.occurred
+    if occurred is None:
+        occurred = view.occurred
     precision = view.occurred_precision
+    local = uk_time(occurred)
+    date_text, day_text, iso = _day_words(local.date())
     event = view.event or ""
     refs = [{"by": r["by"], "ref": md_escape(r["ref"])} for r in view.refs]
     landlord_refs = [r["ref"] for r in refs if r["by"] == "landlord"]
@@ -107,11 +127,11 @@ def entry_context(view: Entry, audience: str = "landlord") -> dict[str, Any]:
 
     return {
         "number": view.num,
-        "date": long_date(uk_time(occurred).date()),
-        "day": long_day(uk_time(occurred).date()),
+        "date": date_text,
+        "day": day_text,
         "when": long_when(occurred, precision),
-        "time": "" if precision == "day" else f"{uk_time(occurred):%H:%M}",
-        "iso": uk_time(occurred).date().isoformat(),
+        "time": "" if precision == "day" else f"{local:%H:%M}",
+        "iso": iso,
         "kind": view.kind,
         "kind_title": view.kind_title,
         "event": event,
@@ -243,7 +263,7 @@ def _span(start: datetime, end: datetime, hours_rule: bool) -> str:
         if end - start < timedelta(hours=48):
             return duration_text(end - start)
         return plural((end - start).days, "day")
-    days = (uk_time(end).date() - uk_time(start).date()).days
+    days = (_uk_date(end) - uk_time(start).date()).days
     if days == 0:
         return "the same day"
     return plural(days, "day")
@@ -273,7 +293,12 @@ class Builder:
         self.sc = sc
         self.now = sc.now
         self.views = {v.num: v for v in views}
+        # When each entry happened, as the deadline engine read it: not parsed again per letter entry.
+        self.occurred = {f.number: f.occurred_at for f in sc.entries}
         self.entry_cache: dict[int, dict[str, Any]] = {}
+        # (pack id, version, rule id) -> the rule as letters quote it: made once, whatever the
+        # number of clocks of the rule (25,000 reports start 25,000 clocks of one rule).
+        self.rule_cache: dict[tuple[str, str, str], dict[str, Any]] = {}
         self.statutory = {p.id for p in shipped_packs_in_use()}
         self.in_force = packs_in_force_on(sc.packs, uk_date(sc.now), sc.nation)
         self.cited: dict[tuple[str, str], Pack] = {}  # (pack id, version) -> pack, for the record
@@ -288,11 +313,20 @@ class Builder:
     def entry(self, num: int | None) -> dict[str, Any] | None:
         if num is None or num not in self.views:
             return None
-        if num not in self.entry_cache:
-            self.entry_cache[num] = entry_context(self.views[num], self.lt.to)
-        return self.entry_cache[num]
+        ctx = self.entry_cache.get(num)
+        if ctx is None:
+            ctx = self.entry_cache[num] = entry_context(self.views[num], self.lt.to, self.occurred.get(num))
+        return ctx
 
     def rule(self, pack_id: str, pack_version: str, rule: Rule) -> dict[str, Any]:
+        key = (pack_id, pack_version, rule.id)
+        cached = self.rule_cache.get(key)
+        if cached is not None:  # already cited, and warned about, by its first use
+            return cached
+        self.rule_cache[key] = ctx = self._rule(pack_id, pack_version, rule)
+        return ctx
+
+    def _rule(self, pack_id: str, pack_version: str, rule: Rule) -> dict[str, Any]:
         pack = next(p for p in self.sc.packs if p.id == pack_id and p.version == pack_version)
         self.cited[(pack.id, pack.version)] = pack
         ctx = rule_context(pack, rule, own=pack.id not in self.statutory, whose=self.whose)
@@ -410,8 +444,11 @@ class Builder:
     def rule_groups(self, clocks: Iterable[Clock], total: int | None = None) -> list[dict[str, Any]]:
         """Clocks grouped by rule, landlord timeframes only, in the order they first started.
 
-        ``total`` is how many reports the issue has: when a rule covers fewer of them (only the
-        reports made once the case was marked an emergency), the tally says so.
+        ``total`` is how many reports the issue has, counting the reports of one incident once
+        (a fault reported again is chased, not clocked again): when a rule covers fewer (only the
+        reports made once the case was marked an emergency), the tally says so. Clocks of reports
+        of incidents are counted as faults reported: "none of the 2 reported faults was fixed in
+        time", not "of the 2 reports" when there were 14.
         """
         groups: dict[tuple[str, str, str], list[Clock]] = {}
         for c in clocks:
@@ -425,9 +462,12 @@ class Builder:
             statuses = Counter(c.status.value for c in items)
             late = statuses["breached"] + statuses["overdue"]
             noun_one, noun_many = _START_NOUNS.get(items[0].rule.start[0], ("item", "items"))
+            covers = noun_one == "report"
+            if covers and all(c.incident is not None for c in items):
+                noun_one, noun_many = "reported fault", "reported faults"
             count = len(items)
             what = plural(count, noun_one, noun_many)
-            if total is not None and count != total and noun_one == "report":
+            if total is not None and count != total and covers:
                 what = f"{what} it covers"
             verb = rule["stop_verb"]
             if late == count:

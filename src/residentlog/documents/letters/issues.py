@@ -18,7 +18,7 @@ from residentlog.ledger.vocabulary import FAULT_KINDS, PROBLEM_KINDS, kind_title
 if TYPE_CHECKING:
     from residentlog.deadlines.cases import CaseSummary
     from residentlog.deadlines.clocks import StoreClocks
-    from residentlog.deadlines.engine import EntryFacts
+    from residentlog.deadlines.engine import Clock, EntryFacts
     from residentlog.documents.letters.builder import Builder
     from residentlog.documents.letters.types import LetterType
     from residentlog.ledger.entry import Entry
@@ -53,11 +53,14 @@ def issue_context(b: Builder, issue: Issue, summary: CaseSummary) -> dict[str, A
         (e for e in reversed(ents) if summary.closed_at is not None and e["event"] in ("fixed", "provided")),
         None,
     )
-    groups = b.rule_groups(summary.clocks, total=len(reports))
-    first_report = reports[0] if reports else None
-    fixes = [e for e in ents if e["event"] == "fixed"]
     nums = {v.num for v in issue.views}
     incidents = [i for i in b.sc.incidents if i.number in nums]  # each occurrence once
+    incident_of = {n: i.number for i in incidents for n in i.nums}
+    # What could start a clock: each report, the reports of one incident counted once.
+    total = len({incident_of.get(n, -n) for n, _ in summary.reports})
+    groups = b.rule_groups(summary.clocks, total=total)
+    first_report = reports[0] if reports else None
+    fixes = [e for e in ents if e["event"] == "fixed"]
     state = _breakdowns_state(incidents, kind) or _state(
         kind, ents, fixes, summary, first_report, "you" if b.lt.to == "landlord" else "my landlord"
     )
@@ -313,22 +316,31 @@ def group_issues(views: Iterable[Entry]) -> list[Issue]:
 
 
 def summarise_issues(issues: Sequence[Issue], sc: StoreClocks) -> list[CaseSummary]:
-    """A case summary per issue; entries without a case are summarised per kind."""
+    """A case summary per issue; entries without a case are summarised per kind.
+
+    One pass over the store's entries and clocks (not one per issue), and an entry or clock is
+    copied only when its case is not already the issue's key (those with no case)."""
     from residentlog.deadlines.cases import summarise_case
 
-    out = []
+    keys_of: dict[int, list[str]] = {}  # entry number -> the issues it is in (one, from group_issues)
     for issue in issues:
-        nums = {v.num for v in issue.views}
-        facts: list[EntryFacts] = [
-            dataclasses.replace(f, case=issue.key) for f in sc.entries if f.number in nums
-        ]
-        if issue.case is not None:
-            clocks = [c for c in sc.clocks if c.case == issue.case]
-        else:
-            clocks = [c for c in sc.clocks if c.case is None and c.start_entry in nums]
-        clocks = [dataclasses.replace(c, case=issue.key) for c in clocks]
-        out.append(summarise_case(issue.key, facts, clocks, sc.now))
-    return out
+        for v in issue.views:
+            keys_of.setdefault(v.num, []).append(issue.key)
+    loose = {issue.key for issue in issues if issue.case is None}  # the issues of entries with no case
+    facts: dict[str, list[EntryFacts]] = {issue.key: [] for issue in issues}
+    for f in sc.entries:
+        for key in keys_of.get(f.number, ()):
+            facts[key].append(f if f.case == key else dataclasses.replace(f, case=key))
+    clocks: dict[str, list[Clock]] = {issue.key: [] for issue in issues}
+    for c in sc.clocks:
+        if c.case is not None:
+            if c.case in clocks and c.case not in loose:
+                clocks[c.case].append(c)
+            continue
+        for key in keys_of.get(c.start_entry, ()):
+            if key in loose:
+                clocks[key].append(dataclasses.replace(c, case=key))
+    return [summarise_case(issue.key, facts[issue.key], clocks[issue.key], sc.now) for issue in issues]
 
 
 def default_issues(
