@@ -4,7 +4,7 @@ What an Ombudsman caseworker, a councillor or a court expects to be handed, in o
 one zip file::
 
     chronology.html     the chronology (exhibits linked to their files)
-    chronology.pdf      the same chronology, from the same HTML
+    chronology.pdf      the same chronology, typeset by Typst from the same data
     exhibits/E01-….png  every attachment cited, named by its exhibit number
     exhibits.csv        the index: exhibit, file, original name, size, SHA-256, entries, paragraphs
     checkpoint.txt      the ledger checkpoint the chronology ends with

@@ -15,9 +15,9 @@ corrected view of each entry and from the deadline engine:
   how to verify it.
 
 :func:`render_context` turns that data into Markdown, HTML (one self-contained, printable
-file), PDF (WeasyPrint, from the same HTML), CSV or JSON. Paragraph numbers and exhibit numbers
-follow the order of the document, so a letter or a caseworker can cite "paragraph 12" or
-"exhibit E03" in it.
+file), PDF (typeset by Typst from ``chronology.typ`` and :func:`typst_data`), CSV or JSON.
+Paragraph numbers and exhibit numbers follow the order of the document, so a letter or a
+caseworker can cite "paragraph 12" or "exhibit E03" in it.
 
 What the chart and the summary count are *incidents* (:mod:`residentlog.ledger.incidents`): the
 entries about one occurrence (the door seen broken on Monday and reported on Tuesday, a door
@@ -698,14 +698,112 @@ def render_context(context: Mapping[str, Any], fmt: str, store: Store | None = N
     if fmt == "html":
         return render("chronology.html.j2", dict(context), root)
     if fmt == "pdf":
-        from residentlog.documents.pdf import html_to_pdf
+        from residentlog.documents.pdf import typst_to_pdf
+        from residentlog.documents.render import template_path
 
-        return html_to_pdf(render("chronology.html.j2", dict(context), root))
+        template = template_path(root, TYPST_TEMPLATE)
+        return typst_to_pdf(template, typst_data(context), timestamp=from_rfc3339(context["generated_at"]))
     if fmt == "csv":
         return to_csv(context)
     if fmt == "json":
         return to_json(context)
     raise InputError(f"choose one of {', '.join(FORMATS)}, not {fmt!r}", field="format")
+
+
+#: The Typst template of the PDF chronology (a store's own ``templates/`` copy wins).
+TYPST_TEMPLATE = "chronology.typ"
+
+
+def typst_data(context: Mapping[str, Any]) -> dict[str, Any]:
+    """What ``chronology.typ`` shows, as JSON-ready data: the context's values the HTML template
+    uses, every string with control and bidi characters shown as notation (as every Jinja
+    output is), so the template shows them as text and nothing hidden reaches the PDF."""
+    profile = context["profile"]
+    kind_titles = context["kind_titles"]
+    chart, downtime = context["chart"], context["downtime_chart"]
+    cp = context["checkpoint"]
+    exhibit_keys = ("exhibit", "file", "name", "size", "sha256")
+    data = {
+        "title": context["title"],
+        "profile": {k: profile.get(k) for k in ("name", "address", "landlord", "tenancy_ref")},
+        "generated": context["generated"],
+        "period": context["period"],
+        "filters": context["filters"],
+        "by_case_mode": context["by_case_mode"],
+        "exhibit_links": context["exhibit_links"],
+        "entry_count": len(context["entries"]),
+        "warnings": context["warnings"],
+        "worst": [
+            {k: w[k] for k in ("paragraph", "number", "when", "summary", "harms")} for w in context["worst"]
+        ],
+        "incident_counts": {k: context["incident_counts"][k] for k in ("incidents", "text")},
+        "outages": [{"text": o["text"]} for o in context["outages"]],
+        "by_kind": [{"title": kind_titles.get(k, k), "count": n} for k, n in context["by_kind"]],
+        "by_case": context["by_case"],
+        "problems": context["problems"],
+        "missed": [{"status": m["status"]} for m in context["missed"]],
+        "missed_by_rule": context["missed_by_rule"],
+        "clock_counts": context["clock_counts"],
+        "sources": context["sources"],
+        "chart": None if chart is None else {k: chart[k] for k in ("title", "svg", "totals")},
+        "downtime_chart": None
+        if downtime is None
+        else {k: downtime[k] for k in ("title", "svg", "at_least")},
+        "reconciliation": context.get("reconciliation"),
+        "groups": [
+            {"title": g["title"], "entries": [_typst_entry(e) for e in g["entries"]]}
+            for g in context["groups"]
+        ],
+        "exhibits": [
+            {**{k: x[k] for k in exhibit_keys}, "paragraphs": x["paragraphs"], "entries": x["entries"]}
+            for x in context["exhibits"]
+        ],
+        "checkpoint": {k: cp[k] for k in ("issued", "size", "root", "signed", "vkey")},
+    }
+    result: dict[str, Any] = _json_ready(data)
+    return result
+
+
+def _typst_entry(e: Mapping[str, Any]) -> dict[str, Any]:
+    corrections = [
+        {
+            "on": c["on"],
+            "reason": c["reason"],
+            "changes": [{"field": ch["field"], "was": ch["was"]} for ch in c["changes"]],
+        }
+        for c in e["corrections"]
+    ]
+    return {
+        **{
+            k: e[k] for k in ("paragraph", "number", "when", "summary", "kind_title", "event", "case", "tags")
+        },
+        **{
+            k: e[k]
+            for k in ("location", "facts", "refs", "see_also", "details_paragraphs", "late_days", "hash")
+        },
+        "late": e["late"] or None,
+        "attachments": [
+            {k: a[k] for k in ("exhibit", "file", "name", "size", "sha256")} for a in e["attachments"]
+        ],
+        "corrections": corrections,
+        # How long the entry is, roughly: the template lets a long one break across pages.
+        "details_size": len(e["details"]),
+        "corrections_size": sum(len(ch["was"]) + 80 for c in e["corrections"] for ch in c["changes"]),
+    }
+
+
+def _json_ready(value: Any) -> Any:
+    """``value`` with tuples as lists, every string shown as :func:`visible` shows it (newlines and
+    tabs kept), and anything that is not JSON as its text."""
+    if isinstance(value, str):
+        return value if value.isascii() and value.isprintable() else visible(value, multiline=True)
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(v) for v in value]
+    return visible(str(value), multiline=True)
 
 
 def render_chronology(store: Store, now: datetime, *, fmt: str = "md", **filters: Any) -> str:

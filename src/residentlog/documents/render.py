@@ -38,6 +38,18 @@ def template_source(store_root: Path | None, name: str) -> str:
     return ""
 
 
+def template_path(store_root: Path | None, name: str) -> Path:
+    """The file template ``name`` is used from: the store's own copy if it has one, else the
+    shipped one (as :func:`environment` finds Jinja templates), for templates not read by Jinja."""
+    source = template_source(store_root, name)
+    if source == "store":
+        assert store_root is not None
+        return Layout(store_root).templates_dir / name
+    if source == "shipped":
+        return shipped_templates_dir() / name
+    raise StoreError(f"template {name!r} not found")
+
+
 def template_names() -> list[str]:
     return sorted(p.name for p in shipped_templates_dir().glob("*.j2"))
 

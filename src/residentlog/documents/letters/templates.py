@@ -11,10 +11,19 @@ from residentlog.errors import InputError, NotFound, StoreError
 from residentlog.ledger.layout import Layout
 
 
+#: Template files: Jinja templates, and the Typst template of the PDF chronology.
+_SUFFIXES = (".j2", ".typ")
+
+
+def _template_files(root: Path) -> list[str]:
+    return sorted(
+        p.relative_to(root).as_posix() for p in root.rglob("*") if p.suffix in _SUFFIXES and p.is_file()
+    )
+
+
 def shipped_template_files() -> list[str]:
     """Every shipped template, as a name relative to the templates folder (``letters/...``)."""
-    root = shipped_templates_dir()
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*.j2") if p.is_file())
+    return _template_files(shipped_templates_dir())
 
 
 def resolve_template_name(name: str) -> str:
@@ -61,6 +70,6 @@ def template_rows(store_root: Path | None) -> list[tuple[str, str]]:
         rows.append((name, template_source(store_root, name)))
     if store_root is not None and Layout(store_root).templates_dir.is_dir():
         folder = Layout(store_root).templates_dir
-        extra = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.j2") if p.is_file())
+        extra = _template_files(folder)
         rows.extend((n, "store only") for n in extra if n not in names)
     return rows
