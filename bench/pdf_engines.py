@@ -5,7 +5,7 @@
 
 WeasyPrint renders the chronology HTML residentlog writes (``chronology -o x.html``, the file its
 PDF is made from). Typst (the ``typst`` PyPI package, a Rust binding, installed only into
-bench/.env/typst, never a residentlog dependency) renders a Typst document that reads the same
+bench/.env/typst; residentlog now depends on it for the chronology PDF) renders a Typst document that reads the same
 chronology's JSON export (``chronology -f json``) with ``json(...)``: every entry's paragraph
 number, time, kind, event, case, summary, details, location, facts, references and record hash,
 A4 with "Page N of M" in the footer. Resident text is inserted as string values, never parsed as

@@ -7,35 +7,31 @@ read in one place. ``record`` is the decoded record exactly as hashed (see docs/
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any
 
 from residentlog.ledger.vocabulary import KINDS, entry_event, kind_title
 from residentlog.ledger.when import from_rfc3339
 
-_T = TypeVar("_T")
+if TYPE_CHECKING:  # typed as what it does; at run time the plain class below (add imports this)
+    from functools import cached_property as _once
+else:
 
+    class _once:
+        """``functools.cached_property`` without the lock Python 3.11 takes on every read of it:
+        the value is worked out on the first read and kept in the instance, where later reads
+        find it before this descriptor. Readers ask these of 100,000 entries several times each."""
 
-class _once(Generic[_T]):
-    """``functools.cached_property`` without the lock Python 3.11 takes on every read of it: the
-    value is worked out on the first read and kept in the instance, where later reads find it
-    before this descriptor. Readers ask these of 100,000 entries several times each."""
+        def __init__(self, fn):
+            self.fn = fn
+            self.name = fn.__name__
 
-    def __init__(self, fn: Callable[[Any], _T]) -> None:
-        self.fn = fn
-        self.name = fn.__name__
-
-    @overload
-    def __get__(self, obj: None, owner: type | None = None) -> _once[_T]: ...
-    @overload
-    def __get__(self, obj: object, owner: type | None = None) -> _T: ...
-    def __get__(self, obj: object | None, owner: type | None = None) -> _once[_T] | _T:
-        if obj is None:
-            return self
-        value = obj.__dict__[self.name] = self.fn(obj)
-        return value
+        def __get__(self, obj, owner=None):
+            if obj is None:
+                return self
+            value = obj.__dict__[self.name] = self.fn(obj)
+            return value
 
 
 @dataclass(frozen=True)

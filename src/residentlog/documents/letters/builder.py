@@ -102,13 +102,23 @@ def _uk_date(instant: datetime) -> date:
     return uk_time(instant).date()
 
 
+#: The fields an entry's letter context quotes as text ("" when the entry has none).
+_NO_TEXTS: Mapping[str, str] = dict.fromkeys(
+    (
+        "channel", "priority", "category", "hazard", "rooms", "lift", "door", "camera", "service",
+        "charge_year", "stage", "who", "witness", "trapped", "trapped_minutes",
+    ),
+    "",
+)  # fmt: skip
+
+
 def entry_context(
     view: Entry, audience: str = "landlord", occurred: datetime | None = None
 ) -> dict[str, Any]:
     """An entry as letters cite it. ``audience`` (landlord or ombudsman) is whose references
     are "your ref". ``occurred``: when it happened, if already read (the deadline engine's facts
     hold it), else read from the entry."""
-    fields = view.fields
+    fields = view.record["fields"]  # read only (Entry.fields copies)
     if occurred is None:
         occurred = view.occurred
     precision = view.occurred_precision
@@ -120,10 +130,10 @@ def entry_context(
     other_refs = [f"{r['by']} ref {r['ref']}" for r in refs if r["by"] != "landlord"]
     parts = [f"{'your' if r['by'] == audience else r['by']} ref {r['ref']}" for r in refs]
     amount = fields.get("amount_pence")
-
-    def text(name: str) -> str:
-        value = fields.get(name)
-        return "" if value is None else md_escape(str(value))
+    texts = dict(_NO_TEXTS)  # the fields letters quote: those the entry has, made inert
+    for name, value in fields.items():
+        if name in _NO_TEXTS and value is not None:
+            texts[name] = md_escape(str(value))
 
     return {
         "number": view.num,
@@ -140,23 +150,9 @@ def entry_context(
         "details": md_escape(one_line(view.details)),
         "location": md_escape(view.location),
         "case": md_escape(view.case),
-        "channel": text("channel"),
+        **texts,
         "channel_text": _CHANNEL_WORDS.get(str(fields.get("channel") or ""), ""),
-        "priority": text("priority"),
-        "category": text("category"),
-        "hazard": text("hazard"),
-        "rooms": text("rooms"),
-        "lift": text("lift"),
-        "door": text("door"),
-        "camera": text("camera"),
-        "service": text("service"),
-        "charge_year": text("charge_year"),
         "amount": "" if amount is None else money(int(amount)),
-        "stage": text("stage"),
-        "who": text("who"),
-        "witness": text("witness"),
-        "trapped": text("trapped"),
-        "trapped_minutes": text("trapped_minutes"),
         "refs": refs,
         "landlord_refs": landlord_refs,
         "other_refs": other_refs,
