@@ -10,7 +10,6 @@ from residentlog.documents.render import shipped_templates_dir, template_source
 from residentlog.errors import InputError, NotFound, StoreError
 from residentlog.ledger.layout import Layout
 
-
 #: Template files: Jinja templates, and the Typst template of the PDF chronology.
 _SUFFIXES = (".j2", ".typ")
 
