@@ -48,15 +48,17 @@ def list_entries(store: Store, filters: Filters, now: datetime) -> list[Entry]:
 # entries several times (status: the adopted packs' notes, then every entry for the clocks; a
 # chronology: the clocks, the entries, the selection), and decoding every record is most of the
 # cost, so each Store decodes its records once while nothing has changed: the key is SQLite's
-# data_version (changes when another connection commits) and the connection's total_changes
-# (changes with every write through it). What is cached is decoded from the hashed bytes, as
-# before. The records are shared between the callers of one process: treat them as read-only
-# (no caller changes one; copying 100,000 records for each call would cost a quarter of reading).
+# data_version (changes when another connection commits) and the ledger's size (the ledger only
+# grows, by appends, through this connection: triggers refuse any update or delete; a checkpoint
+# or an index row written meanwhile changes nothing read here). What is cached is decoded from
+# the hashed bytes, as before. The records are shared between the callers of one process: treat
+# them as read-only (no caller changes one; copying 100,000 records for each call would cost a
+# quarter of reading).
 _READ: weakref.WeakKeyDictionary[Store, tuple[tuple[int, int], list[Entry]]] = weakref.WeakKeyDictionary()
 
 
 def _all_views(store: Store) -> list[Entry]:
-    key = (store.conn.execute("PRAGMA data_version").fetchone()[0], store.conn.total_changes)
+    key = (store.conn.execute("PRAGMA data_version").fetchone()[0], store.size())
     cached = _READ.get(store)
     if cached is not None and cached[0] == key:
         return cached[1]
