@@ -24,6 +24,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -62,6 +63,15 @@ Slug = Annotated[str, Field(pattern=_SLUG, max_length=80)]
 AttrValue = str | tuple[str, ...]
 
 
+def _one_or_many(v: Any) -> Any:
+    """A list field given one value, as TOML allows (``start = "reported"``): that value alone."""
+    return (v,) if isinstance(v, str) else v
+
+
+#: A tuple field that also takes a single string.
+OneOrMany = BeforeValidator(_one_or_many)
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
@@ -89,7 +99,7 @@ class Match(_Model):
     or any other under ``attrs``) takes one value or a list of accepted values.
     """
 
-    kinds: tuple[str, ...] = Field(min_length=1)
+    kinds: Annotated[tuple[str, ...], OneOrMany] = Field(min_length=1)
     priority: AttrValue | None = None
     category: AttrValue | None = None
     stage: AttrValue | None = None
@@ -109,11 +119,6 @@ class Match(_Model):
         if isinstance(v, dict):
             return {k: _stringify_values(x) for k, x in v.items()}
         return v
-
-    @field_validator("kinds", mode="before")
-    @classmethod
-    def _one_kind(cls, v: Any) -> Any:
-        return (v,) if isinstance(v, str) else v
 
     @field_validator("kinds")
     @classmethod
@@ -240,8 +245,8 @@ class Rule(_Model):
     title: NonEmpty
     party: Party = "landlord"
     applies_to: tuple[Match, ...] = Field(min_length=1)
-    start: tuple[str, ...] = Field(min_length=1)
-    stop: tuple[str, ...] = Field(min_length=1)
+    start: Annotated[tuple[str, ...], OneOrMany] = Field(min_length=1)
+    stop: Annotated[tuple[str, ...], OneOrMany] = Field(min_length=1)
     allowed: Allowance
     calendar: CalendarChoice = "nation"
     day_zero: Literal["event-day", "next-working-day"] = "event-day"
@@ -251,11 +256,6 @@ class Rule(_Model):
     extension: Extension | None = None
     citation: Citation
     notes: str = ""
-
-    @field_validator("start", "stop", mode="before")
-    @classmethod
-    def _one_event(cls, v: Any) -> Any:
-        return (v,) if isinstance(v, str) else v
 
     @field_validator("start", "stop")
     @classmethod
@@ -355,15 +355,10 @@ class Default(_Model):
 
     id: Slug
     applies_to: tuple[Match, ...] = Field(min_length=1)
-    has: tuple[Slug, ...] = ()
+    has: Annotated[tuple[Slug, ...], OneOrMany] = ()
     set: dict[str, str] = Field(min_length=1)
     because: NonEmpty
     citation: Citation | None = None
-
-    @field_validator("has", mode="before")
-    @classmethod
-    def _one_fact(cls, v: Any) -> Any:
-        return (v,) if isinstance(v, str) else v
 
     @field_validator("set")
     @classmethod
@@ -411,7 +406,7 @@ class Pack(_Model):
     defaults: tuple[Default, ...] = ()
     # Events that fix the version for the rest of their case: a complaint made under one version of
     # a code is handled under it to the end. Empty: each entry uses the version in force on its day.
-    version_set_by: tuple[str, ...] = ()
+    version_set_by: Annotated[tuple[str, ...], OneOrMany] = ()
 
     _origin: str = PrivateAttr(default="")
 
@@ -421,11 +416,6 @@ class Pack(_Model):
         if v != FORMAT_VERSION:
             raise ValueError(f"this residentlog reads pack format {FORMAT_VERSION}, not {v}")
         return v
-
-    @field_validator("version_set_by", mode="before")
-    @classmethod
-    def _one_setting_event(cls, v: Any) -> Any:
-        return (v,) if isinstance(v, str) else v
 
     @field_validator("version_set_by")
     @classmethod
