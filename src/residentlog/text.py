@@ -29,6 +29,8 @@ def notation(char: str) -> str:
 
 def visible(text: str, *, multiline: bool = False) -> str:
     """``text`` with every control (and, in a single line, bidi) character shown as notation."""
+    if text.isascii() and text.isprintable():  # most text: nothing hidden (all are unprintable or not ASCII)
+        return text
     pattern = HIDDEN_IN_TEXT if multiline else HIDDEN_IN_LINE
     return pattern.sub(lambda m: notation(m.group()), text)
 

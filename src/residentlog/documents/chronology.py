@@ -796,7 +796,7 @@ def _json_ready(value: Any) -> Any:
     """``value`` with tuples as lists, every string shown as :func:`visible` shows it (newlines and
     tabs kept), and anything that is not JSON as its text."""
     if isinstance(value, str):
-        return value if value.isascii() and value.isprintable() else visible(value, multiline=True)
+        return visible(value, multiline=True)
     if value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, Mapping):

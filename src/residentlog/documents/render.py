@@ -57,8 +57,6 @@ def template_names() -> list[str]:
 def _finalize(value: Any) -> Any:
     """Every ``{{ … }}`` of every template: control and bidi characters shown as notation."""
     if isinstance(value, str):
-        if value.isascii() and value.isprintable():  # no control character: nothing to show
-            return value
         shown = visible(value, multiline=True)
         return markupsafe.Markup(shown) if isinstance(value, markupsafe.Markup) else shown
     return value
