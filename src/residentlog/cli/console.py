@@ -121,12 +121,8 @@ def stream_table(
     ``multiline``: a cell may hold several lines, split at ``\n`` (only the caller's own breaks:
     :func:`visible` shows a newline in user text as ``\x0a``)."""
     wraps = (wrap,) if isinstance(wrap, int) else tuple(wrap)
-    pager = pager_command(no_pager)
-    if pager is None:
+    with paged(no_pager):
         _write_table(sys.stdout, headers, rows, _list_width(sys.stdout), wraps, right, multiline)
-    else:
-        with paged(no_pager):
-            _write_table(sys.stdout, headers, rows, _list_width(sys.stdout), wraps, right, multiline)
 
 
 class _PagerStream(io.TextIOWrapper):
