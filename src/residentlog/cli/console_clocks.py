@@ -486,21 +486,15 @@ def _incidents_table(sc: StoreClocks, incidents: Sequence[Incident]) -> None:
                 esc(inc.summary),
             )
         )
-    headers = ("Incident", "Started (UK time)", "Entries", "Reports", "State", "Summary")
-    if long:
-        stream_table(headers, rows, wrap=(2, 4, 5), right=frozenset({0, 3}))
-        return
-    table = _table(
-        (headers[0], {"justify": "right"}),
-        (headers[1], {"no_wrap": True}),
-        (headers[2], {}),
-        (headers[3], {"justify": "right"}),
-        (headers[4], {}),
-        (headers[5], {}),
+    columns: tuple[tuple[str, dict[str, Any]], ...] = (
+        ("Incident", {"justify": "right"}),
+        ("Started (UK time)", {"no_wrap": True}),
+        ("Entries", {}),
+        ("Reports", {"justify": "right"}),
+        ("State", {}),
+        ("Summary", {}),
     )
-    for row in rows:
-        table.add_row(*row)
-    _console().print(table)
+    _rows_table(columns, rows, wrap=(2, 4, 5))
 
 
 def _reports_table(sc: StoreClocks, s: CaseSummary) -> None:
@@ -511,15 +505,29 @@ def _reports_table(sc: StoreClocks, s: CaseSummary) -> None:
         (str(i), str(number), _entry_when(sc, number, at), esc(sc.summaries.get(number, "")))
         for i, (number, at) in enumerate(s.reports, 1)
     ]
-    if long:
-        stream_table(("", "Entry", "When (UK time)", "Summary"), rows, wrap=3, right=frozenset({0, 1}))
-        return
-    table = _table(
+    columns: tuple[tuple[str, dict[str, Any]], ...] = (
         ("", {"justify": "right"}),
         ("Entry", {"justify": "right"}),
         ("When (UK time)", {"no_wrap": True}),
         ("Summary", {}),
     )
+    _rows_table(columns, rows, wrap=3)
+
+
+def _rows_table(
+    columns: Sequence[tuple[str, dict[str, Any]]],
+    rows: Sequence[tuple[str, ...]],
+    *,
+    wrap: int | tuple[int, ...],
+) -> None:
+    """``rows`` under ``columns`` (name, Rich options): a Rich table, or streamed plain text when
+    there are more than :data:`STREAM_ROWS` (the columns ``wrap`` wrap; right-justified columns
+    stay right). The caller shows cells through :func:`visible` for a long table, else ``_esc``."""
+    if len(rows) > STREAM_ROWS:
+        right = frozenset(i for i, (_, options) in enumerate(columns) if options.get("justify") == "right")
+        stream_table(tuple(name for name, _ in columns), rows, wrap=wrap, right=right)
+        return
+    table = _table(*columns)
     for row in rows:
         table.add_row(*row)
     _console().print(table)
