@@ -35,7 +35,7 @@ from residentlog.errors import InputError, VerificationFailed
 from residentlog.ledger import merkle
 from residentlog.ledger.checkpoints import Checkpoint, origin_for, read_kept
 from residentlog.ledger.objects import hash_object, stored_digests
-from residentlog.ledger.record import FORMAT_VERSION, RECORD_KEYS, decode, is_canonical
+from residentlog.ledger.record import FORMAT_VERSION, RECORD_KEYS, bulk_decoder, decode, is_canonical
 from residentlog.ledger.store import TREE_HEIGHT, IssuedCheckpoint, Store
 
 
@@ -267,6 +267,7 @@ def _check_records(store: Store, report: Report, walk: _Walk) -> None:
     prev: tuple[str, str] = ("", "")
     if anchor:
         prev = (walk.leaves[anchor - 1].hex(), (store.leaf_hash(anchor) or b"").hex())
+    read = bulk_decoder()
     for seq, data, stored_leaf in store.iter_ledger(after=anchor):
         contiguous = seq == expected
         expected = seq + 1
@@ -274,7 +275,7 @@ def _check_records(store: Store, report: Report, walk: _Walk) -> None:
         intact = leaf == stored_leaf
         previous, prev = prev, (leaf.hex(), bytes(stored_leaf).hex())
         try:
-            rec = decode(data)
+            rec = read(data)
         except Exception as exc:
             findings.append(Finding(seq, f"not a readable record ({exc})"))
             continue

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -114,8 +114,8 @@ def _no_floats(text: str) -> Any:
 
 
 # Made once: verify decodes and re-encodes every record, and building these per call costs more
-# than the parsing itself for a typical record.
-_DECODER = json.JSONDecoder(parse_float=_no_floats)
+# than the parsing itself for a typical record. NaN and Infinity are floats too.
+_DECODER = json.JSONDecoder(parse_float=_no_floats, parse_constant=_no_floats)
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -128,6 +128,40 @@ def decode(data: bytes) -> dict[str, Any]:
     if not isinstance(record, dict):
         raise VerificationFailed("stored record is not a JSON object")
     return record
+
+
+def bulk_decoder() -> Callable[[bytes], dict[str, Any]]:
+    """:func:`decode` for reading many records (every entry of a ledger): the same result or the
+    same error for every input, about three times faster.
+
+    It parses with ``orjson`` (in Rust) and falls back to :func:`decode` for anything orjson
+    refuses (a lone surrogate, invalid UTF-8, NaN) and for any record in which it found a float:
+    orjson reads ``1.5`` as a float where ``decode`` refuses it, and an integer beyond 64 bits
+    as an approximate float where ``decode`` keeps it exact. ``tests/ledger/test_record.py``
+    checks the two agree (Hypothesis). ``orjson`` is imported here, not at start-up: ``add``
+    never needs it.
+    """
+    from orjson import loads
+
+    def fast_decode(data: bytes) -> dict[str, Any]:
+        try:
+            record = loads(data)
+        except ValueError:  # orjson.JSONDecodeError: decode says why, or reads what orjson won't
+            return decode(data)
+        if type(record) is not dict or _holds_float(record):
+            return decode(data)
+        return record
+
+    return fast_decode
+
+
+def _holds_float(value: dict[str, Any] | list[Any]) -> bool:
+    items: Iterable[Any] = value.values() if type(value) is dict else value
+    for item in items:
+        kind = type(item)
+        if kind is float or ((kind is dict or kind is list) and _holds_float(item)):
+            return True
+    return False
 
 
 def is_canonical(data: bytes, record: Mapping[str, Any]) -> bool:

@@ -20,7 +20,7 @@ from residentlog.errors import InputError, NotFound, StoreError
 from residentlog.ledger.entry import Entry
 from residentlog.ledger.merkle import leaf_hash
 from residentlog.ledger.objects import object_path
-from residentlog.ledger.record import decode
+from residentlog.ledger.record import bulk_decoder, decode
 from residentlog.ledger.store import Store
 from residentlog.ledger.when import parse_bound, to_rfc3339
 
@@ -64,8 +64,9 @@ def _all_views(store: Store) -> list[Entry]:
         return cached[1]
     latest: dict[int, tuple[dict[str, Any], bytes]] = {}
     versions: dict[int, int] = {}
+    read = bulk_decoder()
     for seq, data in store.records():
-        record = decode(data)
+        record = read(data)
         if record.get("seq") != seq:
             raise _damaged(seq)
         num = int(record["amends"] or seq)  # _owner: the entry it corrects, else itself
