@@ -487,6 +487,43 @@ def test_rfc3339() -> None:
     assert from_rfc3339("2020-03-03T14:00:00Z").tzinfo is UTC
 
 
+def _strict_rfc3339(text: str) -> datetime | str:
+    """from_rfc3339 as it was before its fast path for stored times: the pattern, then the parse."""
+    import re
+
+    pattern = r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:[Zz]|[+-]\d{2}:\d{2})"
+    if not re.fullmatch(pattern, text, re.ASCII):
+        return "refused"
+    try:
+        return datetime.fromisoformat(text.upper()).astimezone(UTC)
+    except ValueError:
+        return "refused"
+
+
+def _read_rfc3339(text: str) -> datetime | str:
+    try:
+        return from_rfc3339(text)
+    except ValueError:
+        return "refused"
+
+
+@given(
+    st.lists(st.sampled_from("0123456789-:T+Wt Z.\u0661\u00b2x"), min_size=25, max_size=25).map("".join)
+    | st.datetimes(timezones=st.just(UTC)).map(lambda d: d.replace(microsecond=0).isoformat())
+    | st.builds(
+        lambda d, i, c: d.replace(microsecond=0).isoformat()[:i] + c + d.isoformat()[i + 1 : 25],
+        st.datetimes(min_value=datetime(1000, 1, 1), timezones=st.just(UTC)),
+        st.integers(0, 24),
+        st.sampled_from("0123456789-:T+Wt Z.\u0661\u00b2x"),
+    )
+)
+def test_rfc3339_fast_path_reads_exactly_what_the_pattern_does(text: str) -> None:
+    read = _read_rfc3339(text)
+    assert read == _strict_rfc3339(text)
+    if isinstance(read, datetime):
+        assert read.tzinfo is UTC
+
+
 def test_rfc3339_rejects() -> None:
     with pytest.raises(ValueError):
         to_rfc3339(datetime(2020, 3, 3, 14, 0))

@@ -373,15 +373,17 @@ def compute_clocks(
             for pack_id in versions.set_by.get(entry.event, ()):
                 anchors[pack_id] = day
             plan = versions.started_by(versions.on(day, anchors), entry.event)
+            if entry.incident is not None:  # the same fault reported again: its clocks run on
+                plan = [
+                    (pack, left)
+                    for pack, starts in plan
+                    if (left := [r for r in starts if (entry.incident, pack.id, r.id) not in running])
+                ]
             if not plan:
                 continue
             effective = {**context, **entry.attrs}
             said = (entry.kind, tuple(sorted(effective.items())))
             for pack, starts in plan:
-                if entry.incident is not None:  # the same fault reported again: its clock runs on
-                    starts = [r for r in starts if (entry.incident, pack.id, r.id) not in running]
-                if not starts:
-                    continue
                 attrs, used = versions.with_defaults(pack, said, effective)
                 for rule in starts:
                     alt = versions.match(pack, rule, said, attrs)

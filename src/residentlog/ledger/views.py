@@ -13,6 +13,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -62,23 +63,25 @@ def _all_views(store: Store) -> list[Entry]:
     cached = _READ.get(store)
     if cached is not None and cached[0] == key:
         return cached[1]
-    latest: dict[int, tuple[dict[str, Any], bytes]] = {}
-    versions: dict[int, int] = {}
+    latest: dict[int, Entry] = {}  # entry number -> its latest version so far
     read = bulk_decoder()
+    make = Entry.read
     for seq, data in store.records():
         record = read(data)
         if record.get("seq") != seq:
             raise _damaged(seq)
-        num = int(record["amends"] or seq)  # _owner: the entry it corrects, else itself
-        if num != seq and num not in latest:
+        amends = record.get("amends")
+        if not amends:  # _owner: the entry it corrects, else itself
+            latest[seq] = make(seq, record, 1, leaf_hash(data).hex())
+            continue
+        num = int(amends)
+        prior = latest.get(num)
+        if prior is None and num != seq:
             raise _damaged(seq)  # a correction of an entry that is not in the ledger
-        latest[num] = (record, data)
-        versions[num] = versions.get(num, 0) + 1
-    views = [
-        Entry(num=num, record=record, versions=versions[num], hash=leaf_hash(data).hex())
-        for num, (record, data) in latest.items()
-    ]
-    views.sort(key=lambda view: (view.record["occurred_at"], view.num))
+        versions = 1 if prior is None else prior.versions + 1
+        latest[num] = make(num, record, versions, leaf_hash(data).hex())
+    views = list(latest.values())
+    views.sort(key=attrgetter("occurred_at", "num"))
     _READ[store] = (key, views)
     return views
 
@@ -216,7 +219,7 @@ def export_attachments(store: Store, num: int, out_dir: Path) -> list[Path]:
 
 
 def _view(num: int, versions: int, data: bytes) -> Entry:
-    return Entry(num=num, record=decode(data), versions=versions, hash=leaf_hash(data).hex())
+    return Entry.read(num, decode(data), versions, leaf_hash(data).hex())
 
 
 def _owner(record: dict[str, Any]) -> int:
