@@ -23,6 +23,7 @@ from residentlog.ledger import merkle
 from residentlog.ledger.record import (
     RECORD_KEYS,
     build_record,
+    bulk_canonical_check,
     bulk_decoder,
     canonical_bytes,
     decode,
@@ -238,6 +239,28 @@ def test_bulk_decoder_agrees_with_decode_on_awkward_input(data: bytes) -> None:
 @given(st.binary(max_size=40))
 def test_bulk_decoder_agrees_with_decode_on_any_bytes(data: bytes) -> None:
     assert _outcome(bulk_decoder(), data) == _outcome(decode, data)
+
+
+_any_text = st.text(st.characters(blacklist_categories=()))  # lone surrogates too
+_no_float_values = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | _any_text,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(
+    record=st.dictionaries(_any_text, _no_float_values, max_size=6),
+    sort=st.booleans(),
+    compact=st.booleans(),
+)
+def test_bulk_canonical_check_answers_as_is_canonical(
+    record: dict[str, Any], sort: bool, compact: bool
+) -> None:
+    separators = (",", ":") if compact else (", ", ": ")
+    text = json.dumps(record, sort_keys=sort, separators=separators, ensure_ascii=False)
+    data = text.encode("utf-8", "surrogatepass")
+    assert bulk_canonical_check()(data, record) == is_canonical(data, record)
 
 
 def test_is_canonical_rejects_reordered_or_spaced_json() -> None:

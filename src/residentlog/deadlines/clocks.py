@@ -23,7 +23,7 @@ import re
 import statistics
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -94,26 +94,30 @@ def entry_facts(views: Iterable[Entry], incidents: Iterable[Incident] | None = N
         incidents = group_incidents(views)
     incident_of = {n: i.number for i in incidents for n in i.nums}
     out: list[EntryFacts] = []
+    make = EntryFacts.clean
     for view in views:
         fields = view.record["fields"]  # read only (Entry.fields copies)
         kind = view.kind
         if kind == "contact" and fields.get("letter") in LETTER_FACTS:
             kind, as_fields = LETTER_FACTS[fields["letter"]]
             fields = {**fields, **as_fields}
+            event = entry_event(kind, fields)
+        else:
+            event = view.event  # entry_event(kind, fields), asked once per entry
         attrs = {
             key: value if type(value) is str else attr_text(value)
             for key, value in fields.items()
             if type(value) in _SCALARS and key not in _NOT_ATTRS  # as decoded: exact types
         }
         out.append(
-            EntryFacts(
-                number=view.num,
-                kind=kind,
-                event=entry_event(kind, fields) or "",
-                occurred_at=view.occurred,
-                case=view.case or None,
-                attrs=MappingProxyType(attrs),
-                incident=incident_of.get(view.num),
+            make(
+                view.num,
+                kind,
+                event or "",
+                view.occurred,
+                view.case or None,
+                MappingProxyType(attrs),
+                incident_of.get(view.num),
             )
         )
     return out
@@ -476,6 +480,7 @@ def compute_for_store(store: Store, now: datetime, case: str | None = None) -> S
             hint = f"; cases: {', '.join(known)}" if known else "; no entry has a case yet"
             raise NotFound(f"no entries in case {case!r}{hint}")
         views = chosen
+    by_number = {v.num: v for v in views}
     incidents = tuple(group_incidents(views))
     facts = entry_facts(views, incidents)
     clocks = compute_clocks(facts, packs, nation, now)
@@ -495,12 +500,30 @@ def compute_for_store(store: Store, now: datetime, case: str | None = None) -> S
         entries=tuple(facts),
         clocks=clocks,
         cases=cases,
-        summaries={v.num: v.summary for v in views},
-        precisions={v.num: v.occurred_precision for v in views},
+        summaries=_EntryText(by_number, "summary"),
+        precisions=_EntryText(by_number, "occurred_precision"),
         warnings=warnings,
         incidents=incidents,
         harms=tuple(worst_first(views)),
     )
+
+
+class _EntryText(Mapping[int, str]):
+    """One text of each entry (its summary, or its time's precision), by entry number: read when
+    asked, as a command shows a few of a ledger's 100,000 entries."""
+
+    def __init__(self, entries: Mapping[int, Entry], name: str) -> None:
+        self._entries = entries
+        self._name = name
+
+    def __getitem__(self, num: int) -> str:
+        return str(self._entries[num].record[self._name])
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 def with_unclocked(cases: Sequence[CaseSummary], unclocked: Iterable[Unclocked]) -> tuple[CaseSummary, ...]:

@@ -62,6 +62,7 @@ from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from operator import attrgetter
 from types import MappingProxyType
 from typing import Any, get_args
 
@@ -167,6 +168,34 @@ class EntryFacts:
         if type(attrs) is not MappingProxyType or not all(type(v) is str for v in attrs.values()):
             clean = {str(k): attr_text(v) for k, v in dict(attrs).items() if v is not None}
             object.__setattr__(self, "attrs", MappingProxyType(clean))
+
+    @classmethod
+    def clean(
+        cls,
+        number: int,
+        kind: str,
+        event: str,
+        occurred_at: datetime,
+        case: str | None,
+        attrs: MappingProxyType[str, str],
+        incident: int | None,
+    ) -> EntryFacts:
+        """The facts of an entry whose attributes are read-only text already (``attrs``: every
+        value a ``str``, as ``entry_facts`` makes them for every entry of a ledger): built as the
+        frozen dataclass builds itself, less the per-field setattr and the check of ``attrs``."""
+        if occurred_at.tzinfo is not UTC:
+            return cls(number, kind, event, occurred_at, case, attrs, incident)
+        facts = object.__new__(cls)
+        facts.__dict__.update(
+            number=number,
+            kind=kind,
+            event=event,
+            occurred_at=occurred_at,
+            case=case,
+            attrs=attrs,
+            incident=incident,
+        )
+        return facts
 
     @property
     def order(self) -> tuple[datetime, int]:
@@ -493,13 +522,17 @@ def _use(pack: Pack, default: Default, name: str, value: str) -> DefaultUse:
 
 def ordered_entries(entries: Iterable[EntryFacts]) -> list[EntryFacts]:
     """The entries in ledger order (``occurred_at``, then number); InputError for a number twice."""
-    items = sorted(entries, key=lambda e: e.order)
-    seen: set[int] = set()
-    for e in items:
-        if e.number in seen:
-            raise InputError(f"entry number {e.number} appears twice")
-        seen.add(e.number)
+    items = sorted(entries, key=_ORDER)  # (the same as e.order, without a call per entry)
+    if len({e.number for e in items}) != len(items):
+        seen: set[int] = set()
+        for e in items:
+            if e.number in seen:
+                raise InputError(f"entry number {e.number} appears twice")
+            seen.add(e.number)
     return items
+
+
+_ORDER = attrgetter("occurred_at", "number")
 
 
 def by_case(ordered: Sequence[EntryFacts]) -> dict[str | None, list[EntryFacts]]:

@@ -35,7 +35,13 @@ from residentlog.errors import InputError, VerificationFailed
 from residentlog.ledger import merkle
 from residentlog.ledger.checkpoints import Checkpoint, origin_for, read_kept
 from residentlog.ledger.objects import hash_object, stored_digests
-from residentlog.ledger.record import FORMAT_VERSION, RECORD_KEYS, bulk_decoder, decode, is_canonical
+from residentlog.ledger.record import (
+    FORMAT_VERSION,
+    RECORD_KEYS,
+    bulk_canonical_check,
+    bulk_decoder,
+    decode,
+)
 from residentlog.ledger.store import TREE_HEIGHT, IssuedCheckpoint, Store
 
 
@@ -268,6 +274,7 @@ def _check_records(store: Store, report: Report, walk: _Walk) -> None:
     if anchor:
         prev = (walk.leaves[anchor - 1].hex(), (store.leaf_hash(anchor) or b"").hex())
     read = bulk_decoder()
+    is_canonical = bulk_canonical_check()
     for seq, data, stored_leaf in store.iter_ledger(after=anchor):
         contiguous = seq == expected
         expected = seq + 1
