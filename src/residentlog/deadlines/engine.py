@@ -381,7 +381,8 @@ def compute_clocks(
     clocks: list[Clock] = []
     for case_entries in by_case(ordered).values():
         index = _CaseIndex(case_entries)
-        contexts: dict[int | None, dict[str, str]] = {}  # incident (None: the case) -> carried attrs
+        case_context: dict[str, str] = {}  # the attributes the case carries
+        contexts: dict[int, dict[str, str]] = {}  # incident -> the attributes it carries
         anchors: dict[str, date] = {}  # pack id -> the day that fixed its version in this case
         running: set[tuple[int, str, str]] = set()  # (incident, pack id, rule id) with a clock
         for i, entry in enumerate(case_entries):
@@ -389,27 +390,29 @@ def compute_clocks(
             # otherwise (an "attended" on a significant damp hazard) still matches rules on them.
             # An incident's entries carry what earlier entries of the same incident said; an entry
             # in no incident (a letter sent about the case) what the case said most recently.
-            case_context = contexts.setdefault(None, {})
-            context = case_context if entry.incident is None else contexts.setdefault(entry.incident, {})
+            incident = entry.incident
             for name, value in entry.attrs.items():
                 if name in _CASE_ATTRS:
-                    context[name] = case_context[name] = value
-                elif name in _INCIDENT_FACTS and entry.incident is not None:
-                    context[name] = value
+                    case_context[name] = value
+                    if incident is not None:
+                        contexts.setdefault(incident, {})[name] = value
+                elif name in _INCIDENT_FACTS and incident is not None:
+                    contexts.setdefault(incident, {})[name] = value
             if entry.event not in versions.events:
                 continue  # starts no rule of any pack, and fixes no pack's version
             day = uk_date(entry.occurred_at)
             for pack_id in versions.set_by.get(entry.event, ()):
                 anchors[pack_id] = day
             plan = versions.started_by(versions.on(day, anchors), entry.event)
-            if entry.incident is not None:  # the same fault reported again: its clocks run on
+            if incident is not None:  # the same fault reported again: its clocks run on
                 plan = [
                     (pack, left)
                     for pack, starts in plan
-                    if (left := [r for r in starts if (entry.incident, pack.id, r.id) not in running])
+                    if (left := [r for r in starts if (incident, pack.id, r.id) not in running])
                 ]
             if not plan:
                 continue
+            context = case_context if incident is None else contexts.get(incident, {})
             effective = {**context, **entry.attrs}
             said = (entry.kind, tuple(sorted(effective.items())))
             for pack, starts in plan:

@@ -30,10 +30,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from residentlog.ledger.entry import Entry
-from residentlog.ledger.vocabulary import KINDS
+from residentlog.ledger.vocabulary import INCIDENT_KINDS, KINDS
 
 if TYPE_CHECKING:
     from residentlog.ledger.store import Store
@@ -141,7 +142,7 @@ def group_incidents(entries: Iterable[Entry]) -> list[Incident]:
     Entries that belong to no incident (not an incident kind, or a follow-up with nothing to
     follow) are left out.
     """
-    ordered = sorted((e for e in entries if e.is_incident), key=lambda e: (e.occurred_at, e.num))
+    ordered = sorted((e for e in entries if e.kind in _INCIDENT_KINDS), key=_ORDER)
     owner: dict[int, Incident] = {}
     latest: dict[Stream, Incident] = {}
     last_at: dict[int, datetime] = {}
@@ -223,9 +224,16 @@ def group_incidents(entries: Iterable[Entry]) -> list[Incident]:
     return out
 
 
+_INCIDENT_KINDS = frozenset(INCIDENT_KINDS)
+_ORDER = attrgetter("occurred_at", "num")
+
+
 def _linked(entry: Entry, owner: dict[int, Incident]) -> Incident | None:
     """The latest incident of the same kind that one of the entry's links belongs to."""
-    found = [owner[n] for n in entry.links if n in owner and owner[n].kind == entry.kind]
+    links = entry.record["links"]  # read only (Entry.links copies)
+    if not links:
+        return None
+    found = [owner[n] for n in links if n in owner and owner[n].kind == entry.kind]
     return max(found, key=lambda i: (i.started, i.number)) if found else None
 
 
