@@ -180,7 +180,7 @@ def _holds_float(value: dict[str, Any] | list[Any]) -> bool:
     items: Iterable[Any] = value.values() if type(value) is dict else value
     for item in items:
         kind = type(item)
-        if kind is float or ((kind is dict or kind is list) and _holds_float(item)):
+        if kind is float or ((kind is dict or kind is list) and item and _holds_float(item)):
             return True
     return False
 
