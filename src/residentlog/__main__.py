@@ -1,5 +1,5 @@
 """``python -m residentlog``."""
 
-from residentlog.cli.app import main
+from residentlog.cli.app import program
 
-main()
+program()

@@ -248,3 +248,45 @@ def test_python_m_residentlog_runs_core_and_other_commands(tmp_path: Path, isola
     assert unknown.returncode == 2
     assert unknown.stderr.splitlines()[-1] == "Error: No such command 'statu'. Did you mean 'status'?"
     assert not isolated_store.exists()
+
+
+def test_the_program_ends_a_whole_ledger_command_at_once_with_everything_out_and_written(
+    tmp_path: Path, isolated_store: Path
+) -> None:
+    """``residentlog`` (``program``) ends a command that read the whole ledger without freeing what
+    it read (``reads_ledger``): what it printed is all out, what it wrote is all there."""
+    from residentlog.ledger.add import add_entry
+
+    store = tmp_path / "s"
+
+    def residentlog(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "residentlog", "--store", str(store), *args],
+            capture_output=True,
+            text=True,
+            env=subprocess_env(),
+            stdin=subprocess.DEVNULL,
+            timeout=120,
+        )
+
+    with Store.create(store) as s:
+        for i in range(1, 41):
+            add_entry(
+                s, {"kind": "note", "summary": f"Note {i}: lights out"}, when_text=f"2026-03-{i % 28 + 1:02d}"
+            )
+    listed = residentlog("list", "--json")
+    assert (listed.returncode, listed.stderr) == (0, "")
+    assert sorted(e["number"] for e in json.loads(listed.stdout)) == list(range(1, 41))
+    table = residentlog("list", "--no-pager")
+    assert (table.returncode, table.stderr) == (0, "40 entries.\n")
+    assert table.stdout.count("lights out") == 40
+    out = tmp_path / "c.html"
+    made = residentlog("chronology", "-o", str(out))
+    assert made.returncode == 0, made.stderr
+    assert out.read_text(encoding="utf-8").rstrip().endswith("</html>")
+    with Store.open(store) as s:
+        [checkpoint] = s.issued_checkpoints()  # the chronology's, written before the process ended
+    assert checkpoint.size == 40
+    verified = residentlog("verify")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert not isolated_store.exists()
