@@ -511,9 +511,12 @@ class Store(Layout):
         return [int(num) for (num,) in rows]
 
     def records(self) -> Iterator[tuple[int, bytes]]:
-        """Every stored (seq, canonical bytes), in ledger order: what ``list`` and documents read."""
-        for seq, data in self.conn.execute("SELECT seq, canonical FROM ledger ORDER BY seq"):
-            yield seq, bytes(data)
+        """Every stored (seq, canonical bytes), in ledger order: what ``list`` and documents read.
+        (The cursor itself: SQLite's rows, bytes even if a value was stored as text.)"""
+        rows: Iterator[tuple[int, bytes]] = self.conn.execute(
+            "SELECT seq, CAST(canonical AS BLOB) FROM ledger ORDER BY seq"
+        )
+        return rows
 
     # -- checkpoints ---------------------------------------------------------------------------
 
