@@ -290,3 +290,21 @@ def test_the_program_ends_a_whole_ledger_command_at_once_with_everything_out_and
     verified = residentlog("verify")
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert not isolated_store.exists()
+
+
+def test_the_program_ends_normally_when_something_waits_for_the_end(tmp_path: Path) -> None:
+    """An ``atexit`` function (coverage's, a profiler's report) still runs after a whole-ledger
+    command: the program ends at once only when nothing waits for the end."""
+    with Store.create(tmp_path / "s"):
+        pass
+    script = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('atexit ran'))\n"
+        f"sys.argv = ['residentlog', '--store', {str(tmp_path / 's')!r}, 'list', '--json']\n"
+        "from residentlog.cli.app import program\n"
+        "program()\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", script], env=subprocess_env(), capture_output=True, text=True, timeout=120
+    )
+    assert (r.returncode, r.stdout, r.stderr) == (0, "[]\natexit ran\n", "")

@@ -175,7 +175,7 @@ def reads_ledger(fn: F) -> F:
             _state.kept = []
         try:
             result = fn(*args, **kwargs)
-            if _state.exit_when_done:
+            if _state.exit_when_done and _nothing_waits_for_exit():
                 _exit_now()
             return result
         finally:
@@ -184,6 +184,15 @@ def reads_ledger(fn: F) -> F:
                 gc.enable()
 
     return wrapper  # type: ignore[return-value]
+
+
+def _nothing_waits_for_exit() -> bool:
+    """True when nothing is set to run as the process ends: no ``atexit`` function and no tracer
+    or profiler (coverage, pyinstrument, cProfile write their data then)."""
+    import atexit
+
+    callbacks = getattr(atexit, "_ncallbacks", None)  # CPython's count; elsewhere assume some
+    return callbacks is not None and callbacks() == 0 and sys.gettrace() is None and sys.getprofile() is None
 
 
 def _exit_now() -> None:
