@@ -146,7 +146,7 @@ def test_a_rule_is_worded_once_however_many_clocks_quote_it(
 
 
 def test_an_entry_read_once_is_the_entry(letters_sc: tuple[Store, StoreClocks]) -> None:
-    """The builder gives entry_context the time the engine read, not parsed again: the same."""
+    """The builder's context of an entry (made once, when first cited) is entry_context's."""
     store, sc = letters_sc
     views = list_entries(store, Filters(), NOW)
     b = Builder(store, letter_type("repair-chaser"), sc, views)

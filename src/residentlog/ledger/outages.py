@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from residentlog.ledger.entry import Entry
 from residentlog.ledger.incidents import Incident
 from residentlog.ledger.when import LONDON
 
@@ -126,7 +127,7 @@ def outages(incidents: Iterable[Incident]) -> list[AssetOutages]:
 
 
 def asset_name(incident: Incident) -> str:
-    fields = incident.first.fields
+    fields = incident.first.record["fields"]  # read only (Entry.fields copies)
     for name in ("lift", "door", "camera"):
         if fields.get(name):
             return str(fields[name])
@@ -140,21 +141,25 @@ def is_service(incident: Incident) -> bool:
     """Whether the incident put a communal service out of action."""
     if incident.kind in SERVICE_KINDS:
         return True
-    return incident.kind == "repair" and incident.first.fields.get("category") in SERVICE_CATEGORIES
+    return incident.kind == "repair" and incident.first.record["fields"].get("category") in SERVICE_CATEGORIES
 
 
 def _outage(incident: Incident) -> Outage | None:
     if not is_service(incident):
         return None
     entries = incident.entries
-    if incident.kind == "lift" and entries[0].fields.get("out_of_service") is False:
+    first = entries[0].record["fields"]  # read only (Entry.fields copies)
+    if incident.kind == "lift" and first.get("out_of_service") is False:
         return None
-    end_entry = next(
-        (e for e in entries[1:] if e.event == "fixed" or e.fields.get("out_of_service") is False),
-        None,
-    )
-    trapped = max((int(e.fields.get("trapped") or 0) for e in entries), default=0)
-    minutes = max((int(e.fields.get("trapped_minutes") or 0) for e in entries), default=0)
+    end_entry: Entry | None = None
+    trapped = int(first.get("trapped") or 0)
+    minutes = int(first.get("trapped_minutes") or 0)
+    for e in entries[1:]:  # one pass: most incidents are one entry, a few are thousands
+        fields = e.record["fields"]
+        if end_entry is None and (e.event == "fixed" or fields.get("out_of_service") is False):
+            end_entry = e
+        trapped = max(trapped, int(fields.get("trapped") or 0))
+        minutes = max(minutes, int(fields.get("trapped_minutes") or 0))
     if end_entry is not None:
         end, known = end_entry.occurred, True
     else:

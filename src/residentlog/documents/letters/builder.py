@@ -4,16 +4,21 @@
 :class:`~residentlog.ledger.entry.Entry` becomes what a letter template reads), policy rules and
 the deadline engine's clocks into template data, notes which policy packs the letter quotes and
 collects the warnings about them.
+
+An entry's context is made only when the letter cites it: lists of entries are
+:class:`EntryContexts`, which make each when a template reads it (a case of 25,000 reports, of
+which a letter prints two), and what a letter says of all of them is read from the entries
+themselves (:func:`cited_refs`; ``issues.py``).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from residentlog.documents.markup import md_escape
 from residentlog.documents.wording import (
@@ -112,15 +117,11 @@ _NO_TEXTS: Mapping[str, str] = dict.fromkeys(
 )  # fmt: skip
 
 
-def entry_context(
-    view: Entry, audience: str = "landlord", occurred: datetime | None = None
-) -> dict[str, Any]:
+def entry_context(view: Entry, audience: str = "landlord") -> dict[str, Any]:
     """An entry as letters cite it. ``audience`` (landlord or ombudsman) is whose references
-    are "your ref". ``occurred``: when it happened, if already read (the deadline engine's facts
-    hold it), else read from the entry."""
+    are "your ref"."""
     fields = view.record["fields"]  # read only (Entry.fields copies)
-    if occurred is None:
-        occurred = view.occurred
+    occurred = view.occurred  # read once per entry (Entry keeps it), as the deadline engine read it
     precision = view.occurred_precision
     local = uk_time(occurred)
     date_text, day_text, iso = _day_words(local.date())
@@ -163,6 +164,23 @@ def entry_context(
         "amended": view.amended,
         "hash": view.hash,
     }
+
+
+def cited_refs(refs: Iterable[Mapping[str, str]]) -> tuple[list[str], list[str]]:
+    """The landlord's references among entries' ``refs`` and the others ("police ref 123"), each
+    once, in order: their contexts' ``landlord_refs`` and ``other_refs`` (:func:`entry_context`)
+    joined, without making the contexts. Each reference is escaped once, not once per entry."""
+    landlord: dict[str, None] = {}
+    other: dict[tuple[str, str], None] = {}
+    for r in refs:
+        if r["by"] == "landlord":
+            landlord[r["ref"]] = None
+        else:
+            other[(r["by"], r["ref"])] = None
+    return (
+        list(dict.fromkeys(md_escape(ref) for ref in landlord)),
+        list(dict.fromkeys(f"{by} ref {md_escape(ref)}" for by, ref in other)),
+    )
 
 
 def _clean_wording(text: str) -> str:
@@ -289,8 +307,7 @@ class Builder:
         self.sc = sc
         self.now = sc.now
         self.views = {v.num: v for v in views}
-        # When each entry happened, as the deadline engine read it: not parsed again per letter entry.
-        self.occurred = {f.number: f.occurred_at for f in sc.entries}
+        # Entry number -> its context, made when the letter first cites the entry (EntryContexts).
         self.entry_cache: dict[int, dict[str, Any]] = {}
         # (pack id, version, rule id) -> the rule as letters quote it: made once, whatever the
         # number of clocks of the rule (25,000 reports start 25,000 clocks of one rule).
@@ -307,12 +324,20 @@ class Builder:
     # -- entries and rules
 
     def entry(self, num: int | None) -> dict[str, Any] | None:
+        """Entry ``num`` as letters cite it (made once), or ``None`` if the letter may not cite it."""
         if num is None or num not in self.views:
             return None
+        return self._entry(num)
+
+    def _entry(self, num: int) -> dict[str, Any]:
         ctx = self.entry_cache.get(num)
         if ctx is None:
-            ctx = self.entry_cache[num] = entry_context(self.views[num], self.lt.to, self.occurred.get(num))
+            ctx = self.entry_cache[num] = entry_context(self.views[num], self.lt.to)
         return ctx
+
+    def entries(self, nums: Iterable[int]) -> EntryContexts:
+        """The entries ``nums`` the letter may cite, in that order, each made when first read."""
+        return EntryContexts(self._entry, [self.views[n] for n in nums if n in self.views])
 
     def rule(self, pack_id: str, pack_version: str, rule: Rule) -> dict[str, Any]:
         key = (pack_id, pack_version, rule.id)
@@ -541,3 +566,41 @@ class Builder:
                 if rule.match_for(kind, attrs) is not None:
                     out.append(self.rule(pack.id, pack.version, rule))
         return out
+
+
+class EntryContexts(Sequence[dict[str, Any]]):
+    """Entries as letters cite them (:meth:`Builder.entry`), each made the first time it is read.
+
+    An issue lists every entry of its case, its reports and its fixes (a leak reported 25,000
+    times), for any template to use; a letter prints a few of them. What is worked out over all of
+    them (counts, references, the latest priority) reads the entries themselves (``views``), and
+    :meth:`where` picks entries by what they record without making their contexts."""
+
+    __slots__ = ("_cite", "views")
+
+    def __init__(self, cite: Callable[[int], dict[str, Any]], views: Sequence[Entry]) -> None:
+        self._cite = cite  # entry number -> its context, made once (Builder.entry)
+        self.views = views
+
+    def __len__(self) -> int:
+        return len(self.views)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> EntryContexts: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | EntryContexts:
+        if isinstance(index, slice):
+            return EntryContexts(self._cite, self.views[index])
+        return self._cite(self.views[index].num)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        cite = self._cite
+        for v in self.views:
+            yield cite(v.num)
+
+    def where(self, keep: Callable[[Entry], bool]) -> EntryContexts:
+        """Those of these entries ``keep`` is true of, in order."""
+        return EntryContexts(self._cite, [v for v in self.views if keep(v)])

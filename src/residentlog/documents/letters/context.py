@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from residentlog.documents.letters.builder import Builder
+from residentlog.documents.letters.builder import Builder, cited_refs
 from residentlog.documents.letters.issues import (
     Issue,
     default_issues,
@@ -108,10 +108,12 @@ def letter_context(
         raise InputError(f"no {lt.name} letter for {profile.nation} (your profile): {lt.nations_why}")
     sc = compute_for_store(store, now)
     views = [
-        v for v in list_entries(store, Filters(), now) if not (v.kind == "note" and _POLICY_TAG in v.tags)
+        v
+        for v in list_entries(store, Filters(), now)
+        if not (v.kind == "note" and _POLICY_TAG in v.record["tags"])  # read only (Entry.tags copies)
     ]
-    known = sorted({v.case for v in views if v.case})
     cases = list(dict.fromkeys(cases))
+    known = sorted({v.case for v in views if v.case}) if cases else []
     for case in cases:
         if case not in known:
             hint = f"; cases: {', '.join(known)}" if known else "; no entry has a case yet"
@@ -124,12 +126,15 @@ def letter_context(
         chosen = [i for i in everything if i.case in cases]
         chosen.sort(key=lambda i: cases.index(i.case or ""))
     else:
-        chosen = default_issues(lt, everything, all_summaries)
+        chosen = default_issues(lt, everything, all_summaries, sc.harms)
 
     def complaint_only(issue: Issue) -> bool:
         return all(v.kind in ("complaint", "contact") for v in issue.views)
 
-    history = [v for i in chosen for v in i.views if v.kind == "complaint"]
+    # Only an issue whose summary lists the kind has complaint entries (a summary lists its entries'
+    # kinds, and counts a complaint letter recorded as sent as a complaint too).
+    with_complaint = [i for i in chosen if "complaint" in all_summaries[i.key].kinds]
+    history = [v for i in with_complaint for v in i.views if v.kind == "complaint"]
     if lt.with_complaints and not history:
         history = [v for v in views if v.kind == "complaint"]
     # The complaint histories (per case): all of them, and those of the complaint entries selected.
@@ -154,20 +159,23 @@ def letter_context(
             + "; name the case(s) it is about with --case NAME"
         )
     issues = [issue_context(b, i, all_summaries[i.key]) for i in issue_list]
-    selected_nums = sorted(
-        {v.num for i in chosen for v in i.views}
-        | {v.num for i in issue_list for v in i.views}
-        | {v.num for v in history}
-    )
-    wanted = set(selected_nums)
-    selected = [b.entry(v.num) for v in views if v.num in wanted]  # in date order
+    # The entries the letter is about: its issues' (each issue once) and the complaint's.
+    wanted = {v.num for i in {i.key: i for i in (*chosen, *issue_list)}.values() for v in i.views}
+    wanted.update(v.num for v in history)
+    selected = b.entries(v.num for v in views if v.num in wanted)  # in date order, each made when read
 
     profile_ctx = _profile_ctx(profile)
     to_ombudsman = lt.to == "ombudsman"
     ombudsman = _OMBUDSMEN.get(profile.nation)
     complaint = _complaint_ctx(b, history)
     code = _complaint_code(b)
-    landlord_refs = list(dict.fromkeys(r for e in selected if e for r in e["landlord_refs"]))
+    refs: list[Mapping[str, str]] = []
+    attached: list[int] = []
+    for v in selected.views:  # the references and files of the entries cited, in one pass
+        refs += v.record["refs"]
+        if v.record["attachments"]:
+            attached.append(v.num)
+    landlord_refs, _ = cited_refs(refs)
     top_refs = complaint["refs"] if lt.with_complaints and complaint["refs"] else landlord_refs
     if len(top_refs) > 5:
         top_refs = []
@@ -204,7 +212,7 @@ def letter_context(
         "issues": issues,
         "late_issues": [i for i in issues if i["late"]],
         "open_issues": [i for i in issues if i["open"]],
-        "entries": [e for e in selected if e is not None],
+        "entries": selected,
         "report_count": sum(i["report_count"] for i in issues),
         "refs": top_refs,
         "landlord_refs": landlord_refs,
@@ -213,7 +221,10 @@ def letter_context(
         "starts": starts,
         # Files attached to the entries cited, but not earlier letters (kept with their own entries).
         "enclosures": [
-            a for e in selected if e and not e["summary"].startswith(SENT_PREFIX) for a in e["attachments"]
+            a
+            for e in b.entries(attached)
+            if not e["summary"].startswith(SENT_PREFIX)
+            for a in e["attachments"]
         ],
         "plural": plural,
         "times": times,
@@ -247,7 +258,7 @@ def letter_context(
     ]
     ctx["_warnings"] = list(b.warnings) + [f"{w}" for w in sc.warnings]
     ctx["_packs"] = [f"{p.id} {p.version}" for p in b.cited.values()]
-    ctx["_entries"] = selected_nums
+    ctx["_entries"] = sorted(wanted)
     return ctx
 
 

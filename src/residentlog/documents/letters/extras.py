@@ -134,8 +134,8 @@ def service_charge_query(b: Builder, issues: list[dict[str, Any]], views: Sequen
     """``charges``: each disputed charge with the service's failures in its year; ``s22``: the
     rules for inspecting the accounts; ``s21``: the accounting period a section 21 summary covers
     (only the last one that ended before the request) and the charge years it does not."""
-    charges = [e for e in (b.entry(v.num) for v in views) if e and e["kind"] == "service-charge"]
-    charges = [c for c in charges if c["amount"] or c["service"]]
+    entries = b.entries(v.num for v in views if v.kind == "service-charge")
+    charges = [c for c in entries if c["amount"] or c["service"]]
     return {
         "charges": [_charge_ctx(b, c, views) for c in charges],
         "s22": b.find_rules("service-charge", {"category": "s22-inspection"}),

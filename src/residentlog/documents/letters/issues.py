@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from residentlog.documents.letters.builder import STOP_VERBS
+from residentlog.documents.letters.builder import STOP_VERBS, cited_refs
 from residentlog.documents.markup import md_escape
 from residentlog.documents.wording import capitalise, long_when, plural, times
 from residentlog.ledger.vocabulary import FAULT_KINDS, PROBLEM_KINDS, kind_title
@@ -19,9 +19,10 @@ if TYPE_CHECKING:
     from residentlog.deadlines.cases import CaseSummary
     from residentlog.deadlines.clocks import StoreClocks
     from residentlog.deadlines.engine import Clock, EntryFacts
-    from residentlog.documents.letters.builder import Builder
+    from residentlog.documents.letters.builder import Builder, EntryContexts
     from residentlog.documents.letters.types import LetterType
     from residentlog.ledger.entry import Entry
+    from residentlog.ledger.impact import Harm
     from residentlog.ledger.incidents import Incident
 
 
@@ -35,24 +36,22 @@ class Issue:
 
 
 def issue_context(b: Builder, issue: Issue, summary: CaseSummary) -> dict[str, Any]:
-    """An issue as a letter describes it: its entries, reports, fixes, state and timeframes."""
-    entries = [b.entry(v.num) for v in issue.views]
-    ents = [e for e in entries if e is not None]
-    kinds = Counter(e["kind"] for e in ents)
+    """An issue as a letter describes it: its entries, reports, fixes, state and timeframes.
+
+    Its lists of entries (``entries``, ``reports``, ``fixes`` ...) make each entry's context only
+    when a template reads it (:class:`~residentlog.documents.letters.builder.EntryContexts`); what
+    is said of all of them (kind, references, attributes, title) is read from the entries."""
+    ents = b.entries(v.num for v in issue.views)
+    read = _read(ents.views)
+    kinds = Counter(read.kinds)
     main = [k for k, _ in kinds.most_common() if k in PROBLEM_KINDS]
     kind = main[0] if main else kinds.most_common(1)[0][0]
-    reports = [b.entry(n) for n, _ in summary.reports]
-    landlord_refs = list(dict.fromkeys(r for e in ents for r in e["landlord_refs"]))
-    other_refs = list(dict.fromkeys(r for e in ents for r in e["other_refs"]))
-    attrs: dict[str, str] = {}
-    for e in ents:  # the case's latest priority, category and hazard, as the engine carries them
-        for name in ("priority", "category", "hazard"):
-            if e[name]:
-                attrs[name] = e[name]
-    closed = next(
-        (e for e in reversed(ents) if summary.closed_at is not None and e["event"] in ("fixed", "provided")),
-        None,
-    )
+    reports = b.entries(n for n, _ in summary.reports)
+    landlord_refs, other_refs = cited_refs(read.refs)
+    closed = None
+    if summary.closed_at is not None:  # what closed it: its last fix, or the last reply with footage
+        closer_at = _last_place(ents, lambda v: v.event in ("fixed", "provided"))
+        closed = ents[closer_at] if closer_at >= 0 else None
     nums = {v.num for v in issue.views}
     incidents = [i for i in b.sc.incidents if i.number in nums]  # each occurrence once
     incident_of = {n: i.number for i in incidents for n in i.nums}
@@ -60,7 +59,7 @@ def issue_context(b: Builder, issue: Issue, summary: CaseSummary) -> dict[str, A
     total = len({incident_of.get(n, -n) for n, _ in summary.reports})
     groups = b.rule_groups(summary.clocks, total=total)
     first_report = reports[0] if reports else None
-    fixes = [e for e in ents if e["event"] == "fixed"]
+    fixes = b.entries(read.fixes)
     state = _breakdowns_state(incidents, kind) or _state(
         kind, ents, fixes, summary, first_report, "you" if b.lt.to == "landlord" else "my landlord"
     )
@@ -71,13 +70,13 @@ def issue_context(b: Builder, issue: Issue, summary: CaseSummary) -> dict[str, A
         else ""
     )
     last = reports[-1] if reports else None
-    # Entries have distinct numbers: those after the last report's position are the others after it.
-    after_last = ents[ents.index(last) + 1 :] if last is not None else []
+    # The entries after the last report, by its place among the issue's (entries have distinct numbers).
+    after_last = ents[_last_place(ents, lambda v: v.num == last["number"]) + 1 :] if last is not None else []
     return {
         **_incident_context(b, nums, incidents),
         "key": md_escape(issue.key),
         "case": md_escape(issue.case or ""),
-        "title": md_escape(_issue_title(issue, kind)),
+        "title": md_escape(_issue_title(issue, kind, read)),
         "kind": kind,
         "kind_title": kind_title(kind),
         "entries": ents,
@@ -85,14 +84,14 @@ def issue_context(b: Builder, issue: Issue, summary: CaseSummary) -> dict[str, A
         "reports": reports,
         "report_count": len(reports),
         "first_report": first_report,
-        "last_report": reports[-1] if reports else None,
+        "last_report": last,
         "fixes": fixes,
         "state": state,
         "refs_phrase": refs_phrase,
         "remedy": _remedy(kind, summary.is_open, summary.recurrences),
         "records": _RECORDS.get(kind, _RECORDS["repair"]),
         "after_last_report": after_last,
-        "not_fixed": [e for e in ents if e["event"] == "not-fixed"],
+        "not_fixed": b.entries(read.not_fixed),
         "recurrences": summary.recurrences,
         "open": summary.is_open,
         "closed": closed,
@@ -100,13 +99,73 @@ def issue_context(b: Builder, issue: Issue, summary: CaseSummary) -> dict[str, A
         "since": (first_report or ents[0])["date"],
         "landlord_refs": landlord_refs,
         "other_refs": other_refs,
-        "attrs": attrs,
+        # The case's latest priority, category and hazard, as the engine carries them.
+        "attrs": {name: md_escape(value) for name, value in read.attrs.items()},
         "rules": groups,
         "late_rules": [g for g in groups if g["late"]],
         "late": sum(g["late"] for g in groups),
-        "contacts": [e for e in ents if e["kind"] == "contact"],
-        "attachments": [a for e in ents for a in e["attachments"]],
+        "contacts": b.entries(read.contacts),
+        "attachments": [a for e in b.entries(read.attached) for a in e["attachments"]],
     }
+
+
+#: The fields an issue's attributes are (an entry's latest non-empty one), and those its title names.
+_ATTRS = ("priority", "category", "hazard")
+_NAMED = ("lift", "door", "camera", "rooms")
+
+
+@dataclass
+class _Read:
+    """What a letter says of every entry of an issue, read from the entries in one pass (a letter
+    makes the contexts only of those it prints): their kinds; the numbers of the fixes, the
+    not-fixed, the contacts and those with files attached; their references; the latest
+    priority, category and hazard; and the lifts, doors, cameras, rooms and places they name.
+    Each is what the entries' contexts (``builder.entry_context``) say, not yet escaped."""
+
+    kinds: list[str] = field(default_factory=list)
+    fixes: list[int] = field(default_factory=list)
+    not_fixed: list[int] = field(default_factory=list)
+    contacts: list[int] = field(default_factory=list)
+    attached: list[int] = field(default_factory=list)
+    refs: list[Mapping[str, str]] = field(default_factory=list)
+    attrs: dict[str, str] = field(default_factory=dict)
+    named: dict[str, list[str]] = field(default_factory=lambda: {name: [] for name in _NAMED})
+    locations: list[str] = field(default_factory=list)
+
+
+def _read(views: Iterable[Entry]) -> _Read:
+    read = _Read()
+    named = [(name, read.named[name]) for name in _NAMED]
+    events = {"fixed": read.fixes, "not-fixed": read.not_fixed}
+    for v in views:
+        record = v.record
+        fields = record["fields"]  # read only (Entry.fields copies)
+        read.kinds.append(v.kind)
+        if v.event in events:
+            events[v.event].append(v.num)
+        if v.kind == "contact":
+            read.contacts.append(v.num)
+        if record["attachments"]:
+            read.attached.append(v.num)
+        read.refs += record["refs"]
+        location = str(record["location"])  # as Entry.location reads it
+        if location:
+            read.locations.append(location)
+        if fields:
+            for name in _ATTRS:
+                value = fields.get(name)
+                if value is not None and str(value):  # md_escape keeps text empty exactly when it was
+                    read.attrs[name] = str(value)
+            for name, values in named:
+                if fields.get(name):
+                    values.append(str(fields[name]))
+    return read
+
+
+def _last_place(ents: EntryContexts, found: Callable[[Entry], bool]) -> int:
+    """Where the last of ``ents`` that is ``found`` is among them (``-1``: none is)."""
+    views = ents.views
+    return next((i for i in range(len(views) - 1, -1, -1) if found(views[i])), -1)
 
 
 #: What one incident of a kind is called in a letter ("23 breakdowns").
@@ -187,8 +246,8 @@ def _breakdowns_state(incidents: Sequence[Incident], kind: str) -> str:
 
 def _state(
     kind: str,
-    ents: Sequence[dict[str, Any]],
-    fixes: Sequence[dict[str, Any]],
+    ents: EntryContexts,
+    fixes: EntryContexts,
     summary: CaseSummary,
     first_report: dict[str, Any] | None,
     you: str = "you",
@@ -197,25 +256,23 @@ def _state(
     if kind == "service-charge":
         charges = [
             " ".join(x for x in (e["service"] or e["summary"], e["charge_year"]) if x) + f": {e['amount']}"
-            for e in ents
+            for e in ents.where(lambda v: v.record["fields"].get("amount_pence") is not None)
             if e["amount"]
         ]
         return f"I question these charges: {'; '.join(charges)}." if charges else "I question these charges."
     if kind == "cctv":
-        asked = sum(e["event"] == "requested" for e in ents)
-        refused = sum(e["event"] == "refused" for e in ents)
-        provided = sum(e["event"] == "provided" for e in ents)
+        events = Counter(v.event for v in ents.views)
+        asked, refused, provided = events["requested"], events["refused"], events["provided"]
         if asked:
             return (
                 f"I asked for footage {times(asked)}. My log records {plural(refused, 'refusal')} "
                 f"(footage not given or deleted) and {plural(provided, 'reply', 'replies')} with footage."
             )
     if not summary.is_open:
-        closer = next(
-            (e for e in reversed(ents) if e["event"] in ("fixed", "provided", "responded", "refused")), None
-        )
-        if closer is None:
+        closer_at = _last_place(ents, lambda v: v.event in ("fixed", "provided", "responded", "refused"))
+        if closer_at < 0:
             return "My log records it as dealt with."
+        closer = ents[closer_at]
         verb = STOP_VERBS.get(closer["event"], closer["event_text"])
         since = ""
         if first_report is not None and closer["event"] == "fixed":
@@ -230,15 +287,13 @@ def _state(
         )
     if fixes:
         last = fixes[-1]
-        last_at = ents.index(last)
+        # The first entry after the last fix, and not dated before it, that says the fault is back.
+        after = ents[_last_place(ents, lambda v: v.event == "fixed") + 1 :]
         back = next(
             (
                 e
-                for i, e in enumerate(ents)
-                if e["number"] != last["number"]
-                and e["iso"] >= last["iso"]
-                and i > last_at
-                and e["event"] in ("recurred", "observed", "reported", "not-fixed")
+                for e in after.where(lambda v: v.event in ("recurred", "observed", "reported", "not-fixed"))
+                if e["iso"] >= last["iso"]
             ),
             None,
         )
@@ -285,21 +340,19 @@ def _days_between(a: str, b: str) -> int:
     return (date.fromisoformat(b) - date.fromisoformat(a)).days
 
 
-def _issue_title(issue: Issue, kind: str) -> str:
-    fields = [v.fields for v in issue.views]
+def _issue_title(issue: Issue, kind: str, read: _Read) -> str:
     for name, fmt in (("lift", "{}"), ("door", "{} door"), ("camera", "CCTV: {} camera")):
-        values = Counter(str(f[name]) for f in fields if f.get(name))
+        values = Counter(read.named[name])
         if name == "camera" and len(values) > 1:
             return "CCTV footage"
         if values:
             return fmt.format(values.most_common(1)[0][0])
-    rooms = Counter(str(f["rooms"]) for f in fields if f.get("rooms"))
+    rooms = Counter(read.named["rooms"])
     if kind == "damp":
         return "Damp and mould" + (f" ({rooms.most_common(1)[0][0]})" if rooms else "")
     title = "Service charges" if kind == "service-charge" else capitalise(kind_title(kind))
-    locations = Counter(v.location for v in issue.views if v.location)
-    if kind == "repair" and locations:
-        return f"Repair: {locations.most_common(1)[0][0]}"
+    if kind == "repair" and read.locations:
+        return f"Repair: {Counter(read.locations).most_common(1)[0][0]}"
     if issue.case and kind not in ("asb", "complaint", "service-charge"):
         return f"{title} ({issue.case})"
     return title
@@ -309,44 +362,72 @@ def group_issues(views: Iterable[Entry]) -> list[Issue]:
     """The entries as issues, in order of each issue's first entry."""
     issues: dict[str, Issue] = {}
     for v in views:
-        case = v.case or None
-        key = case if case else f"~{v.kind}"
-        issues.setdefault(key, Issue(key, case)).views.append(v)
+        key = v.case or f"~{v.kind}"
+        issue = issues.get(key)
+        if issue is None:
+            issue = issues[key] = Issue(key, v.case or None)
+        issue.views.append(v)
     return list(issues.values())
 
 
 def summarise_issues(issues: Sequence[Issue], sc: StoreClocks) -> list[CaseSummary]:
     """A case summary per issue; entries without a case are summarised per kind.
 
-    One pass over the store's entries and clocks (not one per issue), and an entry or clock is
-    copied only when its case is not already the issue's key (those with no case)."""
+    A case's is the summary ``sc`` already holds when that is of the same entries (a letter leaves
+    out the notes that record policy packs), less the reports it lists as unclocked. The others
+    are made in one pass over the store's entries and clocks (not one per issue); an issue of
+    entries with no case is summarised as their case (``None``) and named by its key after: one
+    copy of its summary and of each of its clocks, not of each of its entries."""
     from residentlog.deadlines.cases import summarise_case
 
-    keys_of: dict[int, list[str]] = {}  # entry number -> the issues it is in (one, from group_issues)
+    done: dict[str, CaseSummary] = {}
+    held = {s.case: s for s in sc.cases if s.case is not None}
     for issue in issues:
+        summary = held.get(issue.key) if issue.case is not None else None
+        if summary is not None and _same_entries(summary.entries, issue.views):
+            done[issue.key] = dataclasses.replace(summary, unclocked=()) if summary.unclocked else summary
+    rest = [issue for issue in issues if issue.key not in done]
+    keys_of: dict[int, list[str]] = {}  # entry number -> the issues it is in (one, from group_issues)
+    for issue in rest:
         for v in issue.views:
             keys_of.setdefault(v.num, []).append(issue.key)
-    loose = {issue.key for issue in issues if issue.case is None}  # the issues of entries with no case
-    facts: dict[str, list[EntryFacts]] = {issue.key: [] for issue in issues}
-    for f in sc.entries:
-        for key in keys_of.get(f.number, ()):
-            facts[key].append(f if f.case == key else dataclasses.replace(f, case=key))
-    clocks: dict[str, list[Clock]] = {issue.key: [] for issue in issues}
-    for c in sc.clocks:
-        if c.case is not None:
-            if c.case in clocks and c.case not in loose:
-                clocks[c.case].append(c)
-            continue
-        for key in keys_of.get(c.start_entry, ()):
-            if key in loose:
-                clocks[key].append(dataclasses.replace(c, case=key))
-    return [summarise_case(issue.key, facts[issue.key], clocks[issue.key], sc.now) for issue in issues]
+    case_of = {issue.key: issue.case for issue in rest}  # None: the issues of entries with no case
+    facts: dict[str, list[EntryFacts]] = {issue.key: [] for issue in rest}
+    clocks: dict[str, list[Clock]] = {issue.key: [] for issue in rest}
+    if rest:
+        for f in sc.entries:
+            for key in keys_of.get(f.number, ()):
+                case = case_of[key]
+                facts[key].append(f if f.case == case else dataclasses.replace(f, case=case))
+        for c in sc.clocks:
+            if c.case is not None:
+                if case_of.get(c.case) is not None:
+                    clocks[c.case].append(c)
+                continue
+            for key in keys_of.get(c.start_entry, ()):
+                if case_of[key] is None:
+                    clocks[key].append(c)
+    for issue in rest:
+        summary = summarise_case(issue.case, facts[issue.key], clocks[issue.key], sc.now)
+        if issue.case is None:
+            named = tuple(dataclasses.replace(c, case=issue.key) for c in summary.clocks)
+            summary = dataclasses.replace(summary, case=issue.key, clocks=named)
+        done[issue.key] = summary
+    return [done[issue.key] for issue in issues]
+
+
+def _same_entries(nums: Sequence[int], views: Sequence[Entry]) -> bool:
+    return len(nums) == len(views) and set(nums) == {v.num for v in views}
 
 
 def default_issues(
-    lt: LetterType, everything: Sequence[Issue], summaries: Mapping[str, CaseSummary]
+    lt: LetterType,
+    everything: Sequence[Issue],
+    summaries: Mapping[str, CaseSummary],
+    harms: Iterable[Harm],
 ) -> list[Issue]:
-    """The issues a letter of type ``lt`` covers when no case is named."""
+    """The issues a letter of type ``lt`` covers when no case is named; ``harms``: every entry's
+    that records harm (``StoreClocks.harms``), to put the worst first."""
 
     def kind_ok(issue: Issue) -> bool:
         return lt.kinds is None or any(v.kind in lt.kinds for v in issue.views)
@@ -378,16 +459,21 @@ def default_issues(
         chosen = [
             i for i in everything if i.key in keys or (kind_ok(i) and any(v.num in linked for v in i.views))
         ]
-    return worst_first(chosen, summaries)
+    return worst_first(chosen, summaries, harms)
 
 
-def worst_first(issues: Sequence[Issue], summaries: Mapping[str, CaseSummary]) -> list[Issue]:
+def worst_first(
+    issues: Sequence[Issue], summaries: Mapping[str, CaseSummary], harms: Iterable[Harm]
+) -> list[Issue]:
     """The issues with the worst harm first (people trapped or hurt, a risk to safety, the police),
-    then those with the most missed timeframes, then open before resolved; otherwise in order."""
-    from residentlog.ledger.impact import harm_of
+    then those with the most missed timeframes, then open before resolved; otherwise in order.
+
+    ``harms`` are the entries' (``ledger/impact.py``: ``StoreClocks.harms`` holds every one), not
+    worked out again here."""
+    weights = {h.num: h.weight for h in harms}
 
     def severity(issue: Issue) -> tuple[int, int, int]:
-        harm = max((h.weight for h in map(harm_of, issue.views) if h is not None), default=0)
+        harm = max((weights.get(v.num, 0) for v in issue.views), default=0) if weights else 0
         summary = summaries.get(issue.key)
         late = sum(c.late and c.rule.party == "landlord" for c in summary.clocks) if summary else 0
         return (-harm, -late, 0 if summary is None or summary.is_open else 1)
