@@ -26,6 +26,12 @@ _WEIGHTS = {
 }
 
 
+#: The fields a harm is read from (with a police reference, and a CCTV request refused).
+_HARM_FIELDS = frozenset(
+    {"injured", "trapped", "children", "vulnerable", "safety_risk", "police", "cost_pence"}
+)
+
+
 @dataclass(frozen=True)
 class Harm:
     """One entry's harms, each a short phrase ("3 people trapped for 1 hour 50 minutes")."""
@@ -42,9 +48,14 @@ class Harm:
 def harm_of(entry: Entry) -> Harm | None:
     """The harms ``entry`` records, or ``None`` if it records none."""
     record = entry.record
-    if not (record["fields"] or record["refs"] or record["kind"] == "cctv"):
-        return None  # most entries: nothing below can apply
     f = record["fields"]  # read only (Entry.fields copies)
+    refs = record["refs"]
+    if (
+        _HARM_FIELDS.isdisjoint(f)
+        and record["kind"] != "cctv"
+        and not (refs and any(r["by"] == "police" for r in refs))
+    ):
+        return None  # most entries: nothing below can apply
     phrases: list[str] = []
     weight = 0
 
