@@ -18,7 +18,8 @@ Groups (``--only``):
   pdf         ``chronology -o x.pdf`` of 1,000 entries, before and after.
   clocks      ``status``, ``deadlines``, ``case show lift-2`` and ``letter repair-chaser --no-record``
               on 10k/30k/100k-entry ledgers with every pack shipped in the before tree adopted,
-              after (and before at the smallest size only: it took minutes at 100k); prints how each grows:
+              after (and before at the smallest size only, or at every size with ``--before-at every``:
+              e26d60c took minutes at 100k); prints how each grows:
               the ratio of the 100k median to the 10k median (10 would be linear, 100 quadratic),
               also with the start-up (``--help`` of the same tree) taken off.
 
@@ -137,6 +138,12 @@ def main() -> int:
     ap.add_argument("--after", default="HEAD", help="a git revision, or 'worktree'")
     ap.add_argument("--only", default="list,chronology,pdf,clocks")
     ap.add_argument("--sizes", default="10000,30000,100000", help="ledger sizes for the clocks group")
+    ap.add_argument(
+        "--before-at",
+        choices=("smallest", "every"),
+        default="smallest",
+        help="clocks group: run the before tree at the smallest size only, or at every size",
+    )
     args = ap.parse_args()
     groups = set(args.only.split(","))
     WORK.mkdir(parents=True, exist_ok=True)
@@ -216,7 +223,7 @@ def main() -> int:
             )
         ]
         for n in sizes:
-            labels = ("before", "after") if n == sizes[0] else ("after",)
+            labels = ("before", "after") if n == sizes[0] or args.before_at == "every" else ("after",)
             for label in labels:
                 src = trees[label]
                 store = prepared(n, label, src, True)
