@@ -979,3 +979,19 @@ def test_the_same_fault_reported_again_is_chased_not_clocked_again() -> None:
         3,
         5,
     ]
+
+
+@pytest.mark.parametrize(
+    "at", [datetime(2026, 3, 1, 9, 0, tzinfo=UTC), datetime(2026, 7, 1, 9, 0, tzinfo=uk_timezone())]
+)
+def test_entry_facts_made_clean_are_the_facts_made_as_usual(at: datetime) -> None:
+    """EntryFacts.clean (for attributes that are read-only text already) gives what the
+    constructor gives: a time in another zone is made UTC, the attributes are kept."""
+    from types import MappingProxyType
+
+    attrs = MappingProxyType({"priority": "emergency"})
+    clean = EntryFacts.clean(7, "repair", "reported", at, "leak", attrs, 7)
+    usual = EntryFacts(7, "repair", "reported", at, "leak", attrs, 7)
+    assert clean == usual
+    assert clean.occurred_at.tzinfo is UTC
+    assert dict(clean.attrs) == {"priority": "emergency"}

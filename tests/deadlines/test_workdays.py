@@ -25,6 +25,8 @@ from residentlog.deadlines.workdays import (
     receipt_day,
     resolve_calendar,
     skipped_days,
+    uk_date,
+    uk_local,
     working_days_between,
 )
 from residentlog.errors import InputError
@@ -334,3 +336,30 @@ def test_rolled_months_land_on_working_days(start: date, n: int, nation: str) ->
     assert is_working_day(rolled, nation)
     assert plain <= rolled < plain + timedelta(days=10)
     assert plain.day == start.day or plain.day < start.day  # clamped only when the month is short
+
+
+@given(
+    st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2100, 12, 31), timezones=st.just(UTC))
+    | st.datetimes(
+        min_value=datetime(1900, 1, 1),
+        max_value=datetime(2100, 12, 31),
+        timezones=st.sampled_from([timezone(timedelta(hours=-5)), timezone(timedelta(hours=2))]),
+    )
+)
+def test_uk_date_is_the_date_of_uk_wall_clock_time(instant: datetime) -> None:
+    """Its shortcut (before 23:00 UTC since 1972, the UTC date) never differs from the time zone's
+    answer: across BST, its last hour, and the double summer time of the 1940s."""
+    assert uk_date(instant) == uk_local(instant).date()
+
+
+@pytest.mark.parametrize(
+    ("instant", "day"),
+    [
+        (datetime(2024, 7, 1, 22, 59, tzinfo=UTC), date(2024, 7, 1)),  # 23:59 BST
+        (datetime(2024, 7, 1, 23, 0, tzinfo=UTC), date(2024, 7, 2)),  # 00:00 BST
+        (datetime(2024, 12, 1, 23, 30, tzinfo=UTC), date(2024, 12, 1)),  # 23:30 GMT
+        (datetime(1944, 6, 5, 22, 30, tzinfo=UTC), date(1944, 6, 6)),  # 00:30 double summer time
+    ],
+)
+def test_uk_date_at_the_edges(instant: datetime, day: date) -> None:
+    assert uk_date(instant) == day
