@@ -118,11 +118,14 @@ class ComplaintHistory:
 
 def complaint_step(entry: Entry) -> ComplaintStep | None:
     """The complaint step an entry records, or ``None`` if it records none."""
-    fields = entry.fields
-    if entry.kind == "complaint":
+    kind = entry.kind
+    if kind != "complaint" and kind != "contact":
+        return None  # most entries (asked of every entry of a ledger)
+    fields = entry.record["fields"]  # read only (Entry.fields copies)
+    if kind == "complaint":
         stage, step = int(fields.get("stage") or 1), str(fields.get("step") or "raised")
         letter = ""
-    elif entry.kind == "contact" and fields.get("letter") in LETTER_STEPS:
+    elif fields.get("letter") in LETTER_STEPS:  # a contact: a complaint letter recorded as sent
         letter = str(fields["letter"])
         stage, step = LETTER_STEPS[letter]
     else:
