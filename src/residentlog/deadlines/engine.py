@@ -202,6 +202,10 @@ class EntryFacts:
         return (self.occurred_at, self.number)
 
 
+#: ``EntryFacts.order`` as a sort key in C (no call per entry).
+_ORDER = attrgetter("occurred_at", "number")
+
+
 def attr_text(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
@@ -525,7 +529,7 @@ def _use(pack: Pack, default: Default, name: str, value: str) -> DefaultUse:
 
 def ordered_entries(entries: Iterable[EntryFacts]) -> list[EntryFacts]:
     """The entries in ledger order (``occurred_at``, then number); InputError for a number twice."""
-    items = sorted(entries, key=_ORDER)  # (the same as e.order, without a call per entry)
+    items = sorted(entries, key=_ORDER)
     if len({e.number for e in items}) != len(items):
         seen: set[int] = set()
         for e in items:
@@ -533,9 +537,6 @@ def ordered_entries(entries: Iterable[EntryFacts]) -> list[EntryFacts]:
                 raise InputError(f"entry number {e.number} appears twice")
             seen.add(e.number)
     return items
-
-
-_ORDER = attrgetter("occurred_at", "number")
 
 
 def by_case(ordered: Sequence[EntryFacts]) -> dict[str | None, list[EntryFacts]]:

@@ -30,10 +30,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from operator import attrgetter
 from typing import TYPE_CHECKING
 
-from residentlog.ledger.entry import Entry
+from residentlog.ledger.entry import IN_ORDER, Entry
 from residentlog.ledger.vocabulary import INCIDENT_KINDS, KINDS
 
 if TYPE_CHECKING:
@@ -142,7 +141,7 @@ def group_incidents(entries: Iterable[Entry]) -> list[Incident]:
     Entries that belong to no incident (not an incident kind, or a follow-up with nothing to
     follow) are left out.
     """
-    ordered = sorted((e for e in entries if e.kind in _INCIDENT_KINDS), key=_ORDER)
+    ordered = sorted((e for e in entries if e.kind in INCIDENT_KINDS), key=IN_ORDER)
     owner: dict[int, Incident] = {}
     latest: dict[Stream, Incident] = {}
     last_at: dict[int, datetime] = {}
@@ -222,10 +221,6 @@ def group_incidents(entries: Iterable[Entry]) -> list[Incident]:
             join(entry, previous, f"follows incident {previous.number}")
         # else: a follow-up with nothing to follow: not an incident
     return out
-
-
-_INCIDENT_KINDS = frozenset(INCIDENT_KINDS)
-_ORDER = attrgetter("occurred_at", "num")
 
 
 def _linked(entry: Entry, owner: dict[int, Incident]) -> Incident | None:

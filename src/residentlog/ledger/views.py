@@ -13,12 +13,11 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 from residentlog.errors import InputError, NotFound, StoreError
-from residentlog.ledger.entry import Entry
+from residentlog.ledger.entry import IN_ORDER, Entry
 from residentlog.ledger.merkle import leaf_hash
 from residentlog.ledger.objects import object_path
 from residentlog.ledger.record import bulk_decoder, decode
@@ -88,7 +87,7 @@ def _all_views(store: Store) -> list[Entry]:
         versions = 1 if prior is None else prior.versions + 1
         latest[num] = make(num, record, versions, leaf_hash(data).hex())
     views = list(latest.values())
-    views.sort(key=attrgetter("occurred_at", "num"))
+    views.sort(key=IN_ORDER)
     _READ[store] = (key, views)
     return views
 
