@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -132,3 +133,30 @@ def make_fixed_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
         now=datetime(2020, 1, 21, 20, 0, tzinfo=UTC),
     )
     return s
+
+
+def add_repair_rounds(
+    store: Store,
+    rounds: dict[str, int],
+    priority: Callable[[int], str] = lambda i: "routine",
+    refs: Callable[[int], list[dict[str, str]]] = lambda i: [],
+) -> None:
+    """For each case (``""``: none) its number of rounds of a repair ``reported`` then ``fixed``,
+    one day apart from 1 October 2026: round ``i`` has ``priority(i)`` and references ``refs(i)``."""
+    day = 0
+    for case, count in rounds.items():
+        for i in range(count):
+            for event in ("reported", "fixed"):
+                day += 1
+                add_entry(
+                    store,
+                    {
+                        "kind": "repair",
+                        "summary": f"{case or 'Door'} {i} {event}",
+                        **({"case": case} if case else {}),
+                        "fields": {"event": event, "priority": priority(i)},
+                        **({"refs": refs(i)} if refs(i) else {}),
+                    },
+                    when_text=f"{day}/10/2026 10:00",
+                    now=NOW,
+                )

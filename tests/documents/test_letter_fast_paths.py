@@ -21,11 +21,11 @@ from residentlog.documents.letters.builder import Builder, entry_context
 from residentlog.documents.letters.issues import Issue, group_issues, issue_context, summarise_issues
 from residentlog.documents.letters.types import letter_type
 from residentlog.documents.markup import md_escape
-from residentlog.ledger.add import add_entry
 from residentlog.ledger.store import Store
 from residentlog.ledger.views import Filters, list_entries
 from residentlog.text import visible
 from tests.conftest import NOW
+from tests.support_render import add_repair_rounds
 
 
 def _md_escape_as_it_was(text: str, *, multiline: bool = False) -> str:
@@ -77,22 +77,7 @@ def letters_sc(store: Store) -> tuple[Store, StoreClocks]:
     """Case ``leak``: a routine repair reported and fixed three times (entries 2 to 7), each report
     starting a clock; then a repair with no case, reported and fixed twice (entries 8 to 11)."""
     adopt_pack(store, Path(str(files("residentlog.deadlines.packs") / "example-landlord.toml")), NOW)
-    day = 0
-    for case, rounds in (("leak", 3), ("", 2)):
-        for i in range(rounds):
-            for event in ("reported", "fixed"):
-                day += 1
-                add_entry(
-                    store,
-                    {
-                        "kind": "repair",
-                        "summary": f"{case or 'Door'} {i} {event}",
-                        **({"case": case} if case else {}),
-                        "fields": {"event": event, "priority": "routine"},
-                    },
-                    when_text=f"{day}/10/2026 10:00",
-                    now=NOW,
-                )
+    add_repair_rounds(store, {"leak": 3, "": 2})
     return store, compute_for_store(store, NOW)
 
 

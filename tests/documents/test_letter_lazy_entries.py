@@ -32,6 +32,7 @@ from residentlog.ledger.impact import harm_of
 from residentlog.ledger.store import Store
 from residentlog.ledger.views import Filters, list_entries
 from tests.conftest import NOW, copy_example
+from tests.support_render import add_repair_rounds
 
 EXAMPLE_PACK = Path(str(files("residentlog.deadlines.packs") / "example-landlord.toml"))
 
@@ -101,23 +102,12 @@ def letters_sc(store: Store) -> tuple[Store, StoreClocks]:
     """Case ``leak`` (reported and fixed twice, routine then an emergency, with references that
     need escaping) and two repairs without a case."""
     adopt_pack(store, EXAMPLE_PACK, NOW)
-    day = 0
-    for case, rounds in (("leak", 2), ("", 2)):
-        for i in range(rounds):
-            for event in ("reported", "fixed"):
-                day += 1
-                add_entry(
-                    store,
-                    {
-                        "kind": "repair",
-                        "summary": f"{case or 'Door'} {i} {event}",
-                        **({"case": case} if case else {}),
-                        "fields": {"event": event, "priority": ("routine", "emergency")[i]},
-                        "refs": [{"by": "landlord", "ref": "R*1"}, {"by": "police", "ref": f"P|{i}"}],
-                    },
-                    when_text=f"{day}/10/2026 10:00",
-                    now=NOW,
-                )
+    add_repair_rounds(
+        store,
+        {"leak": 2, "": 2},
+        priority=lambda i: ("routine", "emergency")[i],
+        refs=lambda i: [{"by": "landlord", "ref": "R*1"}, {"by": "police", "ref": f"P|{i}"}],
+    )
     return store, compute_for_store(store, NOW)
 
 
