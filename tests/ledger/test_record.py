@@ -10,9 +10,7 @@ import base64
 import hashlib
 import json
 import unicodedata
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 from hypothesis import given
@@ -23,8 +21,6 @@ from residentlog.ledger import merkle
 from residentlog.ledger.record import (
     RECORD_KEYS,
     build_record,
-    bulk_canonical_check,
-    bulk_decoder,
     canonical_bytes,
     decode,
     encode,
@@ -169,98 +165,6 @@ def test_decode_refuses_nan_and_infinity() -> None:
     for text in (b'{"seq":NaN}', b'{"seq":Infinity}', b'{"seq":-Infinity}'):
         with pytest.raises(VerificationFailed, match="records hold no floats"):
             decode(text)
-
-
-def _outcome(read: Callable[[bytes], dict[str, Any]], data: bytes) -> tuple[str, object]:
-    """What reading ``data`` gives: the record, with its keys' order and its values' exact types,
-    or the error."""
-    try:
-        record = read(data)
-    except VerificationFailed as exc:
-        return ("error", str(exc))
-    return ("record", _typed(record))
-
-
-def _typed(value: object) -> object:
-    if isinstance(value, dict):
-        return [(k, _typed(v)) for k, v in value.items()]
-    if isinstance(value, list):
-        return [_typed(v) for v in value]
-    return (type(value).__name__, value)
-
-
-_json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.integers(min_value=-(2**70), max_value=2**70)
-    | st.floats(allow_nan=False)
-    | st.text(),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
-    max_leaves=12,
-)
-
-
-@given(
-    value=st.dictionaries(st.text(max_size=8), _json_values, max_size=6) | _json_values,
-    ascii_only=st.booleans(),
-)
-def test_bulk_decoder_reads_json_exactly_as_decode(value: object, ascii_only: bool) -> None:
-    data = json.dumps(value, ensure_ascii=ascii_only, separators=(",", ":")).encode("utf-8", "surrogatepass")
-    assert _outcome(bulk_decoder(), data) == _outcome(decode, data)
-
-
-@pytest.mark.parametrize(
-    "data",
-    [
-        b'{"seq":1.5}',  # a float: decode refuses it
-        b'{"a":[{"b":1e3}]}',  # ... anywhere in the record
-        b'{"seq":18446744073709551616}',  # beyond 64 bits: orjson would make it a float
-        b'{"seq":-9223372036854775809}',
-        b'{"seq":18446744073709551615}',
-        b'{"seq":NaN}',
-        b'{"s":"\\ud800"}',  # a lone surrogate: orjson refuses it, decode reads it
-        b'{"s":"tab\\there"}',  # an escaped tab
-        b'{"s":"raw\ttab"}',  # a raw tab: decode refuses control characters in text
-        b'{"s":"raw\x01control"}',
-        b'{"a":1,"b":2,"a":3}',  # a repeated key: the last value, in the first place
-        b"\xff\xfe",
-        b"\xef\xbb\xbf{}",  # a byte-order mark
-        b"[1,2]",
-        b"",
-        b'{"a":1} x',
-        b" {} ",
-    ],
-)
-def test_bulk_decoder_agrees_with_decode_on_awkward_input(data: bytes) -> None:
-    assert _outcome(bulk_decoder(), data) == _outcome(decode, data)
-
-
-@given(st.binary(max_size=40))
-def test_bulk_decoder_agrees_with_decode_on_any_bytes(data: bytes) -> None:
-    assert _outcome(bulk_decoder(), data) == _outcome(decode, data)
-
-
-_any_text = st.text(st.characters(blacklist_categories=()))  # lone surrogates too
-_no_float_values = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | _any_text,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
-    max_leaves=12,
-)
-
-
-@given(
-    record=st.dictionaries(_any_text, _no_float_values, max_size=6),
-    sort=st.booleans(),
-    compact=st.booleans(),
-)
-def test_bulk_canonical_check_answers_as_is_canonical(
-    record: dict[str, Any], sort: bool, compact: bool
-) -> None:
-    separators = (",", ":") if compact else (", ", ": ")
-    text = json.dumps(record, sort_keys=sort, separators=separators, ensure_ascii=False)
-    data = text.encode("utf-8", "surrogatepass")
-    assert bulk_canonical_check()(data, record) == is_canonical(data, record)
 
 
 def test_is_canonical_rejects_reordered_or_spaced_json() -> None:

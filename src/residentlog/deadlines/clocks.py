@@ -96,7 +96,7 @@ def entry_facts(views: Iterable[Entry], incidents: Iterable[Incident] | None = N
     out: list[EntryFacts] = []
     make = EntryFacts.clean
     for view in views:
-        fields = view.record["fields"]  # read only (Entry.fields copies)
+        fields = view.rec.fields  # read only (Entry.fields copies)
         kind = view.kind
         if kind == "contact" and fields.get("letter") in LETTER_FACTS:
             kind, as_fields = LETTER_FACTS[fields["letter"]]
@@ -517,7 +517,7 @@ class _EntryText(Mapping[int, str]):
         self._name = name
 
     def __getitem__(self, num: int) -> str:
-        return str(self._entries[num].record[self._name])
+        return str(getattr(self._entries[num].rec, self._name))
 
     def __iter__(self) -> Iterator[int]:
         return iter(self._entries)

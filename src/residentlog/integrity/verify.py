@@ -35,13 +35,7 @@ from residentlog.errors import InputError, VerificationFailed
 from residentlog.ledger import merkle
 from residentlog.ledger.checkpoints import Checkpoint, origin_for, read_kept
 from residentlog.ledger.objects import hash_object, stored_digests
-from residentlog.ledger.record import (
-    FORMAT_VERSION,
-    RECORD_KEYS,
-    bulk_canonical_check,
-    bulk_decoder,
-    decode,
-)
+from residentlog.ledger.record import FORMAT_VERSION, RECORD_KEYS, decode, is_canonical
 from residentlog.ledger.store import TREE_HEIGHT, IssuedCheckpoint, Store
 
 
@@ -273,40 +267,52 @@ def _check_records(store: Store, report: Report, walk: _Walk) -> None:
     prev: tuple[str, str] = ("", "")
     if anchor:
         prev = (walk.leaves[anchor - 1].hex(), (store.leaf_hash(anchor) or b"").hex())
-    read = bulk_decoder()
-    is_canonical = bulk_canonical_check()
+    from residentlog.ledger.typed_record import canonical_check, reader
+
+    read = reader()
+    canonical = canonical_check()
     for seq, data, stored_leaf in store.iter_ledger(after=anchor):
         contiguous = seq == expected
         expected = seq + 1
         leaf = sha256(b"\x00" + data).digest()
         intact = leaf == stored_leaf
         previous, prev = prev, (leaf.hex(), bytes(stored_leaf).hex())
-        try:
-            rec = read(data)
-        except Exception as exc:
-            findings.append(Finding(seq, f"not a readable record ({exc})"))
-            continue
-        if rec.keys() != RECORD_KEYS or rec.get("v") != FORMAT_VERSION:
+        typed = read(data)
+        if typed is not None:  # every key there, each of its type: its version and form to check
+            shape = typed.v == FORMAT_VERSION
+            in_form = shape and canonical(data, typed)
+            said: tuple[Any, ...] = (typed.ledger, typed.seq, typed.prev, typed.attachments)
+        else:
+            try:
+                rec = decode(data)
+            except Exception as exc:
+                findings.append(Finding(seq, f"not a readable record ({exc})"))
+                continue
+            shape = rec.keys() == RECORD_KEYS and rec.get("v") == FORMAT_VERSION
+            in_form = shape and is_canonical(data, rec)
+            said = (rec.get("ledger"), rec.get("seq"), rec.get("prev"), rec.get("attachments"))
+        ledger, its_seq, its_prev, attachments = said
+        if not shape:
             findings.append(Finding(seq, "not a version-1 record (unexpected or missing fields)"))
-        elif not is_canonical(data, rec):
+        elif not in_form:
             findings.append(
                 Finding(seq, "not in canonical form (RFC 8785): it was not written by residentlog")
             )
-        if rec.get("ledger") != ledger_id:
+        if ledger != ledger_id:
             findings.append(Finding(seq, "belongs to another ledger: it was copied in from elsewhere"))
-        if rec.get("seq") != seq:
-            findings.append(Finding(seq, f"order changed: this record says it is entry {rec.get('seq')}"))
+        if its_seq != seq:
+            findings.append(Finding(seq, f"order changed: this record says it is entry {its_seq}"))
         elif seq == 1:
-            if rec.get("prev") != "":
+            if its_prev != "":
                 findings.append(Finding(seq, "the first entry must not name a predecessor"))
-        elif intact and contiguous and rec.get("prev") not in previous:
+        elif intact and contiguous and its_prev not in previous:
             findings.append(
                 Finding(
                     seq - 1,
                     f"content changed or replaced: entry {seq} records a different hash for entry {seq - 1}",
                 )
             )
-        for att in rec.get("attachments") or ():
+        for att in attachments or ():
             problem = objects.check(att)
             if problem:
                 findings.append(Finding(seq, problem))

@@ -121,7 +121,7 @@ def complaint_step(entry: Entry) -> ComplaintStep | None:
     kind = entry.kind
     if kind != "complaint" and kind != "contact":
         return None  # most entries (asked of every entry of a ledger)
-    fields = entry.record["fields"]  # read only (Entry.fields copies)
+    fields = entry.rec.fields  # read only (Entry.fields copies)
     if kind == "complaint":
         stage, step = int(fields.get("stage") or 1), str(fields.get("step") or "raised")
         letter = ""

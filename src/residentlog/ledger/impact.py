@@ -47,12 +47,12 @@ class Harm:
 
 def harm_of(entry: Entry) -> Harm | None:
     """The harms ``entry`` records, or ``None`` if it records none."""
-    record = entry.record
-    f = record["fields"]  # read only (Entry.fields copies)
-    refs = record["refs"]
+    record = entry.rec  # read only (Entry.fields, .refs copy)
+    f = record.fields
+    refs = record.refs
     if (
         _HARM_FIELDS.isdisjoint(f)
-        and record["kind"] != "cctv"
+        and entry.kind != "cctv"
         and not (refs and any(r["by"] == "police" for r in refs))
     ):
         return None  # most entries: nothing below can apply

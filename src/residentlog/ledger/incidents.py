@@ -122,10 +122,10 @@ def stream_of(entry: Entry) -> Stream:
     asset it names."""
     if entry.case:
         return (entry.case, entry.kind, "")
-    fields = entry.record["fields"]
+    fields = entry.rec.fields  # read only (Entry.fields copies)
     asset = next(
         (str(fields[k]) for k in ("lift", "door", "camera", "rooms", "category") if fields.get(k)),
-        entry.location,
+        entry.rec.location,
     )
     return ("", entry.kind, asset.casefold())
 
@@ -186,7 +186,7 @@ def group_incidents(entries: Iterable[Entry]) -> list[Incident]:
     for entry in ordered:
         stream = stream_of(entry)
         event = entry.event or "observed"
-        fields = entry.record["fields"]  # read only: Entry.fields copies
+        fields = entry.rec.fields  # read only: Entry.fields copies
         named = fields.get("incident")
         if isinstance(named, int) and named in owner and owner[named].kind == entry.kind:
             join(entry, owner[named], f"said to be part of incident {owner[named].number}")
@@ -225,7 +225,7 @@ def group_incidents(entries: Iterable[Entry]) -> list[Incident]:
 
 def _linked(entry: Entry, owner: dict[int, Incident]) -> Incident | None:
     """The latest incident of the same kind that one of the entry's links belongs to."""
-    links = entry.record["links"]  # read only (Entry.links copies)
+    links = entry.rec.links  # read only (Entry.links copies)
     if not links:
         return None
     found = [owner[n] for n in links if n in owner and owner[n].kind == entry.kind]

@@ -127,7 +127,7 @@ def outages(incidents: Iterable[Incident]) -> list[AssetOutages]:
 
 
 def asset_name(incident: Incident) -> str:
-    fields = incident.first.record["fields"]  # read only (Entry.fields copies)
+    fields = incident.first.rec.fields  # read only (Entry.fields copies)
     for name in ("lift", "door", "camera"):
         if fields.get(name):
             return str(fields[name])
@@ -141,21 +141,21 @@ def is_service(incident: Incident) -> bool:
     """Whether the incident put a communal service out of action."""
     if incident.kind in SERVICE_KINDS:
         return True
-    return incident.kind == "repair" and incident.first.record["fields"].get("category") in SERVICE_CATEGORIES
+    return incident.kind == "repair" and incident.first.rec.fields.get("category") in SERVICE_CATEGORIES
 
 
 def _outage(incident: Incident) -> Outage | None:
     if not is_service(incident):
         return None
     entries = incident.entries
-    first = entries[0].record["fields"]  # read only (Entry.fields copies)
+    first = entries[0].rec.fields  # read only (Entry.fields copies)
     if incident.kind == "lift" and first.get("out_of_service") is False:
         return None
     end_entry: Entry | None = None
     trapped = int(first.get("trapped") or 0)
     minutes = int(first.get("trapped_minutes") or 0)
     for e in entries[1:]:  # one pass: most incidents are one entry, a few are thousands
-        fields = e.record["fields"]
+        fields = e.rec.fields
         if end_entry is None and (e.event == "fixed" or fields.get("out_of_service") is False):
             end_entry = e
         trapped = max(trapped, int(fields.get("trapped") or 0))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -128,61 +128,6 @@ def decode(data: bytes) -> dict[str, Any]:
     if not isinstance(record, dict):
         raise VerificationFailed("stored record is not a JSON object")
     return record
-
-
-def bulk_decoder() -> Callable[[bytes], dict[str, Any]]:
-    """:func:`decode` for reading many records (every entry of a ledger): the same result or the
-    same error for every input, about three times faster.
-
-    It parses with ``orjson`` (in Rust) and falls back to :func:`decode` for anything orjson
-    refuses (a lone surrogate, invalid UTF-8, NaN) and for any record in which it found a float:
-    orjson reads ``1.5`` as a float where ``decode`` refuses it, and an integer beyond 64 bits
-    as an approximate float where ``decode`` keeps it exact. ``tests/ledger/test_record.py``
-    checks the two agree (Hypothesis). ``orjson`` is imported here, not at start-up: ``add``
-    never needs it.
-    """
-    from orjson import loads
-
-    def fast_decode(data: bytes) -> dict[str, Any]:
-        try:
-            record = loads(data)
-        except ValueError:  # orjson.JSONDecodeError: decode says why, or reads what orjson won't
-            return decode(data)
-        if type(record) is not dict or _holds_float(record):
-            return decode(data)
-        return record
-
-    return fast_decode
-
-
-def bulk_canonical_check() -> Callable[[bytes, Mapping[str, Any]], bool]:
-    """:func:`is_canonical` for checking many records (``verify``): the same answer, faster.
-
-    ``orjson.dumps`` with sorted keys writes exactly what ``is_canonical``'s fast path compares
-    (``json.dumps`` with sorted keys, no spaces, UTF-8 as is; ``tests/ledger/test_record.py``
-    checks this with Hypothesis), in Rust; what it cannot write (an integer beyond 64 bits, a
-    lone surrogate) and anything that differs go to :func:`is_canonical`, which decides.
-    """
-    from orjson import OPT_SORT_KEYS, dumps
-
-    def check(data: bytes, record: Mapping[str, Any]) -> bool:
-        try:
-            if dumps(record, option=OPT_SORT_KEYS) == data:
-                return True
-        except TypeError:
-            pass
-        return is_canonical(data, record)
-
-    return check
-
-
-def _holds_float(value: dict[str, Any] | list[Any]) -> bool:
-    items: Iterable[Any] = value.values() if type(value) is dict else value
-    for item in items:
-        kind = type(item)
-        if kind is float or ((kind is dict or kind is list) and item and _holds_float(item)):
-            return True
-    return False
 
 
 def is_canonical(data: bytes, record: Mapping[str, Any]) -> bool:

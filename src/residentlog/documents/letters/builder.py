@@ -120,7 +120,7 @@ _NO_TEXTS: Mapping[str, str] = dict.fromkeys(
 def entry_context(view: Entry, audience: str = "landlord") -> dict[str, Any]:
     """An entry as letters cite it. ``audience`` (landlord or ombudsman) is whose references
     are "your ref"."""
-    fields = view.record["fields"]  # read only (Entry.fields copies)
+    fields = view.rec.fields  # read only (Entry.fields copies)
     occurred = view.occurred  # read once per entry (Entry keeps it), as the deadline engine read it
     precision = view.occurred_precision
     local = uk_time(occurred)

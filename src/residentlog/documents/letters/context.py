@@ -110,7 +110,7 @@ def letter_context(
     views = [
         v
         for v in list_entries(store, Filters(), now)
-        if not (v.kind == "note" and _POLICY_TAG in v.record["tags"])  # read only (Entry.tags copies)
+        if not (v.kind == "note" and _POLICY_TAG in v.rec.tags)  # read only (Entry.tags copies)
     ]
     cases = list(dict.fromkeys(cases))
     known = sorted({v.case for v in views if v.case}) if cases else []
@@ -172,8 +172,8 @@ def letter_context(
     refs: list[Mapping[str, str]] = []
     attached: list[int] = []
     for v in selected.views:  # the references and files of the entries cited, in one pass
-        refs += v.record["refs"]
-        if v.record["attachments"]:
+        refs += v.rec.refs
+        if v.rec.attachments:
             attached.append(v.num)
     landlord_refs, _ = cited_refs(refs)
     top_refs = complaint["refs"] if lt.with_complaints and complaint["refs"] else landlord_refs

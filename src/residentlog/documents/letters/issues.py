@@ -138,17 +138,17 @@ def _read(views: Iterable[Entry]) -> _Read:
     named = [(name, read.named[name]) for name in _NAMED]
     events = {"fixed": read.fixes, "not-fixed": read.not_fixed}
     for v in views:
-        record = v.record
-        fields = record["fields"]  # read only (Entry.fields copies)
+        record = v.rec  # read only (Entry.fields, .refs copy)
+        fields = record.fields
         read.kinds.append(v.kind)
         if v.event in events:
             events[v.event].append(v.num)
         if v.kind == "contact":
             read.contacts.append(v.num)
-        if record["attachments"]:
+        if record.attachments:
             read.attached.append(v.num)
-        read.refs += record["refs"]
-        location = str(record["location"])  # as Entry.location reads it
+        read.refs += record.refs
+        location = str(record.location)  # as Entry.location reads it
         if location:
             read.locations.append(location)
         if fields:
@@ -256,7 +256,7 @@ def _state(
     if kind == "service-charge":
         charges = [
             " ".join(x for x in (e["service"] or e["summary"], e["charge_year"]) if x) + f": {e['amount']}"
-            for e in ents.where(lambda v: v.record["fields"].get("amount_pence") is not None)
+            for e in ents.where(lambda v: v.rec.fields.get("amount_pence") is not None)
             if e["amount"]
         ]
         return f"I question these charges: {'; '.join(charges)}." if charges else "I question these charges."
