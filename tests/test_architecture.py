@@ -10,7 +10,13 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "residentlog"
 #: What each part may import, besides the standard library, third-party code and itself.
-BASE = {"residentlog", "residentlog.errors", "residentlog.text", "residentlog.fsutil"}
+BASE = {
+    "residentlog",
+    "residentlog.errors",
+    "residentlog.text",
+    "residentlog.fsutil",
+    "residentlog.background",
+}
 MAY_IMPORT: dict[str, set[str]] = {
     "base": set(),
     "ledger": set(),

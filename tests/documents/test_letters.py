@@ -42,7 +42,7 @@ from residentlog.ledger.checkpoints import Checkpoint
 from residentlog.ledger.profile import update_profile
 from residentlog.ledger.store import Store
 from residentlog.ledger.views import Filters, list_entries
-from tests.conftest import copy_example
+from tests.conftest import copy_example, raw
 from tests.support_render import assert_golden
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -610,6 +610,29 @@ def test_cli_letter_to_stdout_records_it(
     draft = _cli(runner, root, "letter", "subject-access", "--no-record", "-f", "txt")
     assert draft.exit_code == 0 and "Not recorded in your log (--no-record)." in draft.stderr
     assert letters_store.size() == before + 1
+
+
+def test_a_letter_is_refused_for_a_ledger_that_does_not_verify(
+    runner: CliRunner, letters_store: Store, fixed_now: None
+) -> None:
+    """The ledger is verified (in a second process) before the letter's checkpoint is issued: an
+    altered record stops the letter, and nothing is recorded or kept."""
+    root = letters_store.root
+    before = letters_store.size()
+    issued = len(letters_store.issued_checkpoints())
+    conn = raw(letters_store)
+    data = conn.execute("SELECT canonical FROM ledger WHERE seq = 2").fetchone()[0]
+    conn.execute(
+        "UPDATE ledger SET canonical = ? WHERE seq = 2", (data.replace(b'"summary":"', b'"summary":"X'),)
+    )
+    conn.close()
+    result = _cli(runner, root, "letter", "complaint-stage1", "--case", "front-door")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: not issuing a checkpoint: the ledger does not verify "
+        "(entry 2: content changed: its bytes no longer match its stored hash)\n"
+    )
+    assert letters_store.size() == before and len(letters_store.issued_checkpoints()) == issued
 
 
 def test_cli_letter_files_and_refusals(

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from residentlog.integrity.checkpoint import write_checkpoint_file
 from residentlog.integrity.signing import load_or_create_signer, load_signer, sign_note
-from residentlog.integrity.verify import verify_store
+from residentlog.integrity.verify import Report, verify_store
 from residentlog.ledger import when as when_module  # utc_now is looked up at call time: tests replace it
 from residentlog.ledger.checkpoints import Checkpoint, origin_for
 from residentlog.ledger.store import Store
@@ -15,7 +15,12 @@ from residentlog.ledger.when import to_rfc3339
 
 
 def issue_checkpoint(
-    store: Store, now: datetime | None = None, recipient: str = "", *, keep: bool = True
+    store: Store,
+    now: datetime | None = None,
+    recipient: str = "",
+    *,
+    keep: bool = True,
+    report: Report | None = None,
 ) -> Checkpoint:
     """Verify the ledger, then issue, sign and keep a checkpoint of it as it stands.
 
@@ -25,10 +30,12 @@ def issue_checkpoint(
     signed with the store's Ed25519 key (made now if the store has none yet) and kept twice:
     a row of ``checkpoints`` (when, to whom, the signed note) and the file
     ``<store>/checkpoints/<size>-<root prefix>.txt`` outside the database. The returned
-    Checkpoint carries the signed note in ``note`` and the key in ``vkey``.
+    Checkpoint carries the signed note in ``note`` and the key in ``vkey``. ``report``: the
+    store verified just now (by ``verify_store``), if the caller has done so already.
     """
     recipient = " ".join(recipient.split())
-    report = verify_store(store)
+    if report is None:
+        report = verify_store(store)
     report.raise_if_failed("not issuing a checkpoint: the ledger does not verify")
     cp = Checkpoint(origin_for(store.ledger_id), report.size, report.root)
     if not keep:  # a draft's: signed if the store has a key, and no trace left in the store

@@ -89,6 +89,13 @@ class Report:
         }
 
 
+def verify_at(root: Path) -> Report:
+    """:func:`verify_store` of the store at ``root``, opened for it alone (a letter verifies in a
+    second process while it works out the case: see ``residentlog.background``)."""
+    with Store.open(root) as store:
+        return verify_store(store)
+
+
 def verify_store(store: Store, against: Checkpoint | None = None, *, full: bool = False) -> Report:
     report = Report()
     findings = report.findings

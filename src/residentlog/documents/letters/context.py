@@ -9,10 +9,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from residentlog.background import Background
 from residentlog.documents.letters.builder import Builder, cited_refs
 from residentlog.documents.letters.issues import (
     Issue,
@@ -22,13 +23,14 @@ from residentlog.documents.letters.issues import (
     summarise_issues,
 )
 from residentlog.documents.letters.record import SENT_PREFIX
-from residentlog.documents.letters.types import letter_type
+from residentlog.documents.letters.types import LetterType, letter_type
 from residentlog.documents.markup import md_escape, md_unescape
 from residentlog.documents.wording import long_date, long_day, long_when, plural, times, uk_time
 from residentlog.errors import InputError, NotFound
 from residentlog.text import a_or_an
 
 if TYPE_CHECKING:
+    from residentlog.integrity.verify import Report
     from residentlog.ledger.checkpoints import Checkpoint
     from residentlog.ledger.entry import Entry
     from residentlog.ledger.profile import Profile
@@ -93,11 +95,8 @@ def letter_context(
 ) -> dict[str, Any]:
     """Everything a letter template may use (see the module docs); issues a checkpoint last (for
     a ``draft``, signs one but keeps no trace of it in the store)."""
-    from residentlog.deadlines.clocks import compute_for_store
-    from residentlog.documents.reconcile import letter_part
-    from residentlog.ledger.complaints import complaint_histories
+    from residentlog.integrity.verify import verify_at
     from residentlog.ledger.profile import load_profile
-    from residentlog.ledger.views import Filters, list_entries
     from residentlog.ledger.when import utc_now
 
     now = now or utc_now()
@@ -106,6 +105,27 @@ def letter_context(
     _check_profile(profile)
     if lt.nations is not None and profile.nation not in lt.nations:
         raise InputError(f"no {lt.name} letter for {profile.nation} (your profile): {lt.nations_why}")
+    # The checkpoint the letter carries needs the whole ledger verified: a second read of every
+    # record, done meanwhile on the other core where there is one (at 100,000 entries it took as
+    # long as working out the case itself).
+    with Background(verify_at, store.root) as verifying:
+        return _letter_context(store, lt, profile, cases, now, draft, verifying.result)
+
+
+def _letter_context(
+    store: Store,
+    lt: LetterType,
+    profile: Profile,
+    cases: Sequence[str],
+    now: datetime,
+    draft: bool,
+    verified: Callable[[], Report],
+) -> dict[str, Any]:
+    from residentlog.deadlines.clocks import compute_for_store
+    from residentlog.documents.reconcile import letter_part
+    from residentlog.ledger.complaints import complaint_histories
+    from residentlog.ledger.views import Filters, list_entries
+
     sc = compute_for_store(store, now)
     views = [
         v
@@ -245,6 +265,7 @@ def letter_context(
         now,
         f"{profile.landlord if lt.to == 'landlord' else ctx['recipient']['name']} ({lt.name} letter)",
         keep=not draft,
+        report=verified(),
     )
     # The signed note (its first three lines are the checkpoint) and the key that checks it.
     ctx["checkpoint"] = {
@@ -262,11 +283,14 @@ def letter_context(
     return ctx
 
 
-def _issue_checkpoint(store: Store, now: datetime, recipient: str, *, keep: bool) -> Checkpoint:
-    """Issue a checkpoint, naming whom it is handed to (``keep=False``: a draft's, not kept)."""
+def _issue_checkpoint(
+    store: Store, now: datetime, recipient: str, *, keep: bool, report: Report
+) -> Checkpoint:
+    """Issue a checkpoint of the ledger ``report`` verified, naming whom it is handed to
+    (``keep=False``: a draft's, not kept)."""
     from residentlog.integrity.issue import issue_checkpoint
 
-    return issue_checkpoint(store, now, recipient=md_unescape(recipient), keep=keep)
+    return issue_checkpoint(store, now, recipient=md_unescape(recipient), keep=keep, report=report)
 
 
 def _complaint_ctx(b: Builder, views: Sequence[Entry]) -> dict[str, Any]:
