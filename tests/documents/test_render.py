@@ -15,10 +15,10 @@ import pytest
 
 from residentlog.documents.chronology import render_chronology, render_context
 from residentlog.documents.render import shipped_templates_dir, template_names
-from residentlog.errors import InputError, NotFound
+from residentlog.errors import InputError, NotFound, VerificationFailed
 from residentlog.integrity import signing
 from residentlog.ledger.store import Store
-from tests.conftest import NOW
+from tests.conftest import NOW, raw
 from tests.support_render import GOLDEN, assert_golden
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,6 +68,24 @@ def test_chronology_filters_and_checkpoint(fixed_store: Store) -> None:
     assert "  - when it happened was: Sat 14 Dec 2019 16:20 GMT" in text
     assert "residentlog/0123456789abcdef0123456789abcdef\n9\n" in text
     assert [c.size for c in fixed_store.issued_checkpoints()] == [9]
+
+
+def test_no_chronology_of_a_ledger_that_does_not_verify(fixed_store: Store) -> None:
+    """The ledger is verified (in a second process) before the chronology's checkpoint is
+    issued: an altered record stops it, and no checkpoint is kept."""
+    conn = raw(fixed_store)
+    data = conn.execute("SELECT canonical FROM ledger WHERE seq = 3").fetchone()[0]
+    conn.execute(
+        "UPDATE ledger SET canonical = ? WHERE seq = 3", (data.replace(b'"details":"', b'"details":"X'),)
+    )
+    conn.close()
+    with pytest.raises(VerificationFailed) as caught:
+        render_chronology(fixed_store, NOW)
+    assert str(caught.value) == (
+        "not issuing a checkpoint: the ledger does not verify "
+        "(entry 3: content changed: its bytes no longer match its stored hash)"
+    )
+    assert fixed_store.issued_checkpoints() == []
 
 
 def test_chronology_unknown_case_is_an_error(fixed_store: Store) -> None:

@@ -139,23 +139,27 @@ def chronology_context(
     :class:`~residentlog.errors.VerificationFailed` if the ledger does not verify (no checkpoint
     is issued for a damaged ledger).
     """
+    from residentlog.background import Background
     from residentlog.deadlines.clocks import compute_for_store
     from residentlog.integrity.issue import issue_checkpoint
+    from residentlog.integrity.verify import verify_at
     from residentlog.ledger.profile import load_profile
 
-    sc = compute_for_store(store, now)
-    known_cases = sorted({c.case for c in sc.cases if c.case})
-    for name in cases:
-        if name not in known_cases:
-            hint = f"; cases: {', '.join(known_cases)}" if known_cases else "; no entry has a case yet"
-            raise NotFound(f"no entries in case {name!r}{hint}", field="case")
-    all_views = list_entries(store, Filters(), now)
-    views = list_entries(store, Filters(since=since, until=until), now) if (since or until) else all_views
-    if cases:
-        views = [v for v in views if v.case in cases]
-    if kinds:
-        views = [v for v in views if v.kind in kinds]
-    checkpoint = issue_checkpoint(store, now)
+    # The checkpoint needs the whole ledger verified: done meanwhile, on the other core if any.
+    with Background(verify_at, store.root) as verifying:
+        sc = compute_for_store(store, now)
+        known_cases = sorted({c.case for c in sc.cases if c.case})
+        for name in cases:
+            if name not in known_cases:
+                hint = f"; cases: {', '.join(known_cases)}" if known_cases else "; no entry has a case yet"
+                raise NotFound(f"no entries in case {name!r}{hint}", field="case")
+        all_views = list_entries(store, Filters(), now)
+        views = list_entries(store, Filters(since=since, until=until), now) if (since or until) else all_views
+        if cases:
+            views = [v for v in views if v.case in cases]
+        if kinds:
+            views = [v for v in views if v.kind in kinds]
+        checkpoint = issue_checkpoint(store, now, report=verifying.result())
 
     groups = _groups(views, by_case)
     ordered = [v for _, members in groups for v in members]
