@@ -23,7 +23,7 @@ from pathlib import Path
 
 from residentlog.deadlines import clocks as C
 from residentlog.deadlines.cases import summarise_cases, unclocked_reports
-from residentlog.deadlines.engine import compute_clocks
+from residentlog.deadlines.engine import compute_clocks, ordered_entries
 from residentlog.ledger import views as V
 from residentlog.ledger.impact import worst_first
 from residentlog.ledger.incidents import group_incidents
@@ -52,7 +52,7 @@ def one_round(path: Path) -> dict[str, float]:
         lap("packs")
         incidents = tuple(group_incidents(views))
         lap("incidents")
-        facts = C.entry_facts(views, incidents)
+        facts = ordered_entries(C.entry_facts(views, incidents))
         lap("facts")
         clocks = compute_clocks(facts, packs, nation, now)
         lap("clocks")

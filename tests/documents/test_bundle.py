@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from residentlog.cli.app import app
 from residentlog.documents.bundle import build_bundle
 from residentlog.errors import InputError, ResidentlogError, StoreError
-from residentlog.integrity import issue as issuing
+from residentlog.integrity import verify as verifying
 from residentlog.ledger.checkpoints import parse_checkpoint
 from residentlog.ledger.objects import object_path
 from residentlog.ledger.store import Store
@@ -168,17 +168,17 @@ def test_an_exhibit_changed_while_bundling_is_caught(
     fixed_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The copy is checked against the recorded digest even after the ledger verified."""
-    real = issuing.issue_checkpoint
+    real = verifying.verify_at
 
-    def checkpoint_then_damage(store: Store, *args: object, **kwargs: object) -> object:
-        obj = object_path(store.objects_dir, _sha(LETTER))
+    def verify_then_damage(root: Path) -> verifying.Report:
+        obj = object_path(fixed_store.objects_dir, _sha(LETTER))
         obj.chmod(0o644)
-        obj.write_bytes(LETTER)  # whole again for the ledger check ...
-        cp = real(store, *args, **kwargs)  # type: ignore[arg-type]
+        obj.write_bytes(LETTER)  # whole again for the ledger check (in the process verifying) ...
+        report = real(root)
         obj.write_bytes(LETTER.upper())  # ... then changed before it is copied (same size)
-        return cp
+        return report
 
-    monkeypatch.setattr(issuing, "issue_checkpoint", checkpoint_then_damage)
+    monkeypatch.setattr(verifying, "verify_at", verify_then_damage)
     out = tmp_path / "out"
     out.mkdir()
     for target in (out / "b.zip", out / "b"):

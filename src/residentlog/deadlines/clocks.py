@@ -36,6 +36,7 @@ from residentlog.deadlines.engine import (
     EntryFacts,
     attr_text,
     compute_clocks,
+    ordered_entries,
     resident_nation,
 )
 from residentlog.deadlines.policy import Pack, list_shipped_packs, packs_in_force, parse_pack
@@ -92,7 +93,7 @@ def entry_facts(views: Iterable[Entry], incidents: Iterable[Incident] | None = N
         from residentlog.ledger.incidents import group_incidents
 
         incidents = group_incidents(views)
-    incident_of = {n: i.number for i in incidents for n in i.nums}
+    incident_of = {e.num: i.number for i in incidents for e in i.entries}
     out: list[EntryFacts] = []
     make = EntryFacts.clean
     for view in views:
@@ -480,9 +481,9 @@ def compute_for_store(store: Store, now: datetime, case: str | None = None) -> S
             hint = f"; cases: {', '.join(known)}" if known else "; no entry has a case yet"
             raise NotFound(f"no entries in case {case!r}{hint}")
         views = chosen
-    by_number = {v.num: v for v in views}
+    by_number = _ByNumber(views)
     incidents = tuple(group_incidents(views))
-    facts = entry_facts(views, incidents)
+    facts = ordered_entries(entry_facts(views, incidents))  # in order once, for all three below
     clocks = compute_clocks(facts, packs, nation, now)
     unclocked = unclocked_reports(facts, clocks, packs, nation)
     cases = with_unclocked(summarise_cases(facts, clocks, now), unclocked)
@@ -497,7 +498,7 @@ def compute_for_store(store: Store, now: datetime, case: str | None = None) -> S
         nation=nation,
         calendar=calendar,
         packs=packs,
-        entries=tuple(facts),
+        entries=facts,
         clocks=clocks,
         cases=cases,
         summaries=_EntryText(by_number, "summary"),
@@ -506,6 +507,28 @@ def compute_for_store(store: Store, now: datetime, case: str | None = None) -> S
         incidents=incidents,
         harms=tuple(worst_first(views)),
     )
+
+
+class _ByNumber(Mapping[int, "Entry"]):
+    """Entries by number, indexed when first asked (most commands ask for none, or a few)."""
+
+    def __init__(self, views: Iterable[Entry]) -> None:
+        self._views = views
+        self._index: dict[int, Entry] | None = None
+
+    def _by_number(self) -> dict[int, Entry]:
+        if self._index is None:
+            self._index = {v.num: v for v in self._views}
+        return self._index
+
+    def __getitem__(self, num: int) -> Entry:
+        return self._by_number()[num]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._by_number())
+
+    def __len__(self) -> int:
+        return len(self._by_number())
 
 
 class _EntryText(Mapping[int, str]):

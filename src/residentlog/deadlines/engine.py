@@ -388,7 +388,7 @@ def compute_clocks(
         case_context: dict[str, str] = {}  # the attributes the case carries
         contexts: dict[int, dict[str, str]] = {}  # incident -> the attributes it carries
         anchors: dict[str, date] = {}  # pack id -> the day that fixed its version in this case
-        running: set[tuple[int, str, str]] = set()  # (incident, pack id, rule id) with a clock
+        running: dict[int, set[tuple[str, str]]] = {}  # incident -> (pack id, rule id) of its clocks
         for i, entry in enumerate(case_entries):
             # A case remembers its priority, category and hazard: a later entry that does not say
             # otherwise (an "attended" on a significant damp hazard) still matches rules on them.
@@ -407,31 +407,25 @@ def compute_clocks(
             day = uk_date(entry.occurred_at)
             for pack_id in versions.set_by.get(entry.event, ()):
                 anchors[pack_id] = day
-            plan = versions.started_by(versions.on(day, anchors), entry.event)
-            if incident is not None:  # the same fault reported again: its clocks run on
-                plan = [
-                    (pack, left)
-                    for pack, starts in plan
-                    if (left := [r for r in starts if (incident, pack.id, r.id) not in running])
-                ]
+            plan = versions.plan(day, anchors, entry.event)
             if not plan:
                 continue
             context = case_context if incident is None else contexts.get(incident, {})
             effective = {**context, **entry.attrs}
             said = (entry.kind, tuple(sorted(effective.items())))
-            for pack, starts in plan:
-                attrs, used = versions.with_defaults(pack, said, effective)
-                for rule in starts:
-                    alt = versions.match(pack, rule, said, attrs)
-                    if alt is None:
-                        continue
-                    if entry.incident is not None:
-                        running.add((entry.incident, pack.id, rule.id))
-                    relied = tuple(u for u in used if u.attr in alt.constraints())
-                    later = _Later(index, i)
-                    clocks.append(_make_clock(pack, rule, alt, entry, later, calendar, now, relied))
+            runs = running.get(incident) if incident is not None else None
+            for pack, rule, alt, relied in versions.matches(plan, said, effective):
+                if runs is not None and (pack.id, rule.id) in runs:
+                    continue  # the same fault reported again: its clock runs on
+                if incident is not None:
+                    running.setdefault(incident, set()).add((pack.id, rule.id))
+                clocks.append(_make_clock(pack, rule, alt, entry, _Later(index, i), calendar, now, relied))
     clocks.sort(key=lambda c: (c.started_at, c.start_entry, c.pack_id, c.rule_id))
     return tuple(clocks)
+
+
+#: What an entry says, as the engine matches it: its kind and its attributes, sorted.
+Said = tuple[str, tuple[tuple[str, str], ...]]
 
 
 class _Versions:
@@ -451,28 +445,39 @@ class _Versions:
                 self.events.update(rule.start)
         self.cache: dict[date, tuple[Pack, ...]] = {}
         self.plans: dict[Hashable, list[tuple[Pack, list[Rule]]]] = {}  # see started_by
-        self.defaulted: dict[Hashable, tuple[dict[str, str], tuple[DefaultUse, ...]]] = {}
-        self.matched: dict[Hashable, Match | None] = {}
+        self.day_plans: dict[tuple[date, str], list[tuple[Pack, list[Rule]]]] = {}  # see plan
+        self.matched: dict[tuple[int, Said], list[tuple[Pack, Rule, Match, tuple[DefaultUse, ...]]]] = {}
 
-    def with_defaults(
-        self, pack: Pack, said: tuple[str, tuple[tuple[str, str], ...]], attrs: Mapping[str, str]
-    ) -> tuple[dict[str, str], tuple[DefaultUse, ...]]:
-        """:func:`apply_defaults` for an entry of kind and attributes ``said`` (``attrs``), once
-        for each pack and each different thing said: most entries say what many others said."""
-        key = (id(pack), said)
-        found = self.defaulted.get(key)
+    def matches(
+        self, plan: Sequence[tuple[Pack, Sequence[Rule]]], said: Said, attrs: Mapping[str, str]
+    ) -> list[tuple[Pack, Rule, Match, tuple[DefaultUse, ...]]]:
+        """The rules of ``plan`` (:meth:`plan`) that an entry of kind and attributes ``said``
+        (``attrs``) starts, each with the alternative it matches and the pack defaults that match
+        relied on, in the plan's order: once for each plan and each different thing said (most
+        entries say what many others said; plans are kept, so each is the same object each time)."""
+        key = (id(plan), said)
+        found = self.matched.get(key)
         if found is None:
-            found = self.defaulted[key] = apply_defaults(pack, said[0], attrs)
+            found = self.matched[key] = []
+            for pack, starts in plan:
+                with_defaults, used = apply_defaults(pack, said[0], attrs)
+                for rule in starts:
+                    alt = rule.match_for(said[0], with_defaults)
+                    if alt is not None:
+                        relied = tuple(u for u in used if u.attr in alt.constraints())
+                        found.append((pack, rule, alt, relied))
         return found
 
-    def match(
-        self, pack: Pack, rule: Rule, said: tuple[str, tuple[tuple[str, str], ...]], attrs: Mapping[str, str]
-    ) -> Match | None:
-        """``rule.match_for`` the entry's kind and ``attrs`` (``said``, with ``pack``'s defaults), once."""
-        key = (id(pack), rule.id, said)
-        if key not in self.matched:
-            self.matched[key] = rule.match_for(said[0], attrs)
-        return self.matched[key]
+    def plan(self, day: date, anchors: Mapping[str, date], event: str) -> list[tuple[Pack, list[Rule]]]:
+        """:meth:`started_by` of the packs in force on ``day`` (:meth:`on`): once for each day and
+        event while no pack's version is anchored in the case (asked for nearly every entry)."""
+        if anchors:
+            return self.started_by(self.on(day, anchors), event)
+        key = (day, event)
+        plan = self.day_plans.get(key)
+        if plan is None:
+            plan = self.day_plans[key] = self.started_by(self.on(day, anchors), event)
+        return plan
 
     def started_by(self, packs: tuple[Pack, ...], event: str) -> list[tuple[Pack, list[Rule]]]:
         """Each of ``packs`` with rules that ``event`` starts, and those rules in the pack's order
@@ -527,8 +532,18 @@ def _use(pack: Pack, default: Default, name: str, value: str) -> DefaultUse:
     return DefaultUse(name, value, default.id, default.because, pack.id, pack.version)
 
 
-def ordered_entries(entries: Iterable[EntryFacts]) -> list[EntryFacts]:
+class InOrder(tuple[EntryFacts, ...]):
+    """Entries in ledger order, each number once: what :func:`ordered_entries` gives. Given one
+    again, it gives it back as it is, and :func:`by_case` groups it once: the clocks, the case
+    summaries and the unclocked reports of one ledger each ask for both."""
+
+    _cases: dict[str | None, list[EntryFacts]]
+
+
+def ordered_entries(entries: Iterable[EntryFacts]) -> InOrder:
     """The entries in ledger order (``occurred_at``, then number); InputError for a number twice."""
+    if type(entries) is InOrder:
+        return entries
     items = sorted(entries, key=_ORDER)
     if len({e.number for e in items}) != len(items):
         seen: set[int] = set()
@@ -536,14 +551,18 @@ def ordered_entries(entries: Iterable[EntryFacts]) -> list[EntryFacts]:
             if e.number in seen:
                 raise InputError(f"entry number {e.number} appears twice")
             seen.add(e.number)
-    return items
+    return InOrder(items)
 
 
-def by_case(ordered: Sequence[EntryFacts]) -> dict[str | None, list[EntryFacts]]:
+def by_case(ordered: Sequence[EntryFacts]) -> Mapping[str | None, Sequence[EntryFacts]]:
     """The entries of each case (``None``: no case), in order of each case's first entry."""
+    if type(ordered) is InOrder and "_cases" in ordered.__dict__:
+        return ordered._cases
     groups: dict[str | None, list[EntryFacts]] = {}
     for e in ordered:
         groups.setdefault(e.case, []).append(e)
+    if type(ordered) is InOrder:
+        ordered._cases = groups
     return groups
 
 

@@ -47,15 +47,23 @@ class Harm:
 
 def harm_of(entry: Entry) -> Harm | None:
     """The harms ``entry`` records, or ``None`` if it records none."""
+    return _harm_of(entry) if _may_harm(entry) else None
+
+
+def _may_harm(entry: Entry) -> bool:
+    """False for an entry that records no harm (most entries): nothing in :func:`_harm_of` can
+    apply to it."""
     record = entry.rec  # read only (Entry.fields, .refs copy)
-    f = record.fields
     refs = record.refs
-    if (
-        _HARM_FIELDS.isdisjoint(f)
-        and entry.kind != "cctv"
-        and not (refs and any(r["by"] == "police" for r in refs))
-    ):
-        return None  # most entries: nothing below can apply
+    return (
+        not _HARM_FIELDS.isdisjoint(record.fields)
+        or entry.kind == "cctv"
+        or bool(refs and any(r["by"] == "police" for r in refs))
+    )
+
+
+def _harm_of(entry: Entry) -> Harm | None:
+    f = entry.rec.fields  # read only (Entry.fields copies)
     phrases: list[str] = []
     weight = 0
 
@@ -91,7 +99,7 @@ def harm_of(entry: Entry) -> Harm | None:
 
 def worst_first(entries: Iterable[Entry]) -> list[Harm]:
     """Every entry that records harm, the worst first (then the earliest)."""
-    found = [h for h in (harm_of(e) for e in entries) if h is not None]
+    found = [h for h in (_harm_of(e) for e in entries if _may_harm(e)) if h is not None]
     found.sort(key=lambda h: (-h.weight, h.entry.occurred_at, h.num))
     return found
 

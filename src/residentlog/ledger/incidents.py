@@ -150,75 +150,74 @@ def group_incidents(entries: Iterable[Entry]) -> list[Incident]:
     # incident walks all its entries, and a lasting fault reported every week has thousands.
     open_now: dict[int, bool] = {}
     reported: dict[int, int] = {}
+    lasting = {kind: is_lasting(kind) for kind in INCIDENT_KINDS}
 
-    def track(incident: Incident, entry: Entry) -> None:
-        event = entry.event
-        if event == "fixed":
-            open_now[incident.number] = False
-        elif event in ("not-fixed", "recurred"):
-            open_now[incident.number] = True
-        else:
-            open_now.setdefault(incident.number, True)
-        if event == "reported":
-            reported[incident.number] = reported.get(incident.number, 0) + 1
-
-    def start(entry: Entry, stream: Stream, recurrence_of: Incident | None) -> None:
+    def start(entry: Entry, event: str, stream: Stream, recurrence_of: Incident | None) -> None:
+        number = entry.num
         incident = Incident(
-            number=entry.num,
+            number=number,
             kind=entry.kind,
             case=entry.case,
             entries=[entry],
             recurrence_of=recurrence_of.number if recurrence_of is not None else None,
         )
         out.append(incident)
-        track(incident, entry)
-        owner[entry.num] = incident
+        open_now[number] = event != "fixed"
+        if event == "reported":
+            reported[number] = 1
+        owner[number] = incident
         latest[stream] = incident
-        last_at[incident.number] = entry.occurred
+        last_at[number] = entry.occurred
 
-    def join(entry: Entry, incident: Incident, how: str) -> None:
+    def join(entry: Entry, event: str, incident: Incident, how: str) -> None:
+        number = incident.number
         incident.entries.append(entry)
-        track(incident, entry)
+        if event == "fixed":
+            open_now[number] = False
+        elif event == "not-fixed" or event == "recurred":
+            open_now[number] = True
+        if event == "reported":
+            reported[number] = reported.get(number, 0) + 1
         incident.how[entry.num] = how
         owner[entry.num] = incident
-        last_at[incident.number] = entry.occurred
+        last_at[number] = entry.occurred
 
     for entry in ordered:
-        stream = stream_of(entry)
+        kind = entry.kind
+        stream = (entry.case, kind, "") if entry.case else stream_of(entry)
         event = entry.event or "observed"
         fields = entry.rec.fields  # read only: Entry.fields copies
         named = fields.get("incident")
-        if isinstance(named, int) and named in owner and owner[named].kind == entry.kind:
-            join(entry, owner[named], f"said to be part of incident {owner[named].number}")
+        if isinstance(named, int) and named in owner and owner[named].kind == kind:
+            join(entry, event, owner[named], f"said to be part of incident {owner[named].number}")
             continue
         previous = latest.get(stream)
         if fields.get("new_incident"):
-            start(entry, stream, None)
+            start(entry, event, stream, None)
             continue
+        linked = _linked(entry, owner) if entry.rec.links else None
         if event == "recurred":
-            linked = _linked(entry, owner)
-            start(entry, stream, linked if linked is not None else previous)
+            start(entry, event, stream, linked if linked is not None else previous)
             continue
-        linked = _linked(entry, owner)
         if linked is not None:
-            join(entry, linked, f"linked to entry {_first_link(entry, linked)}")
+            join(entry, event, linked, f"linked to entry {_first_link(entry, linked)}")
             continue
         if event in STARTING_EVENTS:
             if previous is not None and open_now[previous.number]:
-                if is_lasting(entry.kind):
-                    join(entry, previous, "the same fault, not yet fixed")
+                if lasting[kind]:
+                    join(entry, event, previous, "the same fault, not yet fixed")
                     continue
                 if (
                     event == "reported"
                     and reported.get(previous.number, 0) == 0
                     and entry.occurred - last_at[previous.number] <= REPORT_WINDOW
                 ):
-                    join(entry, previous, "the report of what was seen")
+                    join(entry, event, previous, "the report of what was seen")
                     continue
-            start(entry, stream, None)
+            start(entry, event, stream, None)
             continue
         if previous is not None:
-            join(entry, previous, f"follows incident {previous.number}")
+            join(entry, event, previous, f"follows incident {previous.number}")
         # else: a follow-up with nothing to follow: not an incident
     return out
 
