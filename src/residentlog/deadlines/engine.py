@@ -412,7 +412,7 @@ def compute_clocks(
                 continue
             context = case_context if incident is None else contexts.get(incident, {})
             effective = {**context, **entry.attrs}
-            said = (entry.kind, tuple(sorted(effective.items())))
+            said = (entry.kind, tuple(effective.items()))  # a key: the same things said, the same key
             runs = running.get(incident) if incident is not None else None
             for pack, rule, alt, relied in versions.matches(plan, said, effective):
                 if runs is not None and (pack.id, rule.id) in runs:
@@ -424,7 +424,7 @@ def compute_clocks(
     return tuple(clocks)
 
 
-#: What an entry says, as the engine matches it: its kind and its attributes, sorted.
+#: What an entry says, as the engine matches it: its kind and its attributes (a cache key).
 Said = tuple[str, tuple[tuple[str, str], ...]]
 
 
@@ -567,14 +567,22 @@ def by_case(ordered: Sequence[EntryFacts]) -> Mapping[str | None, Sequence[Entry
 
 
 class _CaseIndex:
-    """A case's entries in order, with the positions of each event, to find stops quickly."""
+    """A case's entries in order, with the positions of each event, to find stops quickly
+    (indexed when a clock of the case first asks: most cases of a large ledger start none)."""
 
     def __init__(self, entries: Sequence[EntryFacts]) -> None:
         self.entries = entries
-        self.positions: dict[str, list[int]] = {}
-        for i, e in enumerate(entries):
-            self.positions.setdefault(e.event, []).append(i)
+        self._positions: dict[str, list[int]] | None = None
         self._starters: dict[str, list[int]] | None = None
+
+    @property
+    def positions(self) -> dict[str, list[int]]:
+        """Event -> the positions of the entries that record it, in order."""
+        if self._positions is None:
+            self._positions = {}
+            for i, e in enumerate(self.entries):
+                self._positions.setdefault(e.event, []).append(i)
+        return self._positions
 
     def starters_after(self, kind: str, after: int) -> list[int]:
         """Positions after ``after``, in order, of the entries of ``kind`` that begin an incident

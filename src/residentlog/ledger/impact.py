@@ -99,7 +99,14 @@ def _harm_of(entry: Entry) -> Harm | None:
 
 def worst_first(entries: Iterable[Entry]) -> list[Harm]:
     """Every entry that records harm, the worst first (then the earliest)."""
-    found = [h for h in (_harm_of(e) for e in entries if _may_harm(e)) if h is not None]
+    found = []
+    for e in entries:
+        record = e.rec  # most entries: passed over here, as _may_harm would, without a call
+        if not record.refs and e.kind != "cctv" and _HARM_FIELDS.isdisjoint(record.fields):
+            continue
+        harm = _harm_of(e)
+        if harm is not None:
+            found.append(harm)
     found.sort(key=lambda h: (-h.weight, h.entry.occurred_at, h.num))
     return found
 
