@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import stat
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 
 from residentlog.deadlines.clocks import (
     ADOPTION_TAG,
+    StoreClocks,
     adopt_pack,
     adopted_packs,
     compute_for_store,
@@ -26,7 +28,7 @@ from residentlog.deadlines.clocks import (
     store_packs,
     this_month_counts,
 )
-from residentlog.deadlines.engine import ClockStatus
+from residentlog.deadlines.engine import ClockStatus, EntryFacts, InOrder, ordered_entries
 from residentlog.deadlines.policy import list_shipped_packs, parse_pack, shipped_pack
 from residentlog.errors import NotFound, PolicyError
 from residentlog.integrity.verify import verify_store
@@ -394,6 +396,36 @@ def test_the_version_in_force_on_the_date_of_each_entry_is_used(store: Store, tm
     )
     assert earlier.median_late == timedelta(hours=1)
     assert this_month_counts(sc) == {"door": 1, "note": 2}  # November 2026: two adoptions and a report
+
+
+def test_this_month_is_the_uk_calendar_month() -> None:
+    """An entry counts in the month it happened in UK local time: 23:30 UTC on 31 May is
+    00:30 BST on 1 June; midnight BST on 1 July is 23:00 UTC on 30 June, already July."""
+
+    def at(text: str, kind: str, number: int) -> EntryFacts:
+        return EntryFacts(number, kind, "observed", datetime.fromisoformat(text))
+
+    entries = (
+        at("2026-05-31T22:59:59+00:00", "door", 1),  # 23:59:59 BST, 31 May
+        at("2026-05-31T23:30:00+00:00", "lift", 2),  # 00:30 BST, 1 June
+        at("2026-06-15T12:00:00+00:00", "lift", 3),
+        at("2026-06-30T22:59:59+00:00", "asb", 4),  # 23:59:59 BST, 30 June
+        at("2026-06-30T23:00:00+00:00", "door", 5),  # 00:00 BST, 1 July
+    )
+    june = StoreClocks(datetime(2026, 6, 20, tzinfo=UTC), "england", "england-wales", (), entries, (), ())
+    assert this_month_counts(june) == {"lift": 2, "asb": 1}
+    in_order = replace(june, entries=ordered_entries(entries))  # as compute_for_store gives them
+    assert type(in_order.entries) is InOrder and this_month_counts(in_order) == {"lift": 2, "asb": 1}
+    december = StoreClocks(
+        datetime(2026, 12, 31, 23, 59, tzinfo=UTC),
+        "england",
+        "england-wales",
+        (),
+        (at("2026-12-01T00:00:00+00:00", "note", 1), at("2027-01-01T00:00:00+00:00", "note", 2)),
+        (),
+        (),
+    )
+    assert this_month_counts(december) == {"note": 1}
 
 
 def test_compute_for_one_case(store: Store, tmp_path: Path) -> None:

@@ -22,10 +22,12 @@ import os
 import re
 import statistics
 import tempfile
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from operator import attrgetter
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -34,6 +36,7 @@ from residentlog.deadlines.cases import CaseSummary, Unclocked, summarise_cases,
 from residentlog.deadlines.engine import (
     Clock,
     EntryFacts,
+    InOrder,
     attr_text,
     compute_clocks,
     ordered_entries,
@@ -627,11 +630,13 @@ def due_soon(clocks: Iterable[Clock], now: datetime, within: timedelta = SOON) -
 def this_month_counts(sc: StoreClocks) -> dict[str, int]:
     """Entries by kind whose event happened in the current UK calendar month, most first."""
     today = sc.now.astimezone(LONDON)
-    counts = Counter(
-        e.kind
-        for e in sc.entries
-        if (local := e.occurred_at.astimezone(LONDON)).year == today.year and local.month == today.month
-    )
+    start = datetime(today.year, today.month, 1, tzinfo=LONDON)  # the month's first midnight ...
+    end = datetime(today.year + today.month // 12, today.month % 12 + 1, 1, tzinfo=LONDON)  # ... the next's
+    entries = sc.entries
+    if type(entries) is InOrder:  # in time order (as compute_for_store makes them): the month is a slice
+        when = attrgetter("occurred_at")
+        entries = entries[bisect_left(entries, start, key=when) : bisect_left(entries, end, key=when)]
+    counts = Counter(e.kind for e in entries if start <= e.occurred_at < end)
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
