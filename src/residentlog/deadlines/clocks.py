@@ -470,7 +470,7 @@ def compute_for_store(store: Store, now: datetime, case: str | None = None) -> S
     from residentlog.ledger.impact import worst_first
     from residentlog.ledger.incidents import group_incidents
     from residentlog.ledger.profile import load_profile
-    from residentlog.ledger.views import Filters, list_entries
+    from residentlog.ledger.views import Filters, entries_by_number, list_entries
 
     nation = load_profile(store.root).nation
     calendar, _ = resident_nation(nation)
@@ -484,7 +484,7 @@ def compute_for_store(store: Store, now: datetime, case: str | None = None) -> S
             hint = f"; cases: {', '.join(known)}" if known else "; no entry has a case yet"
             raise NotFound(f"no entries in case {case!r}{hint}")
         views = chosen
-    by_number = _ByNumber(views)
+    by_number = entries_by_number(store) if case is None else _ByNumber(views)
     incidents = tuple(group_incidents(views))
     facts = ordered_entries(entry_facts(views, incidents))  # in order once, for all three below
     clocks = compute_clocks(facts, packs, nation, now)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -60,18 +60,30 @@ def list_entries(store: Store, filters: Filters, now: datetime) -> list[Entry]:
 # cost, so each Store decodes its records once while nothing has changed: the key is SQLite's
 # data_version (changes when another connection commits) and the ledger's size (the ledger only
 # grows, by appends, through this connection: triggers refuse any update or delete; a checkpoint
-# or an index row written meanwhile changes nothing read here). What is cached is decoded from
-# the hashed bytes, as before. The records are shared between the callers of one process: treat
+# or an index row written meanwhile changes nothing read here). What is cached (the entries in
+# order, and by number) is decoded from the hashed bytes, as before. The records are shared between the callers of one process: treat
 # them as read-only (no caller changes one; copying 100,000 records for each call would cost a
 # quarter of reading).
-_READ: weakref.WeakKeyDictionary[Store, tuple[tuple[int, int], list[Entry]]] = weakref.WeakKeyDictionary()
+_READ: weakref.WeakKeyDictionary[Store, tuple[tuple[int, int], list[Entry], dict[int, Entry]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def entries_by_number(store: Store) -> Mapping[int, Entry]:
+    """Every entry as :func:`list_entries` reads it, by entry number (read-only, shared)."""
+    return _read(store)[1]
 
 
 def _all_views(store: Store) -> list[Entry]:
+    return _read(store)[0]
+
+
+def _read(store: Store) -> tuple[list[Entry], dict[int, Entry]]:
+    """Every entry in order, and by number: decoded once while nothing changes (``_READ``)."""
     key = (store.conn.execute("PRAGMA data_version").fetchone()[0], store.size())
     cached = _READ.get(store)
     if cached is not None and cached[0] == key:
-        return cached[1]
+        return cached[1], cached[2]
     from residentlog.ledger.typed_record import reader  # msgspec: not for add, which reads one entry
 
     latest: dict[int, Entry] = {}  # entry number -> its latest version so far
@@ -97,8 +109,8 @@ def _all_views(store: Store) -> list[Entry]:
             latest[num] = Entry(num, record, versions, leaf_hash(data).hex())
     views = list(latest.values())
     views.sort(key=IN_ORDER)
-    _READ[store] = (key, views)
-    return views
+    _READ[store] = (key, views, latest)
+    return views, latest
 
 
 def _matcher(filters: Filters, now: datetime) -> Callable[[Record], bool] | None:
