@@ -67,8 +67,8 @@ def test_no_fork_while_threads_run() -> None:
         thread.join()
 
 
-def test_no_fork_without_fork(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delattr(background.os, "fork")
+def test_no_fork_where_it_is_not_safe(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(background, "_CAN_FORK", False)  # not Linux, or no os.fork
     with Background(_pid_and, 3) as work:
         assert not work.forked
         assert work.result() == (os.getpid(), 6)

@@ -3,12 +3,13 @@ read of every record) while it works out the case (the first), on the machine's 
 
 :class:`Background` runs ``fn(*args)`` in a child made by ``fork`` and hands back what it
 returned, pickled through a pipe. It never changes *what* a caller gets: where ``fork`` is not
-there (Windows), or threads are running (a child of a threaded process may deadlock), or the
-child fails in any way (an error, a crash, a result that cannot be pickled), ``result()`` runs
-``fn(*args)`` here instead, so errors are raised as they always were. The child shares nothing
-with this process that it could spoil: ``fn`` must open its own files (a store is opened again:
-an SQLite connection must not cross a fork); it ends with ``os._exit``, so it flushes no output
-this process buffered, runs no ``atexit`` function and closes nothing of this process's.
+there or not safe (anywhere but Linux), or threads are running (a child of a threaded process
+may deadlock), or the child fails in any way (an error, a crash, a result that cannot be
+pickled), ``result()`` runs ``fn(*args)`` here instead, so errors are raised as they always
+were. The child shares nothing with this process that it could spoil: ``fn`` must open its own
+files (a store is opened again: an SQLite connection must not cross a fork); it ends with
+``os._exit``, so it flushes no output this process buffered, runs no ``atexit`` function and
+closes nothing of this process's.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import os
 import pickle
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
@@ -24,6 +26,9 @@ T = TypeVar("T")
 
 #: The child's way of saying "work it out yourself" (it failed, or its result would not pickle).
 _FAILED = b""
+#: Linux only: macOS has fork, but a forked child may crash in system libraries the parent
+#: loaded (Python's own multiprocessing spawns there); a crash would only cost the time lost.
+_CAN_FORK = sys.platform == "linux" and hasattr(os, "fork")
 
 
 class Background(Generic[T]):
@@ -36,7 +41,7 @@ class Background(Generic[T]):
         self._args = args
         self._pid = 0
         self._read = -1
-        if not hasattr(os, "fork") or threading.active_count() > 1:
+        if not _CAN_FORK or threading.active_count() > 1:
             return
         read, write = os.pipe()
         pid = os.fork()

@@ -59,11 +59,11 @@ def list_entries(store: Store, filters: Filters, now: datetime) -> list[Entry]:
 # chronology: the clocks, the entries, the selection), and decoding every record is most of the
 # cost, so each Store decodes its records once while nothing has changed: the key is SQLite's
 # data_version (changes when another connection commits) and the ledger's size (the ledger only
-# grows, by appends, through this connection: triggers refuse any update or delete; a checkpoint
-# or an index row written meanwhile changes nothing read here). What is cached (the entries in
-# order, and by number) is decoded from the hashed bytes, as before. The records are shared between the callers of one process: treat
-# them as read-only (no caller changes one; copying 100,000 records for each call would cost a
-# quarter of reading).
+# grows, by appends, through this connection: triggers refuse any update or delete; a
+# checkpoint or an index row written meanwhile changes nothing read here). What is cached (the
+# entries in order, and by number) is decoded from the hashed bytes, as before. The records are
+# shared between the callers of one process: treat them as read-only (no caller changes one;
+# copying 100,000 records for each call would cost a quarter of reading).
 _READ: weakref.WeakKeyDictionary[Store, tuple[tuple[int, int], list[Entry], dict[int, Entry]]] = (
     weakref.WeakKeyDictionary()
 )
