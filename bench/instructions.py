@@ -49,6 +49,7 @@ for _ in range(int(sys.argv[2])):
 def instructions(src: Path, store: Path, rounds: int) -> int:
     env = bl.base_env()
     env["PYTHONPATH"] = str(src)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # else the first process run on a new export pays to write them
     valgrind = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
     done = subprocess.run(
         [*valgrind, str(bl.RL_PY), "-c", ROUNDS, str(store), str(rounds)],

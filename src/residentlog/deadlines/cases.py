@@ -229,28 +229,32 @@ def summarise_case(
 def _summarise(
     case: str | None, items: Sequence[EntryFacts], clocks: Sequence[Clock], now: datetime
 ) -> CaseSummary:
-    reports = tuple((e.number, e.occurred_at) for e in items if e.event in REPORT_EVENTS)
+    reports: list[tuple[int, datetime]] = []
+    kinds: dict[str, None] = {}  # in order of first appearance
     recurrences = 0
     is_open = True
     closed_at: datetime | None = None
     last_close: str | None = None
-    for e in items:
-        if e.event == "recurred" or (e.event in ("observed", "reported") and last_close == "fixed"):
+    for e in items:  # one pass: a case may have 25,000 entries
+        event = e.event
+        kinds[e.kind] = None
+        if event in REPORT_EVENTS:
+            reports.append((e.number, e.occurred_at))
+        if event == "recurred" or (last_close == "fixed" and (event == "observed" or event == "reported")):
             recurrences += 1
-        if e.event in CLOSING_EVENTS:
-            is_open, closed_at, last_close = False, e.occurred_at, e.event
-        elif e.event in OPENING_EVENTS:
+        if event in CLOSING_EVENTS:
+            is_open, closed_at, last_close = False, e.occurred_at, event
+        elif event in OPENING_EVENTS:
             is_open, closed_at, last_close = True, None, None
     first_day = uk_date(reports[0][1] if reports else items[0].occurred_at)
     end_day = uk_date(closed_at) if closed_at is not None else uk_date(now)
-    kinds = tuple(dict.fromkeys(e.kind for e in items))
     return CaseSummary(
         case=case,
-        kinds=kinds,
+        kinds=tuple(kinds),
         entries=tuple(e.number for e in items),
         first_entry=items[0].number,
         first_at=items[0].occurred_at,
-        reports=reports,
+        reports=tuple(reports),
         recurrences=recurrences,
         is_open=is_open,
         closed_at=closed_at,
