@@ -271,7 +271,7 @@ class Imported:
 
 
 def is_landlord_records(entry: Entry) -> bool:
-    return entry.kind == "note" and TAG in entry.tags
+    return entry.kind == "note" and TAG in entry.rec.tags  # read only (Entry.tags copies)
 
 
 def import_records(

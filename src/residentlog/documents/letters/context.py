@@ -27,6 +27,7 @@ from residentlog.documents.letters.types import LetterType, letter_type
 from residentlog.documents.markup import md_escape, md_unescape
 from residentlog.documents.wording import long_date, long_day, long_when, plural, times, uk_time
 from residentlog.errors import InputError, NotFound
+from residentlog.ledger.vocabulary import INCIDENT_KINDS
 from residentlog.text import a_or_an
 
 if TYPE_CHECKING:
@@ -256,7 +257,7 @@ def _letter_context(
             now,
             sc,
             views,
-            {v.kind for i in issue_list for v in i.views if v.is_incident},
+            {v.kind for i in issue_list for v in i.views}.intersection(INCIDENT_KINDS),
             to_landlord=lt.to == "landlord",
         ),
     }

@@ -54,7 +54,7 @@ def issue_context(b: Builder, issue: Issue, summary: CaseSummary) -> dict[str, A
         closed = ents[closer_at] if closer_at >= 0 else None
     nums = {v.num for v in issue.views}
     incidents = [i for i in b.sc.incidents if i.number in nums]  # each occurrence once
-    incident_of = {n: i.number for i in incidents for n in i.nums}
+    incident_of = {e.num: i.number for i in incidents for e in i.entries}
     # What could start a clock: each report, the reports of one incident counted once.
     total = len({incident_of.get(n, -n) for n, _ in summary.reports})
     groups = b.rule_groups(summary.clocks, total=total)
@@ -133,9 +133,12 @@ class _Read:
     locations: list[str] = field(default_factory=list)
 
 
+#: What _read keeps of each field it reads: an attribute (the latest) or a name (every one).
+_KEPT = {**dict.fromkeys(_ATTRS, "attr"), **dict.fromkeys(_NAMED, "named")}
+
+
 def _read(views: Iterable[Entry]) -> _Read:
     read = _Read()
-    named = [(name, read.named[name]) for name in _NAMED]
     events = {"fixed": read.fixes, "not-fixed": read.not_fixed}
     for v in views:
         record = v.rec  # read only (Entry.fields, .refs copy)
@@ -151,14 +154,13 @@ def _read(views: Iterable[Entry]) -> _Read:
         location = str(record.location)  # as Entry.location reads it
         if location:
             read.locations.append(location)
-        if fields:
-            for name in _ATTRS:
-                value = fields.get(name)
+        for name, value in fields.items():  # an entry has a few fields; most are neither
+            kept = _KEPT.get(name)
+            if kept == "attr":
                 if value is not None and str(value):  # md_escape keeps text empty exactly when it was
                     read.attrs[name] = str(value)
-            for name, values in named:
-                if fields.get(name):
-                    values.append(str(fields[name]))
+            elif kept == "named" and value:
+                read.named[name].append(str(value))
     return read
 
 
