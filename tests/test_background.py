@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import threading
-from pathlib import Path
 
 import pytest
 
@@ -26,21 +25,20 @@ def _unpicklable() -> object:
     return lambda: None  # a lambda does not pickle: the parent works it out itself
 
 
-def _gone(pid: int) -> bool:
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        return True  # reaped: not a zombie, not running
-    return False
+def _sleep(seconds: int) -> None:
+    import time
+
+    time.sleep(seconds)
 
 
 def test_the_value_comes_from_a_child() -> None:
     with Background(_pid_and, 21) as work:
-        assert work.forked
-        pid = work._pid
-        child, value = work.result()
-    assert value == 42 and child == pid != os.getpid()
-    assert _gone(pid)
+        assert work.started
+        child = work._child
+        assert child is not None
+        pid, value = work.result()
+    assert value == 42 and pid == child.pid != os.getpid()
+    assert child.returncode == 0  # reaped
 
 
 def test_an_error_in_the_child_is_raised_here_as_it_would_be() -> None:
@@ -54,34 +52,31 @@ def test_a_value_that_does_not_pickle_is_worked_out_here() -> None:
     assert callable(value)
 
 
-def test_no_fork_while_threads_run() -> None:
+def test_a_child_is_started_while_a_thread_runs() -> None:
+    """A terminal's spinner runs in a thread while a letter is made: a fresh process is safe then."""
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
     thread.start()
     try:
         with Background(_pid_and, 1) as work:
-            assert not work.forked
-            assert work.result() == (os.getpid(), 2)
+            assert work.started
+            pid, value = work.result()
+        assert value == 2 and pid != os.getpid()
     finally:
         stop.set()
         thread.join()
 
 
-def test_no_fork_where_it_is_not_safe(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(background, "_CAN_FORK", False)  # not Linux, or no os.fork
+def test_worked_out_here_when_no_process_may_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(background, "ENABLED", False)
     with Background(_pid_and, 3) as work:
-        assert not work.forked
+        assert not work.started
         assert work.result() == (os.getpid(), 6)
 
 
-def test_leaving_early_stops_the_child(tmp_path: Path) -> None:
+def test_leaving_early_stops_the_child() -> None:
     with pytest.raises(RuntimeError), Background(_sleep, 60) as work:
-        pid = work._pid
+        child = work._child
+        assert child is not None
         raise RuntimeError("the command failed meanwhile")
-    assert _gone(pid)
-
-
-def _sleep(seconds: int) -> None:
-    import time
-
-    time.sleep(seconds)
+    assert child.returncode is not None  # killed and reaped, not left running

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from residentlog import background
 from residentlog.cli.app import app
 from residentlog.documents.bundle import build_bundle
 from residentlog.errors import InputError, ResidentlogError, StoreError
@@ -173,12 +174,13 @@ def test_an_exhibit_changed_while_bundling_is_caught(
     def verify_then_damage(root: Path) -> verifying.Report:
         obj = object_path(fixed_store.objects_dir, _sha(LETTER))
         obj.chmod(0o644)
-        obj.write_bytes(LETTER)  # whole again for the ledger check (in the process verifying) ...
+        obj.write_bytes(LETTER)  # whole again for the ledger check ...
         report = real(root)
         obj.write_bytes(LETTER.upper())  # ... then changed before it is copied (same size)
         return report
 
     monkeypatch.setattr(verifying, "verify_at", verify_then_damage)
+    monkeypatch.setattr(background, "ENABLED", False)  # verified here, where the patch is
     out = tmp_path / "out"
     out.mkdir()
     for target in (out / "b.zip", out / "b"):
