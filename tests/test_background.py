@@ -67,6 +67,13 @@ def test_a_child_is_started_while_a_thread_runs() -> None:
         thread.join()
 
 
+def test_arguments_that_do_not_pickle_are_worked_out_here() -> None:
+    with Background(_pid_and, lambda: 1) as work:
+        assert not work.started
+        with pytest.raises(TypeError):  # as calling it here raises: a lambda times 2
+            work.result()
+
+
 def test_worked_out_here_when_no_process_may_start(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(background, "ENABLED", False)
     with Background(_pid_and, 3) as work:

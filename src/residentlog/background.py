@@ -52,7 +52,10 @@ class Background(Generic[T]):
         self._child: subprocess.Popen[bytes] | None = None
         if not ENABLED:
             return
-        job = pickle.dumps((list(sys.path), fn.__module__, fn.__qualname__, args))
+        try:
+            job = pickle.dumps((list(sys.path), fn.__module__, fn.__qualname__, args))
+        except Exception:  # arguments that do not pickle: worked out here, when asked
+            return
         try:
             child = subprocess.Popen(
                 [sys.executable, "-c", _CHILD],
@@ -76,7 +79,7 @@ class Background(Generic[T]):
 
     @property
     def started(self) -> bool:
-        """Whether a second process is (or was) working it out."""
+        """Whether a second process is working it out (until :meth:`result` is asked)."""
         return self._child is not None
 
     def result(self) -> T:
