@@ -484,7 +484,7 @@ def compute_for_store(store: Store, now: datetime, case: str | None = None) -> S
             hint = f"; cases: {', '.join(known)}" if known else "; no entry has a case yet"
             raise NotFound(f"no entries in case {case!r}{hint}")
         views = chosen
-    by_number = entries_by_number(store) if case is None else _ByNumber(views)
+    by_number = entries_by_number(store) if case is None else {v.num: v for v in views}
     incidents = tuple(group_incidents(views))
     facts = ordered_entries(entry_facts(views, incidents))  # in order once, for all three below
     clocks = compute_clocks(facts, packs, nation, now)
@@ -510,28 +510,6 @@ def compute_for_store(store: Store, now: datetime, case: str | None = None) -> S
         incidents=incidents,
         harms=tuple(worst_first(views)),
     )
-
-
-class _ByNumber(Mapping[int, "Entry"]):
-    """Entries by number, indexed when first asked (most commands ask for none, or a few)."""
-
-    def __init__(self, views: Iterable[Entry]) -> None:
-        self._views = views
-        self._index: dict[int, Entry] | None = None
-
-    def _by_number(self) -> dict[int, Entry]:
-        if self._index is None:
-            self._index = {v.num: v for v in self._views}
-        return self._index
-
-    def __getitem__(self, num: int) -> Entry:
-        return self._by_number()[num]
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(self._by_number())
-
-    def __len__(self) -> int:
-        return len(self._by_number())
 
 
 class _EntryText(Mapping[int, str]):

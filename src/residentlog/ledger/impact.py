@@ -47,23 +47,15 @@ class Harm:
 
 def harm_of(entry: Entry) -> Harm | None:
     """The harms ``entry`` records, or ``None`` if it records none."""
-    return _harm_of(entry) if _may_harm(entry) else None
-
-
-def _may_harm(entry: Entry) -> bool:
-    """False for an entry that records no harm (most entries): nothing in :func:`_harm_of` can
-    apply to it."""
     record = entry.rec  # read only (Entry.fields, .refs copy)
+    f = record.fields
     refs = record.refs
-    return (
-        not _HARM_FIELDS.isdisjoint(record.fields)
-        or entry.kind == "cctv"
-        or bool(refs and any(r["by"] == "police" for r in refs))
-    )
-
-
-def _harm_of(entry: Entry) -> Harm | None:
-    f = entry.rec.fields  # read only (Entry.fields copies)
+    if (
+        _HARM_FIELDS.isdisjoint(f)
+        and entry.kind != "cctv"
+        and not (refs and any(r["by"] == "police" for r in refs))
+    ):
+        return None  # most entries: nothing below can apply
     phrases: list[str] = []
     weight = 0
 
@@ -87,7 +79,7 @@ def _harm_of(entry: Entry) -> Harm | None:
         add("vulnerable", f"vulnerable people affected: {f['vulnerable']}")
     if f.get("safety_risk"):
         add("safety_risk", f"a risk to safety: {f['safety_risk']}")
-    police = [r["ref"] for r in entry.refs if r["by"] == "police"]
+    police = [r["ref"] for r in refs if r["by"] == "police"]
     if f.get("police") or (police and entry.event in ("observed", "reported", "recurred")):
         add("police", "police involved" + (f" (reference {', '.join(police)})" if police else ""))
     if entry.kind == "cctv" and entry.event == "refused":
@@ -99,14 +91,7 @@ def _harm_of(entry: Entry) -> Harm | None:
 
 def worst_first(entries: Iterable[Entry]) -> list[Harm]:
     """Every entry that records harm, the worst first (then the earliest)."""
-    found = []
-    for e in entries:
-        record = e.rec  # most entries: passed over here, as _may_harm would, without a call
-        if not record.refs and e.kind != "cctv" and _HARM_FIELDS.isdisjoint(record.fields):
-            continue
-        harm = _harm_of(e)
-        if harm is not None:
-            found.append(harm)
+    found = [h for h in map(harm_of, entries) if h is not None]
     found.sort(key=lambda h: (-h.weight, h.entry.occurred_at, h.num))
     return found
 
