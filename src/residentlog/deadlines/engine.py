@@ -64,36 +64,28 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from operator import attrgetter
 from types import MappingProxyType
-from typing import Any, get_args
+from typing import Any
 
+from residentlog.deadlines.due import Due, due_of, on_time, shift
 from residentlog.deadlines.policy import (
     Citation,
     Default,
     Match,
     Pack,
     Rule,
-    Unit,
-    describe_amount,
     pack_in_force,
     packs_in_force,
 )
 from residentlog.deadlines.workdays import (
-    CALENDAR_LABELS,
-    add_working_days,
     as_utc,
     end_of_uk_day,
     format_day,
     format_instant,
-    month_end_clamped,
-    next_working_day,
-    receipt_day,
     resolve_calendar,
-    skipped_days,
     uk_date,
-    uk_local,
     working_days_between,
 )
-from residentlog.errors import InputError, PolicyError
+from residentlog.errors import InputError
 from residentlog.ledger.incidents import STARTING_EVENTS
 
 # Attributes a case keeps once an entry has set them, for matching later start events.
@@ -613,14 +605,6 @@ class _Later:
             yield self.index.entries[i]
 
 
-@dataclass(frozen=True)
-class _Due:
-    due_at: datetime
-    due_date: date | None
-    day_zero: date | None
-    text: str  # "Mon 10 Mar 2025 = acknowledged Mon 24 Feb (entry 41, day zero) + 10 working days; ..."
-
-
 def _make_clock(
     pack: Pack,
     rule: Rule,
@@ -633,7 +617,7 @@ def _make_clock(
 ) -> Clock:
     calendar = resident_calendar if rule.calendar == "nation" else resolve_calendar(rule.calendar)
     stop = next((e for e in later.with_events(rule.stop) if alt.compatible(e.kind, e.attrs)), None)
-    original = _due(rule, start, calendar)
+    original = due_of(rule, start, calendar)
     due = original
     notes: list[str] = []
     ext_entry: int | None = None
@@ -699,91 +683,15 @@ def _next_incident(start: EntryFacts, later: _Later) -> EntryFacts | None:
     return None
 
 
-def _due(rule: Rule, start: EntryFacts, calendar: str, extra: tuple[int, str] | None = None) -> _Due:
-    """When the clock falls due, with the sentence explaining it.
-
-    ``extra`` (amount, unit) is an extension in the rule's own unit, added to the allowance and
-    counted from the same start (so 1 + 2 calendar months is 3 months from receipt).
-    """
-    amount = rule.allowed.amount + (extra[0] if extra else 0)
-    unit = rule.unit
-    what = f"{start.event} "
-    if unit == "hours":
-        due_at = start.occurred_at + timedelta(hours=amount)
-        text = (
-            f"{format_instant(due_at)} = {what}{format_instant(start.occurred_at)} "
-            f"(entry {start.number}) + {describe_amount(amount, unit)}, counted round the clock"
-        )
-        return _Due(due_at, None, None, text)
-
-    event_day = uk_date(start.occurred_at)
-    d0 = receipt_day(start.occurred_at, calendar, day_zero=rule.day_zero, after_hours=rule.after_hours)
-    tail: list[str] = []
-    if unit == "working_days":
-        due = add_working_days(d0, amount, calendar)
-        weekend, hols = skipped_days(d0, due, calendar)
-        tail.append(f"{weekend} weekend day{'s' if weekend != 1 else ''} skipped")
-        if hols:
-            names = ", ".join(f"{name} {format_day(d, year=False)}" for d, name in hols)
-            tail.append(f"{len(hols)} bank holiday{'s' if len(hols) != 1 else ''} skipped ({names})")
-        else:
-            tail.append("no bank holidays")
-        tail[-1] += f" ({CALENDAR_LABELS[calendar]})"
-    elif unit == "calendar_days":
-        due = d0 + timedelta(days=amount - (1 if rule.inclusive else 0))
-    elif unit == "calendar_months":
-        due, clamped = month_end_clamped(d0, amount)
-        if clamped:
-            tail.append(f"no day {d0.day} in that month, so its last day")
-    else:
-        raise _unknown_unit(rule.id, unit)
-    if rule.roll_forward:
-        rolled = next_working_day(due, calendar, inclusive=True)
-        if rolled != due:
-            tail.append(f"{format_day(due, year=False)} is not a working day, so the next working day")
-            due = rolled
-
-    same_year = d0.year == due.year
-    # Months run from a date to the same date: "day zero" would mislead (the ICO calls it day one).
-    label = "day 1" if rule.inclusive else ("" if unit == "calendar_months" else "day zero")
-    if d0 != event_day:
-        why = "after hours" if _after_hours(start.occurred_at, rule) else "on a non-working day"
-        start_txt = (
-            f"{what}{format_day(event_day, year=not same_year)} {why} (entry {start.number}), "
-            f"counted from {format_day(d0, year=not same_year)}" + (f" ({label})" if label else "")
-        )
-    else:
-        start_txt = f"{what}{format_day(d0, year=not same_year)} (entry {start.number}" + (
-            f", {label})" if label else ")"
-        )
-    counting = describe_amount(amount, unit)
-    if rule.inclusive:
-        counting += " counting that day"
-    text = f"{format_day(due)} = {start_txt} + {counting}"
-    if tail:
-        text += "; " + "; ".join(tail)
-    return _Due(end_of_uk_day(due), due, d0, text)
-
-
-def _after_hours(dt: datetime, rule: Rule) -> bool:
-    return rule.after_hours is not None and uk_local(dt).time().replace(tzinfo=None) >= rule.after_hours
-
-
-def _on_time(due: _Due, t: datetime) -> bool:
-    if due.due_date is None:
-        return t <= due.due_at
-    return uk_date(t) <= due.due_date
-
-
 def _apply_extension(
     rule: Rule,
     alt: Match,
     start: EntryFacts,
     later: _Later,
     stop: EntryFacts | None,
-    original: _Due,
+    original: Due,
     calendar: str,
-) -> tuple[_Due, int | None, list[str]]:
+) -> tuple[Due, int | None, list[str]]:
     ext = rule.extension
     assert ext is not None
     notes: list[str] = []
@@ -796,7 +704,7 @@ def _apply_extension(
     for e in candidates:
         if chosen is not None:
             notes.append(f"a further extension (entry {e.number}) was not applied: one per clock")
-        elif _on_time(original, e.occurred_at):
+        elif on_time(original, e.occurred_at):
             chosen = e
         else:
             notes.append(f"extension (entry {e.number}) came after the due date, so it was not applied")
@@ -804,13 +712,13 @@ def _apply_extension(
         return original, None, notes
 
     # The furthest the extension may go.
-    cap: _Due | None
+    cap: Due | None
     if ext.amount is None or ext.unit is None:
         cap = None
     elif ext.unit == rule.unit:
-        cap = _due(rule, start, calendar, extra=(ext.amount, ext.unit))
+        cap = due_of(rule, start, calendar, extra=(ext.amount, ext.unit))
     else:
-        cap = _shift(original, ext.amount, ext.unit, calendar)
+        cap = shift(original, ext.amount, ext.unit, calendar)
 
     until_text = chosen.attrs.get("until")
     until: date | None = None
@@ -823,7 +731,7 @@ def _apply_extension(
             )
     new = cap
     if until is not None:
-        wanted = _Due(end_of_uk_day(until), until if original.due_date else None, original.day_zero, "")
+        wanted = Due(end_of_uk_day(until), until if original.due_date else None, original.day_zero, "")
         if cap is None or wanted.due_at <= cap.due_at:
             new = wanted
         else:
@@ -857,41 +765,18 @@ def _apply_extension(
         f"{new_when} after extension (entry {chosen.number}, {format_day(uk_date(chosen.occurred_at))}; "
         f"{ext.describe()} allowed); originally due {original.text}"
     )
-    return _Due(new.due_at, new.due_date, original.day_zero, text), chosen.number, notes
-
-
-def _unknown_unit(what: str, unit: str) -> PolicyError:
-    """A unit the engine cannot count in: refused, never guessed (packs are validated on load,
-    so this is a pack built without validation, or a unit added to the pack format only)."""
-    units = ", ".join(get_args(Unit))
-    return PolicyError(f"{what}: cannot count in {unit!r}; a timeframe is counted in {units}")
-
-
-def _shift(due: _Due, amount: int, unit: str, calendar: str) -> _Due:
-    """An extension in a different unit from the rule's, added to the original due date."""
-    if unit == "hours":
-        return _Due(due.due_at + timedelta(hours=amount), None, due.day_zero, "")
-    base = due.due_date if due.due_date is not None else uk_date(due.due_at)
-    if unit == "working_days":
-        day = add_working_days(base, amount, calendar)
-    elif unit == "calendar_days":
-        day = base + timedelta(days=amount)
-    elif unit == "calendar_months":
-        day, _ = month_end_clamped(base, amount)
-    else:
-        raise _unknown_unit("an extension", unit)
-    return _Due(end_of_uk_day(day), day if due.due_date is not None else None, due.day_zero, "")
+    return Due(new.due_at, new.due_date, original.day_zero, text), chosen.number, notes
 
 
 def _measure(
-    rule: Rule, due: _Due, ref: datetime, calendar: str, *, stopped: bool
+    rule: Rule, due: Due, ref: datetime, calendar: str, *, stopped: bool
 ) -> tuple[ClockStatus, int, str, int | None]:
     """(status, margin, margin unit, margin in calendar days) at instant ``ref``."""
-    on_time = _on_time(due, ref)
+    in_time = on_time(due, ref)
     if stopped:
-        status = ClockStatus.MET if on_time else ClockStatus.BREACHED
+        status = ClockStatus.MET if in_time else ClockStatus.BREACHED
     else:
-        status = ClockStatus.RUNNING if on_time else ClockStatus.OVERDUE
+        status = ClockStatus.RUNNING if in_time else ClockStatus.OVERDUE
     if due.due_date is None:
         delta = ref - due.due_at
         hours = math.floor(abs(delta) / _HOUR)  # whole hours, rounded down: never overstated
