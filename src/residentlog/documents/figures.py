@@ -16,9 +16,14 @@ from residentlog.deadlines.engine import duration_text
 from residentlog.documents.wording import plural, times
 from residentlog.ledger.impact import Harm, minutes_text
 from residentlog.ledger.incidents import Incident, recurrences
-from residentlog.ledger.outages import AssetOutages, day_bounds, service_year, service_year_label
+from residentlog.ledger.outages import (
+    AssetOutages,
+    YearDowntime,
+    day_bounds,
+    service_year,
+    service_year_label,
+)
 from residentlog.ledger.vocabulary import kind_title
-from residentlog.ledger.when import LONDON
 
 if TYPE_CHECKING:
     from residentlog.deadlines.clocks import StoreClocks
@@ -78,31 +83,29 @@ def year_downtime(asset: AssetOutages, label_day: datetime, now: datetime) -> di
     first, last = service_year(label_day.date())
     down, length = asset.downtime_in(first, last, now)
     spells = asset.spells_in(first, last)
-    _, hi = day_bounds(first, last)
-    share = down / length if length.total_seconds() > 0 else 0.0
-    return {
-        "year": service_year_label(first),
-        "outages": len(spells),
-        "unknown_ends": sum(not o.end_known for o in spells),
-        "downtime": duration_text(down) if down.total_seconds() >= 3600 else "under an hour",
-        "percent": f"{share * 100:.1f}",
-        "at_least": any(not o.end_known for o in spells),
-        "down": _DOWN.get(asset.kind, "was not working"),
-        "of_year": "of the year so far" if now < hi else "of the year",
-    }
+    return _year_dict(
+        asset, YearDowntime(first, last, down, length, len(spells), sum(not o.end_known for o in spells)), now
+    )
 
 
 def every_year_downtime(asset: AssetOutages, now: datetime) -> list[dict[str, object]]:
     """:func:`year_downtime` for each service-charge year from the asset's first outage to its last."""
-    if not asset.outages:
-        return []
-    end = max(o.end for o in asset.outages)
-    year, _ = day_bounds(*service_year(min(o.start for o in asset.outages).astimezone(LONDON).date()))
-    years = []
-    while year <= end:
-        years.append(year_downtime(asset, year, now))
-        year = year.replace(year=year.year + 1)
-    return years
+    return [_year_dict(asset, year, now) for year in asset.service_years(now)]
+
+
+def _year_dict(asset: AssetOutages, year: YearDowntime, now: datetime) -> dict[str, object]:
+    _, hi = day_bounds(year.first, year.last)
+    share = year.down / year.length if year.length.total_seconds() > 0 else 0.0
+    return {
+        "year": service_year_label(year.first),
+        "outages": year.spells,
+        "unknown_ends": year.unknown_ends,
+        "downtime": duration_text(year.down) if year.down.total_seconds() >= 3600 else "under an hour",
+        "percent": f"{share * 100:.1f}",
+        "at_least": year.unknown_ends > 0,
+        "down": _DOWN.get(asset.kind, "was not working"),
+        "of_year": "of the year so far" if now < hi else "of the year",
+    }
 
 
 def year_line(year: dict[str, object]) -> str:
