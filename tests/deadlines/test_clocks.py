@@ -441,6 +441,44 @@ def test_compute_for_one_case(store: Store, tmp_path: Path) -> None:
         compute_for_store(store, NOW, case="lift-3")
 
 
+def test_bank_holidays_worked_out_in_a_second_process_give_the_same_clocks(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """compute_for_store has a child work out the bank holidays while it reads the ledger; the
+    clocks are those worked out with this process's own (no second process)."""
+    from residentlog import background
+    from residentlog.deadlines import workdays
+
+    # A stage 1 complaint on Wednesday 24 December 2025: 5 working days over three bank holidays.
+    add(store, "complaint", "Stage 1 complaint", "24 December 2025 10:00", case="c1", fields={"stage": 1})
+
+    def fresh() -> None:
+        workdays._GIVEN.clear()
+        workdays._year_holidays.cache_clear()
+        workdays._add_working_days.cache_clear()
+
+    fresh()
+    started: list[bool] = []
+    real = background.Background
+
+    class Watched(real):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: object) -> None:
+            super().__init__(*args)
+            started.append(self.started)
+
+    monkeypatch.setattr(background, "Background", Watched)
+    by_child = [c.to_dict() for c in compute_for_store(store, NOW).clocks]
+    assert started == [True]
+    assert workdays.has_bank_holiday_tables("england-wales", range(NOW.year - 20, NOW.year + 6))
+    compute_for_store(store, NOW)  # given already: no second child
+    assert started == [True]
+    fresh()
+    monkeypatch.setattr(background, "ENABLED", False)
+    here = [c.to_dict() for c in compute_for_store(store, NOW).clocks]
+    assert by_child == here
+    assert [c["due"]["date"] for c in here][:1] == ["2026-01-05"]  # 29, 30, 31 Dec, 2 and 5 Jan
+
+
 def test_running_clocks_due_within_seven_days(store: Store) -> None:
     # A stage 1 complaint made on Friday 20 November 2026: the Complaint Handling Code (shipped, in force
     # since 1 April 2024) allows 5 working days to acknowledge it, so it is due by Friday 27 November.

@@ -15,10 +15,12 @@ from residentlog.deadlines.workdays import (
     add_hours,
     add_working_days,
     bank_holiday_name,
+    bank_holiday_tables,
     bank_holidays,
     end_of_uk_day,
     format_day,
     format_instant,
+    has_bank_holiday_tables,
     holiday_data_version,
     is_working_day,
     next_working_day,
@@ -27,6 +29,7 @@ from residentlog.deadlines.workdays import (
     skipped_days,
     uk_date,
     uk_local,
+    use_bank_holiday_tables,
     working_days_between,
 )
 from residentlog.errors import InputError
@@ -363,3 +366,30 @@ def test_uk_date_is_the_date_of_uk_wall_clock_time(instant: datetime) -> None:
 )
 def test_uk_date_at_the_edges(instant: datetime, day: date) -> None:
     assert uk_date(instant) == day
+
+
+def test_bank_holiday_tables_worked_out_elsewhere_are_the_same_and_are_used() -> None:
+    """compute_for_store has a second process work out the bank holidays while it reads the
+    ledger: what it hands back is what this process would work out, and it is what is used."""
+    import pickle
+
+    from residentlog.deadlines import workdays
+
+    years = range(2019, 2023)
+    tables = pickle.loads(pickle.dumps(bank_holiday_tables("scotland", years)))  # as the child sends them
+    assert list(tables) == [2019, 2020, 2021, 2022]
+    assert tables[2020] == dict(workdays._year_holidays("scotland", 2020))
+    assert date(2020, 11, 30) in tables[2020]  # St Andrew's Day
+    marker = {date(1901, 6, 3): "a day given, not worked out"}
+    workdays._year_holidays.cache_clear()
+    try:
+        use_bank_holiday_tables("scotland", {1901: marker})
+        assert has_bank_holiday_tables("scotland", range(1901, 1902))
+        assert not has_bank_holiday_tables("scotland", range(1901, 1903))
+        assert bank_holidays(date(1901, 1, 1), date(1901, 12, 31), "scotland") == [
+            (date(1901, 6, 3), "a day given, not worked out")
+        ]
+    finally:
+        workdays._GIVEN.pop(("scotland", 1901), None)
+        workdays._year_holidays.cache_clear()
+    assert bank_holidays(date(1901, 6, 1), date(1901, 6, 30), "scotland") == []

@@ -24,7 +24,8 @@ import statistics
 import tempfile
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from operator import attrgetter
@@ -467,13 +468,45 @@ def compute_for_store(store: Store, now: datetime, case: str | None = None) -> S
     Uses the nation in the store's profile for bank holidays and for which packs apply. Raises
     :class:`~residentlog.errors.NotFound` if ``case`` is given and no entry belongs to it.
     """
-    from residentlog.ledger.impact import worst_first
-    from residentlog.ledger.incidents import group_incidents
     from residentlog.ledger.profile import load_profile
-    from residentlog.ledger.views import Filters, entries_by_number, list_entries
 
     nation = load_profile(store.root).nation
     calendar, _ = resident_nation(nation)
+    with _bank_holidays_meanwhile(calendar, now) as holidays:
+        return _compute_for_store(store, now, case, nation, calendar, holidays)
+
+
+@contextmanager
+def _bank_holidays_meanwhile(calendar: str, now: datetime) -> Iterator[Callable[[], None]]:
+    """Bank holidays for the clocks, worked out in a second process while this one reads the
+    ledger: the ``holidays`` package's first use takes about 0.1 s, most of it loading every
+    country's calendar (vacanza/holidays#998). Yields what to call before the first clock: it
+    waits for them (by then long done) and hands them to ``workdays``. The years from 20 before
+    ``now`` to 5 after; any other year is worked out here when asked, as before."""
+    from residentlog.background import Background
+    from residentlog.deadlines.workdays import (
+        bank_holiday_tables,
+        has_bank_holiday_tables,
+        resolve_calendar,
+        use_bank_holiday_tables,
+    )
+
+    cal = resolve_calendar(calendar)
+    years = range(now.year - 20, now.year + 6)
+    if has_bank_holiday_tables(cal, years):  # given already, in this process
+        yield lambda: None
+        return
+    with Background(bank_holiday_tables, cal, years) as job:
+        yield lambda: use_bank_holiday_tables(cal, job.result())
+
+
+def _compute_for_store(
+    store: Store, now: datetime, case: str | None, nation: str, calendar: str, holidays: Callable[[], None]
+) -> StoreClocks:
+    from residentlog.ledger.impact import worst_first
+    from residentlog.ledger.incidents import group_incidents
+    from residentlog.ledger.views import Filters, entries_by_number, list_entries
+
     adopted = adopted_packs(store)
     packs = tuple(combine_packs(shipped_packs_in_use(), [a.pack for a in adopted]))
     views = list_entries(store, Filters(), now)
@@ -487,6 +520,7 @@ def compute_for_store(store: Store, now: datetime, case: str | None = None) -> S
     by_number = entries_by_number(store) if case is None else {v.num: v for v in views}
     incidents = tuple(group_incidents(views))
     facts = ordered_entries(entry_facts(views, incidents))  # in order once, for all three below
+    holidays()
     clocks = compute_clocks(facts, packs, nation, now)
     unclocked = unclocked_reports(facts, clocks, packs, nation)
     cases = with_unclocked(summarise_cases(facts, clocks, now), unclocked)

@@ -100,9 +100,35 @@ def holiday_data_version() -> str:
     return f"holidays {version('holidays')}"
 
 
+#: Years of bank holidays worked out elsewhere (:func:`use_bank_holiday_tables`).
+_GIVEN: dict[tuple[Calendar, int], Mapping[date, str]] = {}
+
+
+def bank_holiday_tables(calendar: Calendar, years: range) -> dict[int, Mapping[date, str]]:
+    """The bank holidays of ``calendar`` in each of ``years``, as :func:`_year_holidays` gives
+    them: for a second process to work out (``deadlines.clocks.compute_for_store``) and this one
+    to be given (:func:`use_bank_holiday_tables`). The ``holidays`` package loads the calendars
+    of every country on its first use, about 0.1 s; a year more is well under a millisecond."""
+    return {year: _year_holidays(calendar, year) for year in years}
+
+
+def use_bank_holiday_tables(calendar: Calendar, tables: Mapping[int, Mapping[date, str]]) -> None:
+    """Answer questions about the years of ``tables`` (:func:`bank_holiday_tables`) from them."""
+    for year, table in tables.items():
+        _GIVEN[(calendar, year)] = table
+
+
+def has_bank_holiday_tables(calendar: Calendar, years: range) -> bool:
+    """Whether every one of ``years`` of ``calendar`` was given (:func:`use_bank_holiday_tables`)."""
+    return all((calendar, year) in _GIVEN for year in years)
+
+
 @functools.lru_cache(maxsize=512)
 def _year_holidays(calendar: Calendar, year: int) -> Mapping[date, str]:
     """Bank holidays of one calendar in one year, as ``{date: name}`` (cached)."""
+    given = _GIVEN.get((calendar, year))
+    if given is not None:
+        return given
     import holidays  # lazy: only the first question about a holiday pays for the import
 
     merged: dict[date, str] = {}
