@@ -139,28 +139,33 @@ _KEPT = {**dict.fromkeys(_ATTRS, "attr"), **dict.fromkeys(_NAMED, "named")}
 
 def _read(views: Iterable[Entry]) -> _Read:
     read = _Read()
-    events = {"fixed": read.fixes, "not-fixed": read.not_fixed}
-    for v in views:
+    fixes, not_fixed, contacts, attached = read.fixes, read.not_fixed, read.contacts, read.attached
+    kinds, refs, locations, attrs, named = read.kinds, read.refs, read.locations, read.attrs, read.named
+    for v in views:  # an issue may have 25,000 entries: what is asked of each is bound above
         record = v.rec  # read only (Entry.fields, .refs copy)
-        fields = record.fields
-        read.kinds.append(v.kind)
-        if v.event in events:
-            events[v.event].append(v.num)
-        if v.kind == "contact":
-            read.contacts.append(v.num)
+        kind = v.kind
+        kinds.append(kind)
+        event = v.event
+        if event == "fixed":
+            fixes.append(v.num)
+        elif event == "not-fixed":
+            not_fixed.append(v.num)
+        if kind == "contact":
+            contacts.append(v.num)
         if record.attachments:
-            read.attached.append(v.num)
-        read.refs += record.refs
+            attached.append(v.num)
+        if record.refs:
+            refs += record.refs
         location = str(record.location)  # as Entry.location reads it
         if location:
-            read.locations.append(location)
-        for name, value in fields.items():  # an entry has a few fields; most are neither
+            locations.append(location)
+        for name, value in record.fields.items():  # an entry has a few fields; most are neither
             kept = _KEPT.get(name)
             if kept == "attr":
                 if value is not None and str(value):  # md_escape keeps text empty exactly when it was
-                    read.attrs[name] = str(value)
+                    attrs[name] = str(value)
             elif kept == "named" and value:
-                read.named[name].append(str(value))
+                named[name].append(str(value))
     return read
 
 
@@ -363,12 +368,20 @@ def _issue_title(issue: Issue, kind: str, read: _Read) -> str:
 def group_issues(views: Iterable[Entry]) -> list[Issue]:
     """The entries as issues, in order of each issue's first entry."""
     issues: dict[str, Issue] = {}
+    no_case: dict[str, list[Entry]] = {}  # kind -> the views of issue "~kind"
     for v in views:
-        key = v.case or f"~{v.kind}"
-        issue = issues.get(key)
-        if issue is None:
-            issue = issues[key] = Issue(key, v.case or None)
-        issue.views.append(v)
+        if v.case:
+            issue = issues.get(v.case)
+            if issue is None:
+                issue = issues[v.case] = Issue(v.case, v.case)
+            issue.views.append(v)
+        else:
+            of_kind = no_case.get(v.kind)
+            if of_kind is None:
+                key = f"~{v.kind}"
+                issue = issues[key] = Issue(key, None)
+                of_kind = no_case[v.kind] = issue.views
+            of_kind.append(v)
     return list(issues.values())
 
 
@@ -377,10 +390,11 @@ def summarise_issues(issues: Sequence[Issue], sc: StoreClocks) -> list[CaseSumma
 
     A case's is the summary ``sc`` already holds when that is of the same entries (a letter leaves
     out the notes that record policy packs), less the reports it lists as unclocked. The others
-    are made in one pass over the store's entries and clocks (not one per issue); an issue of
-    entries with no case is summarised as their case (``None``) and named by its key after: one
-    copy of its summary and of each of its clocks, not of each of its entries."""
+    are made in one pass over their cases' entries and the store's clocks (not one per issue); an
+    issue of entries with no case is summarised as their case (``None``) and named by its key
+    after: one copy of its summary and of each of its clocks, not of each of its entries."""
     from residentlog.deadlines.cases import summarise_case
+    from residentlog.deadlines.engine import InOrder, by_case
 
     done: dict[str, CaseSummary] = {}
     held = {s.case: s for s in sc.cases if s.case is not None}
@@ -397,10 +411,12 @@ def summarise_issues(issues: Sequence[Issue], sc: StoreClocks) -> list[CaseSumma
     facts: dict[str, list[EntryFacts]] = {issue.key: [] for issue in rest}
     clocks: dict[str, list[Clock]] = {issue.key: [] for issue in rest}
     if rest:
-        for f in sc.entries:
-            for key in keys_of.get(f.number, ()):
-                case = case_of[key]
-                facts[key].append(f if f.case == case else dataclasses.replace(f, case=case))
+        # An issue's entries are all of its case (or of none): only those cases' facts are looked at.
+        of_case = by_case(sc.entries)
+        for case in dict.fromkeys(case_of.values()):
+            for f in of_case.get(case, ()):
+                for key in keys_of.get(f.number, ()):
+                    facts[key].append(f)
         for c in sc.clocks:
             if c.case is not None:
                 if case_of.get(c.case) is not None:
@@ -409,8 +425,8 @@ def summarise_issues(issues: Sequence[Issue], sc: StoreClocks) -> list[CaseSumma
             for key in keys_of.get(c.start_entry, ()):
                 if case_of[key] is None:
                     clocks[key].append(c)
-    for issue in rest:
-        summary = summarise_case(issue.case, facts[issue.key], clocks[issue.key], sc.now)
+    for issue in rest:  # each issue's facts in ledger order still, as by_case keeps them
+        summary = summarise_case(issue.case, InOrder(facts[issue.key]), clocks[issue.key], sc.now)
         if issue.case is None:
             named = tuple(dataclasses.replace(c, case=issue.key) for c in summary.clocks)
             summary = dataclasses.replace(summary, case=issue.key, clocks=named)
