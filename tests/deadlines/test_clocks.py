@@ -365,6 +365,8 @@ def test_the_version_in_force_on_the_date_of_each_entry_is_used(store: Store, tm
     assert sc.nation == "england" and sc.calendar == "england-wales"
     assert sc.summaries[3] == "Front door reported"
     assert sc.precisions[3] == "minute"
+    assert (sc.summaries.get(3), sc.precisions.get(3, "day")) == ("Front door reported", "minute")
+    assert (sc.summaries.get(99), sc.precisions.get(99, "day"), 99 in sc.summaries) == (None, "day", False)
     (door_case,) = [s for s in sc.cases if s.case == "front-door"]
     assert door_case.report_count == 3 and door_case.recurrences == 2
 

@@ -472,8 +472,8 @@ def compute_for_store(store: Store, now: datetime, case: str | None = None) -> S
 
     nation = load_profile(store.root).nation
     calendar, _ = resident_nation(nation)
-    with _bank_holidays_meanwhile(calendar, now) as holidays:
-        return _compute_for_store(store, now, case, nation, calendar, holidays)
+    with _bank_holidays_meanwhile(calendar, now) as bank_holidays_ready:
+        return _compute_for_store(store, now, case, nation, calendar, bank_holidays_ready)
 
 
 @contextmanager
@@ -501,7 +501,12 @@ def _bank_holidays_meanwhile(calendar: str, now: datetime) -> Iterator[Callable[
 
 
 def _compute_for_store(
-    store: Store, now: datetime, case: str | None, nation: str, calendar: str, holidays: Callable[[], None]
+    store: Store,
+    now: datetime,
+    case: str | None,
+    nation: str,
+    calendar: str,
+    bank_holidays_ready: Callable[[], None],
 ) -> StoreClocks:
     from residentlog.ledger.impact import worst_first
     from residentlog.ledger.incidents import group_incidents
@@ -520,7 +525,7 @@ def _compute_for_store(
     by_number = entries_by_number(store) if case is None else {v.num: v for v in views}
     incidents = tuple(group_incidents(views))
     facts = ordered_entries(entry_facts(views, incidents))  # in order once, for all three below
-    holidays()
+    bank_holidays_ready()
     clocks = compute_clocks(facts, packs, nation, now)
     unclocked = unclocked_reports(facts, clocks, packs, nation)
     cases = with_unclocked(summarise_cases(facts, clocks, now), unclocked)
@@ -556,6 +561,11 @@ class _EntryText(Mapping[int, str]):
 
     def __getitem__(self, num: int) -> str:
         return str(getattr(self._entries[num].rec, self._name))
+
+    def get(self, num: int, default: str | None = None) -> str | None:  # type: ignore[override]
+        # (Mapping.get calls __getitem__ and catches its KeyError: a table of 25,000 incidents asks.)
+        entry = self._entries.get(num)
+        return default if entry is None else str(getattr(entry.rec, self._name))
 
     def __iter__(self) -> Iterator[int]:
         return iter(self._entries)
