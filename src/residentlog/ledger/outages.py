@@ -43,7 +43,7 @@ Month = tuple[int, int]
 class Outage(NamedTuple):
     """One spell out of service: from ``start`` to ``end`` (known), or at least to ``end``. (A
     NamedTuple, not a frozen dataclass: a lift that breaks down every day has thousands, and a
-    tuple is made four times faster.)"""
+    tuple is made twice as fast.)"""
 
     asset: str
     kind: str
