@@ -203,11 +203,11 @@ def is_service(incident: Incident) -> bool:
 
 
 def _outage(incident: Incident) -> Outage | None:
+    if not is_service(incident):
+        return None
     kind = incident.kind
     entries = incident.entries
     first = entries[0].rec.fields  # read only (Entry.fields copies)
-    if kind not in SERVICE_KINDS and not (kind == "repair" and first.get("category") in SERVICE_CATEGORIES):
-        return None  # not is_service(incident)
     if kind == "lift" and first.get("out_of_service") is False:
         return None
     end_entry: Entry | None = None
