@@ -263,8 +263,8 @@ def test_case_show_front_door(runner: CliRunner, example: Example) -> None:
         "  first report:  Tue 3 Sep 2019 08:15 BST (entry 8)",
         "  reports:       14",
         "  incidents:     2 incidents, reported 14 times (1 of them the problem coming back)",
-        "  outages:       Main entrance was insecure twice, for at least 631 days 13 hours in all (the log "
-        "does not say when it came back once); the longest spell 378 days 16 hours",
+        "  outages:       Main entrance door was insecure twice, for at least 631 days 13 hours in all "
+        "(the log does not say when it came back once); the longest spell 378 days 16 hours",
         "                   2019/20: 1 outage, 211 days 2 hours (57.7% of the year)",
         "                   2020/21: 2 outages, at least 225 days 15 hours (at least 61.8% of the year)",
         "                   2021/22: 1 outage, at least 194 days 19 hours (at least 53.4% of the year)",
@@ -287,7 +287,7 @@ def test_case_show_front_door(runner: CliRunner, example: Example) -> None:
         (64, 4, True),
     ]
     (door,) = data["outages"]
-    assert (door["asset"], door["outages"], door["no_recorded_end"]) == ("Main entrance", 2, 1)
+    assert (door["asset"], door["outages"], door["no_recorded_end"]) == ("Main entrance door", 2, 1)
     assert door["longest_seconds"] == (378 * 24 + 16) * 3600
     assert [(y["year"], y["outages"], y["percent"], y["at_least"]) for y in door["service_years"]] == [
         ("2019/20", 1, "57.7", False),

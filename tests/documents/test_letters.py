@@ -541,6 +541,21 @@ def test_a_letter_with_nothing_to_say_asks_for_a_case(store: Store) -> None:
     assert "The time allowed is 1 calendar month: counting from the date of this\nletter, that is by " in text
 
 
+def test_a_chaser_never_says_a_fault_was_reported_when_the_log_records_no_report(store: Store) -> None:
+    update_profile(store.root, {"name": "Sam", "landlord": "Example HA"})
+    add_entry(
+        store,
+        {"kind": "lift", "summary": "Lift stuck at floor 3", "case": "lift-b", "fields": {"lift": "2"}},
+        when_text="2 November 2026 08:00",
+        now=NOW,
+    )
+    text = render_letter(store, "repair-chaser", (), "md", NOW).decode("utf-8")
+    assert "## 1. Lift 2\n" in text
+    assert "My log first records this on 2 November 2026 at 08:00.\n" in text
+    assert "It has not been reported to you before this letter." in text
+    assert "reported this on" not in text
+
+
 # -- recording the letter ----------------------------------------------------------------------------
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from residentlog.ledger.entry import Entry
+from residentlog.ledger.entry import IN_ORDER, Entry
 from residentlog.ledger.incidents import group_incidents, incident_of, recurrences
-from residentlog.ledger.outages import day_bounds, outages, service_year, service_year_label
+from residentlog.ledger.outages import day_bounds, named_asset, outages, service_year, service_year_label
 from residentlog.ledger.when import LONDON
 
 NOW = datetime(2026, 11, 23, 18, 40, tzinfo=UTC)
@@ -153,13 +155,16 @@ def test_recurrences_and_police_only_reports() -> None:
         st.tuples(
             st.sampled_from(["lift", "door", "asb", "contact"]),
             st.sampled_from(["observed", "reported", "fixed", "not-fixed", "recurred", "attended"]),
-            st.integers(min_value=0, max_value=60 * 24 * 20),
+            st.integers(min_value=0, max_value=60 * 24 * 20) | st.sampled_from([0, 1]),  # ties too
             st.sampled_from(["a", "b"]),
         ),
         max_size=30,
-    )
+    ),
+    st.randoms(use_true_random=False),
 )
-def test_every_entry_is_in_at_most_one_incident_and_order_does_not_matter(rows: list[Any]) -> None:
+def test_every_entry_is_in_at_most_one_incident_and_order_does_not_matter(
+    rows: list[Any], rnd: random.Random
+) -> None:
     base = datetime(2020, 1, 1, tzinfo=UTC)
     entries = [
         entry(
@@ -171,7 +176,13 @@ def test_every_entry_is_in_at_most_one_incident_and_order_does_not_matter(rows: 
     nums = [n for i in incidents for n in i.nums]
     assert len(nums) == len(set(nums))
     assert all(len({(e.case, e.kind) for e in i.entries}) == 1 for i in incidents)
-    assert shape(list(reversed(entries))) == [(i.number, i.nums) for i in incidents]
+    expected = [(i.number, i.nums) for i in incidents]
+    assert shape(list(reversed(entries))) == expected
+    # in order already (as list_entries gives them: not sorted again), and in any other order
+    assert shape(sorted(entries, key=IN_ORDER)) == expected
+    shuffled = list(entries)
+    rnd.shuffle(shuffled)
+    assert shape(shuffled) == expected
     # every observation, report and recurrence is counted in exactly one incident
     starts = {
         e.num for e in entries if e.kind != "contact" and e.event in ("observed", "reported", "recurred")
@@ -180,6 +191,39 @@ def test_every_entry_is_in_at_most_one_incident_and_order_does_not_matter(rows: 
 
 
 # -- outages ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "name", "shown"),
+    [
+        ("lift", "Lift 2", "Lift 2"),
+        ("lift", "2", "Lift 2"),
+        ("lift", "B2", "Lift B2"),
+        ("lift", "A", "Lift A"),
+        ("lift", "north", "north lift"),
+        ("lift", "Block A", "Block A lift"),
+        ("lift", "west LIFT", "west LIFT"),
+        ("door", "Main entrance", "Main entrance door"),
+        ("door", "Main entrance door", "Main entrance door"),
+        ("door", "12", "Door 12"),
+        ("door", "Flat 12 front", "Flat 12 front door"),
+        ("camera", "lobby", "lobby camera"),
+        ("camera", "3", "Camera 3"),
+    ],
+)
+def test_a_named_asset_says_what_it_is(field: str, name: str, shown: str) -> None:
+    assert named_asset(field, name) == shown
+
+
+def test_outages_of_one_lift_named_two_ways_are_one_asset() -> None:
+    entries = [
+        entry(n, "lift", when, "reported", case=None, out_of_service=True, lift=name)
+        for n, (when, name) in enumerate(
+            [("2020-04-21T09:00:00+00:00", "2"), ("2020-05-21T09:00:00+00:00", "lift 2")], 1
+        )
+    ]
+    (lift,) = outages(group_incidents(entries))
+    assert (lift.asset, lift.count) == ("Lift 2", 2)
 
 
 def test_outages_known_and_unknown_ends_and_entrapments() -> None:

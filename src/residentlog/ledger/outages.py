@@ -188,11 +188,23 @@ def asset_name(incident: Incident) -> str:
     fields = incident.first.rec.fields  # read only (Entry.fields copies)
     for name in ("lift", "door", "camera"):
         if fields.get(name):
-            return str(fields[name])
+            return named_asset(name, str(fields[name]))
     category = str(fields.get("category") or "")
     return (
         incident.case or SERVICE_CATEGORIES.get(category) or SERVICE_KINDS.get(incident.kind, incident.kind)
     )
+
+
+def named_asset(field: str, name: str) -> str:
+    """The lift, door or camera (``field``) a resident named, as every document names it: the
+    name as typed when it says what it is ("Lift 2", "Main entrance door"), else with what it is
+    added, so that no sentence says "2 was out of service": "Lift 2" for "2" (one word that is
+    short or has a digit in it), "main entrance door" for "main entrance"."""
+    if field in name.casefold():
+        return name
+    if " " not in name and (len(name) <= 2 or any(c.isdigit() for c in name)):
+        return f"{field.capitalize()} {name}"
+    return f"{name} {field}"
 
 
 def is_service(incident: Incident) -> bool:

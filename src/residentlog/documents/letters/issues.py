@@ -348,12 +348,14 @@ def _days_between(a: str, b: str) -> int:
 
 
 def _issue_title(issue: Issue, kind: str, read: _Read) -> str:
-    for name, fmt in (("lift", "{}"), ("door", "{} door"), ("camera", "CCTV: {} camera")):
+    from residentlog.ledger.outages import named_asset
+
+    for name, fmt in (("lift", "{}"), ("door", "{}"), ("camera", "CCTV: {}")):
         values = Counter(read.named[name])
         if name == "camera" and len(values) > 1:
             return "CCTV footage"
         if values:
-            return fmt.format(values.most_common(1)[0][0])
+            return fmt.format(named_asset(name, values.most_common(1)[0][0]))
     rooms = Counter(read.named["rooms"])
     if kind == "damp":
         return "Damp and mould" + (f" ({rooms.most_common(1)[0][0]})" if rooms else "")
