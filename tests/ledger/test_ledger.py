@@ -142,6 +142,17 @@ def test_amend_errors(store: Store) -> None:
     assert store.size() == 2
 
 
+def test_list_orders_by_time_then_number_whatever_the_order_of_corrections(store: Store) -> None:
+    add(store, when="3 March 2020 14:00")  # 1
+    add(store, when="1 March 2020 09:00")  # 2: earlier, added later
+    add(store, when="3 March 2020 14:00")  # 3: the same time as 1
+    add(store, when="2 March 2020 10:00")  # 4
+    # 4 corrected to the time of 1 and 3, then 1 corrected to the same time: the numbers decide
+    amend_entry(store, 4, reason="later", changes={}, when_text="3 March 2020 14:00", now=NOW)
+    amend_entry(store, 1, reason="same", changes={}, when_text="3 March 2020 14:00", now=NOW)
+    assert [v.num for v in list_entries(store, Filters(), NOW)] == [2, 1, 3, 4]
+
+
 def test_list_filters(store: Store) -> None:
     add(store, when="1/1/2020", case="lift-2", tags=["entrapment"])
     add(store, kind="door", summary="Door magnet weak, pushed open", when="2/2/2020", case="front-door")

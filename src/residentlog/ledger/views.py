@@ -13,11 +13,12 @@ import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from residentlog.errors import InputError, NotFound, StoreError
-from residentlog.ledger.entry import IN_ORDER, Entry
+from residentlog.ledger.entry import Entry
 from residentlog.ledger.merkle import leaf_hash
 from residentlog.ledger.objects import object_path
 from residentlog.ledger.record import decode
@@ -69,6 +70,9 @@ _READ: weakref.WeakKeyDictionary[Store, tuple[tuple[int, int], list[Entry], dict
 )
 
 
+_OCCURRED_AT = attrgetter("occurred_at")
+
+
 def entries_by_number(store: Store) -> Mapping[int, Entry]:
     """Every entry as :func:`list_entries` reads it, by entry number (read-only, shared)."""
     return _read(store)[1]
@@ -107,8 +111,11 @@ def _read(store: Store) -> tuple[list[Entry], dict[int, Entry]]:
             latest[num] = typed(num, rec, versions, data)
         else:
             latest[num] = Entry(num, record, versions, leaf_hash(data).hex())
+    # In entry-number order (each number was added by its own record, its corrections come
+    # later), so a stable sort by the time alone is IN_ORDER's (time, then number) without a
+    # tuple made for each of 100,000 entries.
     views = list(latest.values())
-    views.sort(key=IN_ORDER)
+    views.sort(key=_OCCURRED_AT)
     _READ[store] = (key, views, latest)
     return views, latest
 
