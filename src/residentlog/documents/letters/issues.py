@@ -60,9 +60,12 @@ def issue_context(b: Builder, issue: Issue, summary: CaseSummary) -> dict[str, A
     groups = b.rule_groups(summary.clocks, total=total)
     first_report = reports[0] if reports else None
     fixes = b.entries(read.fixes)
-    state = _breakdowns_state(incidents, kind) or _state(
-        kind, ents, fixes, summary, first_report, "you" if b.lt.to == "landlord" else "my landlord"
-    )
+    you = "you" if b.lt.to == "landlord" else "my landlord"
+    state = _breakdowns_state(incidents, kind)
+    if not state:
+        state = _state(kind, ents, fixes, summary, first_report, you)
+    elif first_report is None:  # a landlord would answer first that it was never told
+        state += f" None of them has been reported to {you} before this letter."
     whose = "your" if b.lt.to == "landlord" else "their"
     refs_phrase = (
         f"{whose} reference{'s' if len(landlord_refs) > 1 else ''} {', '.join(landlord_refs)}"
