@@ -203,6 +203,26 @@ def test_deadlines_for_the_front_door(runner: CliRunner, example: Example) -> No
     assert clocks[-1]["status_text"] == "overdue by 2119 days 10 hours (50866 hours)"
 
 
+def test_what_a_command_never_shows_is_never_worked_out(
+    runner: CliRunner, example: Example, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``deadlines`` shows no case summary and no harm, ``status`` no harm: neither is worked out
+    (``StoreClocks.cases`` and ``.harms`` are made when first read), and the output is the same."""
+    from residentlog.deadlines import clocks
+    from residentlog.ledger import impact
+
+    shown = {name: rl(runner, example, name).stdout for name in ("deadlines", "status")}
+
+    def never(*args: object) -> Any:
+        raise AssertionError("worked out, but the command does not show it")
+
+    monkeypatch.setattr(impact, "worst_first", never)
+    assert rl(runner, example, "status").stdout == shown["status"]
+    monkeypatch.setattr(clocks, "summarise_cases", never)
+    monkeypatch.setattr(clocks, "unclocked_reports", never)
+    assert rl(runner, example, "deadlines").stdout == shown["deadlines"]
+
+
 def test_deadlines_table_and_selection(runner: CliRunner, example: Example) -> None:
     open_clocks = rl_json(runner, example, "deadlines")
     assert len(open_clocks) == 3 and {c["status"] for c in open_clocks} == {"overdue"}

@@ -541,3 +541,27 @@ def test_a_sent_letter_starts_the_landlords_clock(store: Store) -> None:
     ack = next(c for c in clocks if c.rule_id == "stage-1-acknowledgement")
     assert ack.due_date == date(2026, 11, 9)  # 5 working days after Mon 2 Nov 2026
     assert ack.status is ClockStatus.OVERDUE
+
+
+def test_when_read_works_out_its_items_once_and_only_when_read() -> None:
+    from residentlog.deadlines.clocks import _WhenRead
+
+    made: list[int] = []
+
+    def make() -> tuple[str, ...]:
+        made.append(1)
+        return ("a", "b", "c")
+
+    items = _WhenRead(make)
+    assert made == []
+    assert (len(items), items[0], items[-1], items[1:], list(items), bool(items)) == (
+        3,
+        "a",
+        "c",
+        ("b", "c"),
+        ["a", "b", "c"],
+        True,
+    )
+    assert "b" in items and items.index("c") == 2 and list(reversed(items)) == ["c", "b", "a"]
+    assert made == [1]
+    assert not _WhenRead(tuple)

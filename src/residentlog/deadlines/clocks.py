@@ -31,7 +31,7 @@ from datetime import date, datetime, timedelta
 from operator import attrgetter
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from residentlog.deadlines.cases import CaseSummary, Unclocked, summarise_cases, unclocked_reports
 from residentlog.deadlines.engine import (
@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from residentlog.ledger.store import Store
 
 SOON = timedelta(days=7)
+T = TypeVar("T")
 ADOPTION_TAG = "policy-pack"
 
 # Entry fields that are not matching attributes: the event itself, and a money amount.
@@ -434,14 +435,17 @@ class StoreClocks:
     packs: tuple[Pack, ...]
     entries: tuple[EntryFacts, ...]
     clocks: tuple[Clock, ...]
-    cases: tuple[CaseSummary, ...]
+    #: Each case at a glance, with its reports that started no clock (worked out when first read:
+    #: ``deadlines`` never reads them).
+    cases: Sequence[CaseSummary]
     summaries: Mapping[int, str] = field(default_factory=dict)  # entry number -> its summary
     precisions: Mapping[int, str] = field(default_factory=dict)  # entry number -> "minute" or "day"
     warnings: tuple[str, ...] = ()
     #: Every incident (ledger/incidents.py): what counts of occurrences are made from.
     incidents: tuple[Incident, ...] = ()
-    #: Every entry that records harm, the worst first (ledger/impact.py).
-    harms: tuple[Harm, ...] = ()
+    #: Every entry that records harm, the worst first (ledger/impact.py; worked out when first
+    #: read: ``status`` and ``deadlines`` never read them).
+    harms: Sequence[Harm] = ()
 
     def case_incidents(self, case: str | None) -> list[Incident]:
         """The incidents of one case (``None``: those of entries with no case)."""
@@ -527,8 +531,11 @@ def _compute_for_store(
     facts = ordered_entries(entry_facts(views, incidents))  # in order once, for all three below
     bank_holidays_ready()
     clocks = compute_clocks(facts, packs, nation, now)
-    unclocked = unclocked_reports(facts, clocks, packs, nation)
-    cases = with_unclocked(summarise_cases(facts, clocks, now), unclocked)
+
+    def cases() -> tuple[CaseSummary, ...]:
+        unclocked = unclocked_reports(facts, clocks, packs, nation)
+        return with_unclocked(summarise_cases(facts, clocks, now), unclocked)
+
     warnings = tuple(
         f"{a.path} is not recorded in the ledger (no policy-pack entry attaches these bytes; it may "
         "have been changed after it was adopted): adopt it again with: residentlog policy add FILE"
@@ -542,13 +549,47 @@ def _compute_for_store(
         packs=packs,
         entries=facts,
         clocks=clocks,
-        cases=cases,
+        cases=_WhenRead(cases),
         summaries=_EntryText(by_number, "summary"),
         precisions=_EntryText(by_number, "occurred_precision"),
         warnings=warnings,
         incidents=incidents,
-        harms=tuple(worst_first(views)),
+        harms=_WhenRead(lambda: tuple(worst_first(views))),
     )
+
+
+class _WhenRead(Sequence[T]):
+    """A sequence worked out the first time it is read, then kept: what a command never reads,
+    it never pays for (at 100,000 entries the case summaries took 0.1 s and the harms 0.07 s,
+    which ``deadlines`` never shows, nor ``status`` the harms). ``make`` must not depend on
+    anything that can change meanwhile (here: what was read and worked out already)."""
+
+    def __init__(self, make: Callable[[], tuple[T, ...]]) -> None:
+        self._make: Callable[[], tuple[T, ...]] | None = make
+        self._items: tuple[T, ...] = ()
+
+    def _read(self) -> tuple[T, ...]:
+        if self._make is not None:
+            self._items, self._make = self._make(), None
+        return self._items
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[T, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> T | tuple[T, ...]:
+        return self._read()[index]
+
+    def __len__(self) -> int:
+        return len(self._read())
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self._read())
+
+    def __repr__(self) -> str:
+        return f"_WhenRead({self._read()!r})"
 
 
 class _EntryText(Mapping[int, str]):
