@@ -543,30 +543,24 @@ def test_a_letter_with_nothing_to_say_asks_for_a_case(store: Store) -> None:
 
 def test_a_chaser_never_says_a_fault_was_reported_when_the_log_records_no_report(store: Store) -> None:
     update_profile(store.root, {"name": "Sam", "landlord": "Example HA"})
-    add_entry(
-        store,
-        {"kind": "lift", "summary": "Lift stuck at floor 3", "case": "lift-b", "fields": {"lift": "2"}},
-        when_text="2 November 2026 08:00",
-        now=NOW,
-    )
-    text = render_letter(store, "repair-chaser", (), "md", NOW).decode("utf-8")
+
+    def breakdown(when: str) -> str:
+        """Lift 2 seen stuck (never reported), then the chaser about it."""
+        entry = {"kind": "lift", "summary": "Lift stuck", "case": "lift-b", "fields": {"lift": "2"}}
+        add_entry(store, entry, when_text=when, now=NOW)
+        return render_letter(store, "repair-chaser", (), "md", NOW).decode("utf-8")
+
+    text = breakdown("2 November 2026 08:00")
     assert "## 1. Lift 2\n" in text
     assert "My log first records this on 2 November 2026 at 08:00.\n" in text
     assert "It has not been reported to you before this letter." in text
     assert "reported this on" not in text
     # a second breakdown: the breakdowns are counted, and the letter still says none was reported
-    add_entry(
-        store,
-        {"kind": "lift", "summary": "Lift stuck again", "case": "lift-b", "fields": {"lift": "2"}},
-        when_text="12 November 2026 08:00",
-        now=NOW,
-    )
-    text = render_letter(store, "repair-chaser", (), "md", NOW).decode("utf-8")
     assert (
         "My log first records this on 2 November 2026 at 08:00.\n"
         "My log records no repair of any of the 2 breakdowns; the latest was on 12 November 2026 at 08:00. "
         "None of them has been reported to you before this letter.\n"
-    ) in text
+    ) in breakdown("12 November 2026 08:00")
 
 
 # -- recording the letter ----------------------------------------------------------------------------
