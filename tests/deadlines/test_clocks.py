@@ -565,3 +565,5 @@ def test_when_read_works_out_its_items_once_and_only_when_read() -> None:
     assert "b" in items and items.index("c") == 2 and list(reversed(items)) == ["c", "b", "a"]
     assert made == [1]
     assert not _WhenRead(tuple)
+    assert items == ("a", "b", "c") == items and items == _WhenRead(lambda: ("a", "b", "c"))
+    assert items != ("a", "b") and items != ["a", "b", "c"]

@@ -588,6 +588,13 @@ class _WhenRead(Sequence[T]):
     def __iter__(self) -> Iterator[T]:
         return iter(self._read())
 
+    def __eq__(self, other: object) -> bool:  # by value, as the tuple it stands for (StoreClocks ==)
+        if isinstance(other, _WhenRead):
+            return self._read() == other._read()
+        return self._read() == other if isinstance(other, tuple) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # like a list: equal by value, so not hashable
+
     def __repr__(self) -> str:
         return f"_WhenRead({self._read()!r})"
 
