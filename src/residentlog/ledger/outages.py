@@ -19,7 +19,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import cached_property
+from functools import cache, cached_property
 from typing import NamedTuple
 
 from residentlog.ledger.entry import Entry
@@ -195,6 +195,7 @@ def asset_name(incident: Incident) -> str:
     )
 
 
+@cache  # asked of every outage: a lift that breaks down daily has thousands, of a few names
 def named_asset(field: str, name: str) -> str:
     """The lift, door or camera (``field``) a resident named, as every document names it: the
     name as typed when it says what it is ("Lift 2", "Main entrance door"), else with what it is
