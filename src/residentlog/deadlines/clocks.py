@@ -93,12 +93,12 @@ def entry_facts(views: Iterable[Entry], incidents: Iterable[Incident] | None = N
     becomes an attribute, as text. ``case`` is the entry's case, or ``None``. ``incident`` is the
     incident the entry belongs to (``incidents``, else grouped here from ``views``).
     """
+    from residentlog.ledger.incidents import group_incidents, incident_numbers
+
     views = list(views)
     if incidents is None:
-        from residentlog.ledger.incidents import group_incidents
-
         incidents = group_incidents(views)
-    incident_of = {e.num: i.number for i in incidents for e in i.entries}
+    incident_of = incident_numbers(incidents)
     out: list[EntryFacts] = []
     make = EntryFacts.clean
     for view in views:

@@ -256,6 +256,11 @@ def _first_link(entry: Entry, incident: Incident) -> int:
     return next(n for n in entry.links if n in incident.nums)
 
 
+def incident_numbers(incidents: Iterable[Incident]) -> dict[int, int]:
+    """Entry number -> the number of the incident it belongs to, for every entry of ``incidents``."""
+    return {e.num: i.number for i in incidents for e in i.entries}
+
+
 def incident_of(incidents: Sequence[Incident], num: int) -> Incident | None:
     """The incident entry ``num`` belongs to, if any."""
     return next((i for i in incidents if num in i.nums), None)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from residentlog.documents.letters.builder import STOP_VERBS, cited_refs
 from residentlog.documents.markup import md_escape
 from residentlog.documents.wording import capitalise, long_when, plural, times
+from residentlog.ledger.incidents import incident_numbers, is_lasting
 from residentlog.ledger.vocabulary import FAULT_KINDS, PROBLEM_KINDS, kind_title
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ def issue_context(b: Builder, issue: Issue, summary: CaseSummary) -> dict[str, A
         closed = ents[closer_at] if closer_at >= 0 else None
     nums = {v.num for v in issue.views}
     incidents = [i for i in b.sc.incidents if i.number in nums]  # each occurrence once
-    incident_of = {e.num: i.number for i in incidents for e in i.entries}
+    incident_of = incident_numbers(incidents)
     # What could start a clock: each report, the reports of one incident counted once.
     total = len({incident_of.get(n, -n) for n, _ in summary.reports})
     groups = b.rule_groups(summary.clocks, total=total)
@@ -225,8 +226,6 @@ def _breakdowns_state(incidents: Sequence[Incident], kind: str) -> str:
     """Where a fault that comes and goes (a lift: not *lasting*) stands, from its incidents: each
     breakdown is its own incident, so the log cannot say it is "still not fixed" after the last
     one, only what it records. ``""`` for other kinds (``_state`` words them)."""
-    from residentlog.ledger.incidents import is_lasting
-
     if kind not in FAULT_KINDS or is_lasting(kind):
         return ""
     incidents = [i for i in incidents if i.kind == kind]
